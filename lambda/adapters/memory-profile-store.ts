@@ -1,0 +1,71 @@
+/**
+ * An in-process ProfileStore with DynamoDB's conditional-write semantics. Used
+ * by the benchmark (so figures measure c360, not a server) and by tests. It
+ * counts calls and items the way DynamoDB would bill round trips.
+ */
+import type { Claim, VersionedWrite } from '../core/plan';
+import type { Profile } from '../core/profile';
+import type { ProfileStore } from '../ports';
+
+export interface StoreCounters {
+  roundTrips: number;
+  itemsRead: number;
+  itemsWritten: number;
+  conditionFailures: number;
+}
+
+export class MemoryProfileStore implements ProfileStore {
+  readonly owners = new Map<string, string>();
+  readonly profiles = new Map<string, Profile>();
+  readonly counters: StoreCounters = { roundTrips: 0, itemsRead: 0, itemsWritten: 0, conditionFailures: 0 };
+
+  async getOwners(keys: readonly string[]): Promise<Map<string, string>> {
+    this.counters.roundTrips++;
+    const out = new Map<string, string>();
+    for (const key of keys) {
+      const owner = this.owners.get(key);
+      if (owner !== undefined) out.set(key, owner);
+    }
+    this.counters.itemsRead += keys.length;
+    return out;
+  }
+
+  async getProfiles(ids: readonly string[]): Promise<Map<string, Profile>> {
+    this.counters.roundTrips++;
+    const out = new Map<string, Profile>();
+    for (const id of ids) {
+      const p = this.profiles.get(id);
+      if (p !== undefined) out.set(id, p);
+    }
+    this.counters.itemsRead += ids.length;
+    return out;
+  }
+
+  async putProfiles(writes: readonly VersionedWrite[]): Promise<boolean[]> {
+    if (writes.length === 0) return [];
+    this.counters.roundTrips++;
+    return writes.map(({ profile, expectedVersion }) => {
+      const current = this.profiles.get(profile.profileId);
+      const ok = expectedVersion === null ? current === undefined : current?.version === expectedVersion;
+      if (ok) {
+        this.profiles.set(profile.profileId, profile);
+        this.counters.itemsWritten++;
+      } else this.counters.conditionFailures++;
+      return ok;
+    });
+  }
+
+  async putClaims(claims: readonly Claim[]): Promise<boolean[]> {
+    if (claims.length === 0) return [];
+    this.counters.roundTrips++;
+    return claims.map(({ key, profileId, expectedOwner }) => {
+      const current = this.owners.get(key);
+      const ok = expectedOwner === null ? current === undefined : current === expectedOwner;
+      if (ok) {
+        this.owners.set(key, profileId);
+        this.counters.itemsWritten++;
+      } else this.counters.conditionFailures++;
+      return ok;
+    });
+  }
+}

@@ -1,0 +1,340 @@
+/**
+ * Deterministic identity resolution for one batch of events, as a pure plan:
+ * given the events, who currently owns each identifier and the profiles
+ * involved, decide which profiles the events belong to, which profiles merge,
+ * and exactly which conditional writes make it so.
+ *
+ * Writes are optimistic (conditional on each profile's version and each
+ * identifier's owner); a conflict sends the component back to be re-read and
+ * re-planned. The plan is crash-safe in this order: first mark merged-away
+ * profiles and claim identifiers, then write the survivor. A crash in between
+ * leaves marks and claims that the next plan completes (see `pending` and
+ * `ghost` below), so the outcome is the same as if nothing had failed.
+ */
+import type { Identifier, UnifyEvent } from './events';
+import {
+  applyEvents,
+  emptyProfile,
+  markMerged,
+  mergeProfiles,
+  pruneSeen,
+  withIdentifiers,
+  type MergeRecord,
+  type Profile,
+} from './profile';
+
+/** Key of an identifier in the identifier index. Types never contain '#'. */
+export function idKey(type: string, value: string): string {
+  return `${type}#${value}`;
+}
+
+export function parseIdKey(key: string): Identifier {
+  const at = key.indexOf('#');
+  return { type: key.slice(0, at), value: key.slice(at + 1) };
+}
+
+/** Every identifier key the batch needs looked up (alias previous ids under both id types). */
+export function keysToLookUp(events: readonly UnifyEvent[]): string[] {
+  const keys = new Set<string>();
+  for (const e of events) {
+    for (const id of e.identifiers) keys.add(idKey(id.type, id.value));
+    if (e.previousId !== undefined) {
+      keys.add(idKey('userId', e.previousId));
+      keys.add(idKey('anonymousId', e.previousId));
+    }
+  }
+  return [...keys];
+}
+
+/** Profile ids referred to (by owners or merge pointers) that are neither loaded nor known absent. */
+export function profilesToLoad(
+  owners: ReadonlyMap<string, string>,
+  profiles: ReadonlyMap<string, Profile>,
+  absent: ReadonlySet<string>,
+): string[] {
+  const want = new Set<string>();
+  const consider = (id: string) => {
+    if (!profiles.has(id) && !absent.has(id)) want.add(id);
+  };
+  for (const id of owners.values()) consider(id);
+  for (const p of profiles.values()) if (p.mergedInto !== undefined) consider(p.mergedInto);
+  return [...want];
+}
+
+export interface Claim {
+  readonly key: string;
+  readonly profileId: string;
+  /** The owner read before planning; null: the identifier must not exist yet. */
+  readonly expectedOwner: string | null;
+  /**
+   * A repoint of a merged-away profile's identifier that this batch did not
+   * carry: best effort, because lookups follow `mergedInto` anyway.
+   */
+  readonly soft: boolean;
+}
+
+export interface VersionedWrite {
+  readonly profile: Profile;
+  /** null: the profile must not exist yet. */
+  readonly expectedVersion: number | null;
+}
+
+export interface ComponentPlan<E extends UnifyEvent = UnifyEvent> {
+  readonly profileId: string;
+  readonly events: readonly E[];
+  readonly applied: readonly E[];
+  readonly duplicates: readonly E[];
+  /** Phase 1, in parallel: profiles merged away (or tombstones for ghosts) and identifier claims. */
+  readonly marks: readonly VersionedWrite[];
+  readonly claims: readonly Claim[];
+  /** Phase 2: the surviving profile; undefined when nothing changed (a pure replay). */
+  readonly survivor?: VersionedWrite;
+  readonly merges: readonly MergeRecord[];
+}
+
+export interface PlanInput<E extends UnifyEvent> {
+  readonly events: readonly E[];
+  readonly owners: ReadonlyMap<string, string>;
+  readonly profiles: ReadonlyMap<string, Profile>;
+  readonly identifierTypes: readonly string[];
+  readonly nowMs: number;
+  readonly dedupeWindowSeconds: number;
+  readonly newProfileId: () => string;
+}
+
+interface Link {
+  readonly messageId: string;
+  readonly sides: ReadonlyArray<{ readonly real: readonly string[]; readonly key: string }>;
+}
+
+class Group<E> {
+  parent: Group<E> = this;
+  readonly real = new Set<string>();
+  readonly ghosts = new Set<string>();
+  readonly pending = new Set<string>();
+  readonly keys = new Set<string>();
+  readonly events: E[] = [];
+  readonly links: Link[] = [];
+  find(): Group<E> {
+    let g: Group<E> = this;
+    while (g.parent !== g) g = g.parent;
+    this.parent = g;
+    return g;
+  }
+}
+
+export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentPlan<E>[] {
+  const { owners, profiles } = input;
+  const now = new Date(input.nowMs).toISOString();
+  const nowSeconds = Math.floor(input.nowMs / 1000);
+
+  /** Follows merge pointers to the live profile (or to a ghost: an id with no profile). */
+  const rootOf = (id: string): { id: string; live?: Profile; via: string[] } => {
+    const via: string[] = [];
+    let current = id;
+    for (let hops = 0; hops < 32; hops++) {
+      const p = profiles.get(current);
+      if (p?.mergedInto === undefined) return p === undefined ? { id: current, via } : { id: current, live: p, via };
+      via.push(current);
+      current = p.mergedInto;
+    }
+    throw new Error(`merge pointers from profile ${id} form a chain longer than 32`);
+  };
+
+  const byRoot = new Map<string, Group<E>>();
+  const byKey = new Map<string, Group<E>>();
+  const groups: Group<E>[] = [];
+  const newGroup = () => {
+    const g = new Group<E>();
+    groups.push(g);
+    return g;
+  };
+  const groupOfOwner = (owner: string): Group<E> => {
+    const root = rootOf(owner);
+    let g = byRoot.get(root.id)?.find();
+    if (g === undefined) {
+      g = newGroup();
+      byRoot.set(root.id, g);
+      if (root.live !== undefined) g.real.add(root.id);
+      else g.ghosts.add(root.id);
+    }
+    const rootProfile = root.live;
+    for (const id of root.via) {
+      if (!rootProfile?.mergedFrom.includes(id)) g.pending.add(id);
+    }
+    return g;
+  };
+  const union = (a: Group<E>, b: Group<E>): Group<E> => {
+    const ra = a.find();
+    const rb = b.find();
+    if (ra === rb) return ra;
+    rb.parent = ra;
+    for (const x of rb.real) ra.real.add(x);
+    for (const x of rb.ghosts) ra.ghosts.add(x);
+    for (const x of rb.pending) ra.pending.add(x);
+    for (const x of rb.keys) ra.keys.add(x);
+    ra.events.push(...rb.events);
+    ra.links.push(...rb.links);
+    return ra;
+  };
+
+  const sorted = [...input.events].sort((x, y) => x.ts - y.ts || (x.messageId < y.messageId ? -1 : x.messageId > y.messageId ? 1 : 0));
+  for (const event of sorted) {
+    const keys = event.identifiers.map((id) => idKey(id.type, id.value));
+    if (event.previousId !== undefined) {
+      const candidates = ['userId', 'anonymousId'].map((t) => idKey(t, event.previousId as string));
+      const owned = candidates.find((k) => owners.has(k) || byKey.has(k));
+      const fallbackType = input.identifierTypes.includes('anonymousId') ? 'anonymousId' : 'userId';
+      keys.push(owned ?? idKey(fallbackType, event.previousId));
+    }
+    const touched: Array<{ group: Group<E>; key: string }> = [];
+    for (const key of keys) {
+      let g = byKey.get(key)?.find();
+      if (g === undefined) {
+        const owner = owners.get(key);
+        if (owner !== undefined) {
+          g = groupOfOwner(owner);
+          byKey.set(key, g);
+        }
+      }
+      if (g !== undefined && !touched.some((t) => t.group === g)) touched.push({ group: g, key });
+    }
+    let target = touched[0]?.group ?? newGroup();
+    const realSides = touched.filter((t) => t.group.real.size > 0);
+    if (realSides.length > 1) {
+      target.find().links.push({
+        messageId: event.messageId,
+        sides: realSides.map((t) => ({ real: [...t.group.real], key: t.key })),
+      });
+    }
+    for (const t of touched.slice(1)) target = union(target, t.group);
+    target = target.find();
+    for (const key of keys) {
+      target.keys.add(key);
+      if (!byKey.has(key)) byKey.set(key, target);
+    }
+    target.events.push(event);
+  }
+
+  const plans: ComponentPlan<E>[] = [];
+  for (const g of groups) {
+    if (g.find() !== g) continue;
+    plans.push(planComponent(g, input, now, nowSeconds));
+  }
+  return plans;
+}
+
+function byAge(a: Profile, b: Profile): number {
+  return a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? -1 : 1) : a.profileId < b.profileId ? -1 : 1;
+}
+
+function planComponent<E extends UnifyEvent>(
+  g: Group<E>,
+  input: PlanInput<E>,
+  now: string,
+  nowSeconds: number,
+): ComponentPlan<E> {
+  const { owners, profiles } = input;
+  const live = [...g.real].map((id) => profiles.get(id) as Profile).sort(byAge);
+  const ghosts = [...g.ghosts].sort();
+  const survivorBefore = live[0];
+  const survivorId = survivorBefore?.profileId ?? ghosts[0] ?? input.newProfileId();
+  let state = survivorBefore ?? emptyProfile(survivorId, now);
+  let changed = survivorBefore === undefined;
+
+  const merges: MergeRecord[] = [];
+  const marks: VersionedWrite[] = [];
+  const absorbed: Profile[] = [];
+
+  for (const id of [...g.pending].sort()) {
+    const p = profiles.get(id);
+    if (p === undefined || state.mergedFrom.includes(id) || id === survivorId) continue;
+    const record: MergeRecord = { at: now, survivor: survivorId, merged: id, rule: 'resumed' };
+    state = mergeProfiles(state, { ...p, mergedInto: undefined }, record);
+    merges.push(record);
+    absorbed.push(p);
+    changed = true;
+  }
+  for (const loser of live.slice(1)) {
+    const record = mergeReason(g.links, loser.profileId, survivorId, now);
+    state = mergeProfiles(state, loser, record);
+    merges.push(record);
+    absorbed.push(loser);
+    marks.push({ profile: markMerged(loser, survivorId, now), expectedVersion: loser.version });
+    changed = true;
+  }
+  for (const ghost of ghosts) {
+    if (ghost === survivorId) continue;
+    marks.push({ profile: markMerged(emptyProfile(ghost, now), survivorId, now), expectedVersion: null });
+  }
+
+  const { profile: afterEvents, applied, duplicates } = applyEvents(state, g.events, nowSeconds);
+  state = afterEvents;
+  if (applied.length > 0) changed = true;
+
+  const claims: Claim[] = [];
+  const claimed = new Set<string>();
+  const missing: Identifier[] = [];
+  for (const key of [...g.keys].sort()) {
+    claimed.add(key);
+    const owner = owners.get(key) ?? null;
+    if (owner !== survivorId) claims.push({ key, profileId: survivorId, expectedOwner: owner, soft: false });
+    const id = parseIdKey(key);
+    if (!state.identifiers[id.type]?.includes(id.value)) missing.push(id);
+  }
+  if (missing.length > 0) {
+    state = withIdentifiers(state, missing);
+    changed = true;
+  }
+  for (const p of absorbed) {
+    for (const [type, values] of Object.entries(p.identifiers)) {
+      for (const value of values) {
+        const key = idKey(type, value);
+        if (claimed.has(key)) continue;
+        claimed.add(key);
+        claims.push({ key, profileId: survivorId, expectedOwner: p.profileId, soft: true });
+      }
+    }
+  }
+
+  const survivor: VersionedWrite | undefined = changed
+    ? {
+        profile: {
+          ...state,
+          version: (survivorBefore?.version ?? 0) + 1,
+          updatedAt: now,
+          seen: pruneSeen(state.seen, nowSeconds, input.dedupeWindowSeconds),
+        },
+        expectedVersion: survivorBefore?.version ?? null,
+      }
+    : undefined;
+  return {
+    profileId: survivorId,
+    events: g.events,
+    applied,
+    duplicates,
+    marks,
+    claims,
+    ...(survivor === undefined ? {} : { survivor }),
+    merges,
+  };
+}
+
+function mergeReason(links: readonly Link[], loserId: string, survivorId: string, now: string): MergeRecord {
+  for (const link of links) {
+    const loserSide = link.sides.find((s) => s.real.includes(loserId));
+    const otherSide = link.sides.find((s) => s !== loserSide);
+    if (loserSide !== undefined && otherSide !== undefined) {
+      return {
+        at: now,
+        survivor: survivorId,
+        merged: loserId,
+        rule: 'shared-identifier',
+        identifier: parseIdKey(loserSide.key),
+        matchedWith: parseIdKey(otherSide.key),
+        messageId: link.messageId,
+      };
+    }
+  }
+  return { at: now, survivor: survivorId, merged: loserId, rule: 'shared-identifier' };
+}

@@ -1,0 +1,278 @@
+/**
+ * The unified profile and the pure functions that build it. A profile is a
+ * fold over its events that does not depend on their order: traits are
+ * last-write-wins by event time (ties broken by messageId), counters are
+ * integer sums, first/last seen are min/max. Merging two profiles is the same
+ * fold over the union of their events, so nothing is lost or counted twice.
+ */
+import { createHash } from 'node:crypto';
+import { REVENUE_SCALE, type Identifier, type UnifyEvent } from './events';
+
+export interface TraitValue {
+  /** The value. */
+  readonly v: unknown;
+  /** Event time (epoch ms) of the event that set it. */
+  readonly t: number;
+  /** messageId of that event: the tie-breaker for equal times. */
+  readonly m: string;
+}
+
+export interface Computed {
+  readonly eventCount: number;
+  /** Event times, epoch ms; null on a profile with no events yet. */
+  readonly firstSeen: number | null;
+  readonly lastSeen: number | null;
+  readonly orderCount: number;
+  /** Sum of `Order Completed` revenue, in ten-thousandths (see REVENUE_SCALE). */
+  readonly revenue: number;
+}
+
+export interface MergeRecord {
+  /** When the merge was made (processing time, ISO-8601). */
+  readonly at: string;
+  readonly survivor: string;
+  readonly merged: string;
+  /**
+   * Why: `identifier` (held by the merged profile) and `matchedWith` (held by
+   * the survivor's side) arrived together in one event, `messageId`.
+   * A `resumed` merge completes one that an interrupted write left half done.
+   */
+  readonly rule: 'shared-identifier' | 'resumed';
+  readonly identifier?: Identifier;
+  readonly matchedWith?: Identifier;
+  readonly messageId?: string;
+}
+
+export interface Profile {
+  readonly profileId: string;
+  /** Optimistic-concurrency version: every write is conditional on it. */
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Identifier type → normalised values, sorted. */
+  readonly identifiers: Readonly<Record<string, readonly string[]>>;
+  readonly traits: Readonly<Record<string, TraitValue>>;
+  readonly computed: Computed;
+  /** Events per `context.channel` (web, mobile, store, crm, ...). */
+  readonly channels: Readonly<Record<string, number>>;
+  /** Merges into this profile, oldest first, including those of the profiles it absorbed. */
+  readonly merges: readonly MergeRecord[];
+  /** Every profile id this one absorbed, directly or through another merge, sorted. */
+  readonly mergedFrom: readonly string[];
+  /** Set once this profile has been merged into another: it then only redirects. */
+  readonly mergedInto?: string;
+  /** De-duplication window: message key → arrival time (epoch s) of recently applied events. */
+  readonly seen: Readonly<Record<string, number>>;
+}
+
+/** How many recent message keys a profile keeps for de-duplication. */
+export const MAX_SEEN = 5000;
+
+export function emptyProfile(profileId: string, now: string): Profile {
+  return {
+    profileId,
+    version: 0,
+    createdAt: now,
+    updatedAt: now,
+    identifiers: {},
+    traits: {},
+    computed: { eventCount: 0, firstSeen: null, lastSeen: null, orderCount: 0, revenue: 0 },
+    channels: {},
+    merges: [],
+    mergedFrom: [],
+    seen: {},
+  };
+}
+
+/** The de-duplication key of a messageId: short, fixed size, collision-safe in practice. */
+export function messageKey(messageId: string): string {
+  return createHash('sha1').update(messageId).digest('base64url').slice(0, 16);
+}
+
+function newer(a: TraitValue, b: TraitValue): boolean {
+  return a.t !== b.t ? a.t > b.t : a.m > b.m;
+}
+
+function addIdentifiers(
+  into: Record<string, readonly string[]>,
+  identifiers: Iterable<Identifier>,
+): Record<string, readonly string[]> {
+  const out: Record<string, readonly string[]> = { ...into };
+  for (const { type, value } of identifiers) {
+    const values = out[type] ?? [];
+    if (!values.includes(value)) out[type] = [...values, value].sort();
+  }
+  return out;
+}
+
+function minOrNull(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
+}
+function maxOrNull(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.max(a, b);
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Applies events to a profile, skipping those already applied within the
+ * de-duplication window (and repeats within `events`). Copies the profile
+ * once, however many events there are. When nothing is new, the same profile
+ * object comes back.
+ */
+export function applyEvents<E extends UnifyEvent>(
+  profile: Profile,
+  events: readonly E[],
+  arrivalSeconds: number,
+): { profile: Profile; applied: E[]; duplicates: E[] } {
+  const applied: E[] = [];
+  const duplicates: E[] = [];
+  let draft:
+    | (Omit<Profile, 'traits' | 'channels' | 'seen' | 'computed' | 'identifiers'> & {
+        traits: Record<string, TraitValue>;
+        channels: Record<string, number>;
+        seen: Record<string, number>;
+        computed: Mutable<Computed>;
+        identifiers: Record<string, readonly string[]>;
+      })
+    | undefined;
+  for (const event of events) {
+    const key = messageKey(event.messageId);
+    if ((draft ?? profile).seen[key] !== undefined) {
+      duplicates.push(event);
+      continue;
+    }
+    draft ??= {
+      ...profile,
+      traits: { ...profile.traits },
+      channels: { ...profile.channels },
+      seen: { ...profile.seen },
+      computed: { ...profile.computed },
+      identifiers: { ...profile.identifiers },
+    };
+    applied.push(event);
+    draft.seen[key] = arrivalSeconds;
+    for (const [name, v] of Object.entries(event.traits)) {
+      const candidate: TraitValue = { v, t: event.ts, m: event.messageId };
+      const current = draft.traits[name];
+      if (current === undefined || newer(candidate, current)) draft.traits[name] = candidate;
+    }
+    for (const { type, value } of event.identifiers) {
+      const values = draft.identifiers[type] ?? [];
+      if (!values.includes(value)) draft.identifiers[type] = [...values, value].sort();
+    }
+    if (event.channel !== undefined) draft.channels[event.channel] = (draft.channels[event.channel] ?? 0) + 1;
+    const c = draft.computed;
+    const isOrder = event.type === 'track' && event.name === 'Order Completed';
+    c.eventCount += 1;
+    c.firstSeen = minOrNull(c.firstSeen, event.ts);
+    c.lastSeen = maxOrNull(c.lastSeen, event.ts);
+    if (isOrder) {
+      c.orderCount += 1;
+      c.revenue += event.revenue ?? 0;
+    }
+  }
+  return { profile: draft ?? profile, applied, duplicates };
+}
+
+/** Applies one event (see applyEvents). */
+export function applyEvent(profile: Profile, event: UnifyEvent, arrivalSeconds: number): Profile {
+  return applyEvents(profile, [event], arrivalSeconds).profile;
+}
+
+/** Adds an identifier the profile now owns (e.g. an alias's previous id). */
+export function withIdentifiers(profile: Profile, identifiers: Iterable<Identifier>): Profile {
+  return { ...profile, identifiers: addIdentifiers(profile.identifiers, identifiers) };
+}
+
+function flatten(identifiers: Readonly<Record<string, readonly string[]>>): Identifier[] {
+  return Object.entries(identifiers).flatMap(([type, values]) => values.map((value) => ({ type, value })));
+}
+
+/**
+ * Folds `loser` into `survivor`: the union of both sides' events. The caller
+ * marks the loser with `mergedInto` separately (see markMerged).
+ */
+export function mergeProfiles(survivor: Profile, loser: Profile, record: MergeRecord): Profile {
+  const traits: Record<string, TraitValue> = { ...survivor.traits };
+  for (const [name, tv] of Object.entries(loser.traits)) {
+    const current = traits[name];
+    if (current === undefined || newer(tv, current)) traits[name] = tv;
+  }
+  const channels: Record<string, number> = { ...survivor.channels };
+  for (const [name, n] of Object.entries(loser.channels)) channels[name] = (channels[name] ?? 0) + n;
+  const a = survivor.computed;
+  const b = loser.computed;
+  const merges = [...survivor.merges, ...loser.merges, record].sort((x, y) =>
+    x.at !== y.at ? (x.at < y.at ? -1 : 1) : x.merged < y.merged ? -1 : 1,
+  );
+  return {
+    ...survivor,
+    identifiers: addIdentifiers(survivor.identifiers, flatten(loser.identifiers)),
+    traits,
+    computed: {
+      eventCount: a.eventCount + b.eventCount,
+      firstSeen: minOrNull(a.firstSeen, b.firstSeen),
+      lastSeen: maxOrNull(a.lastSeen, b.lastSeen),
+      orderCount: a.orderCount + b.orderCount,
+      revenue: a.revenue + b.revenue,
+    },
+    channels,
+    merges,
+    mergedFrom: [...new Set([...survivor.mergedFrom, ...loser.mergedFrom, loser.profileId])].sort(),
+    seen: { ...loser.seen, ...survivor.seen },
+    createdAt: survivor.createdAt < loser.createdAt ? survivor.createdAt : loser.createdAt,
+  };
+}
+
+/** The loser's side of a merge: from now on it only redirects to the survivor. */
+export function markMerged(loser: Profile, survivorId: string, now: string): Profile {
+  return { ...loser, mergedInto: survivorId, updatedAt: now };
+}
+
+/** Drops de-duplication keys older than the window, and the oldest beyond MAX_SEEN. */
+export function pruneSeen(seen: Readonly<Record<string, number>>, nowSeconds: number, windowSeconds: number): Record<string, number> {
+  const fresh = Object.entries(seen).filter(([, at]) => at > nowSeconds - windowSeconds);
+  if (fresh.length > MAX_SEEN) fresh.sort((x, y) => y[1] - x[1]).splice(MAX_SEEN);
+  return Object.fromEntries(fresh);
+}
+
+/** The profile as downstream apps see it: plain trait values, readable times and amounts. */
+export interface ProfileView {
+  profileId: string;
+  identifiers: Record<string, string[]>;
+  traits: Record<string, unknown>;
+  computed: {
+    eventCount: number;
+    firstSeen: string | null;
+    lastSeen: string | null;
+    orderCount: number;
+    totalRevenue: number;
+  };
+  channels: Record<string, number>;
+  mergedFrom: string[];
+  merges: MergeRecord[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toView(p: Profile): ProfileView {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    profileId: p.profileId,
+    identifiers: Object.fromEntries(Object.entries(p.identifiers).map(([k, v]) => [k, [...v]])),
+    traits: Object.fromEntries(Object.entries(p.traits).map(([k, tv]) => [k, tv.v])),
+    computed: {
+      eventCount: p.computed.eventCount,
+      firstSeen: iso(p.computed.firstSeen),
+      lastSeen: iso(p.computed.lastSeen),
+      orderCount: p.computed.orderCount,
+      totalRevenue: p.computed.revenue / REVENUE_SCALE,
+    },
+    channels: { ...p.channels },
+    mergedFrom: [...p.mergedFrom],
+    merges: [...p.merges],
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  };
+}

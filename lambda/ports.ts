@@ -1,0 +1,40 @@
+/**
+ * The narrow interfaces the use cases talk to. Each has an AWS adapter and a
+ * local one (lambda/adapters/).
+ */
+import type { Claim, VersionedWrite } from './core/plan';
+import type { Profile } from './core/profile';
+
+/** The single customer view: profiles and the identifier index. */
+export interface ProfileStore {
+  /** Current owner (profile id) of each identifier key that has one. */
+  getOwners(keys: readonly string[]): Promise<Map<string, string>>;
+  /** The profiles that exist among `ids`. */
+  getProfiles(ids: readonly string[]): Promise<Map<string, Profile>>;
+  /** Conditional profile writes; one boolean per write: false when its condition failed. */
+  putProfiles(writes: readonly VersionedWrite[]): Promise<boolean[]>;
+  /** Conditional identifier claims; one boolean per claim: false when its condition failed. */
+  putClaims(claims: readonly Claim[]): Promise<boolean[]>;
+}
+
+/** A record that could not be applied, kept with the reason. */
+export interface QuarantineEntry {
+  readonly reason: string;
+  readonly source: string;
+  readonly sequenceNumber?: string;
+  /** Position inside a KPL-aggregated record. */
+  readonly subSequence?: number;
+  readonly partitionKey?: string;
+  readonly receivedAt: string;
+  /** The record as it came: text when it is valid UTF-8, otherwise base64. */
+  readonly data: string;
+  readonly encoding: 'utf8' | 'base64';
+}
+
+export interface QuarantineSink {
+  /**
+   * Stores one batch's rejected records. `batchId` names the batch so that a
+   * retried batch overwrites its own entries instead of adding copies.
+   */
+  put(batchId: string, entries: readonly QuarantineEntry[]): Promise<void>;
+}

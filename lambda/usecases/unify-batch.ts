@@ -1,0 +1,166 @@
+/**
+ * The unify use case: one batch of stream records → validated events →
+ * resolved identities → profiles written, through the ProfileStore and
+ * QuarantineSink ports. The Lambda handler and the local poller both call it.
+ *
+ * DynamoDB round trips per attempt, whatever the batch size: identifier
+ * lookup (1), profiles (1, plus 1 per level of merge pointers to follow),
+ * marks + claims (1), survivors (1). Conflicting components are re-read and
+ * re-planned; others are not touched again.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ParseOptions } from '../core/events';
+import { keysToLookUp, planBatch, profilesToLoad, type ComponentPlan } from '../core/plan';
+import type { Profile } from '../core/profile';
+import { decodeRecords, type SourcedEvent, type StreamRecord } from '../core/records';
+import type { ProfileStore, QuarantineSink } from '../ports';
+
+export interface UnifySettings {
+  readonly parse: Omit<ParseOptions, 'now'>;
+  readonly dedupeWindowSeconds: number;
+  /** Plan-and-write attempts for components whose conditional writes conflict. */
+  readonly maxAttempts: number;
+}
+
+export interface UnifyDeps {
+  readonly store: ProfileStore;
+  readonly quarantine: QuarantineSink;
+  readonly settings: UnifySettings;
+  readonly clock?: () => number;
+  readonly newProfileId?: () => string;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface BatchOutcome {
+  readonly records: number;
+  /** Plain records plus KPL sub-records. */
+  readonly payloads: number;
+  readonly quarantined: number;
+  /** Events applied to a profile by this batch. */
+  readonly applied: number;
+  /** Events that a profile already had (redeliveries, replays, repeats in the batch). */
+  readonly duplicates: number;
+  readonly merges: number;
+  readonly profilesWritten: number;
+  readonly attempts: number;
+  /** Records to hand back to the stream for retry (their events were not applied). */
+  readonly failedSequenceNumbers: string[];
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function unifyBatch(
+  records: readonly StreamRecord[],
+  batchId: string,
+  source: string,
+  deps: UnifyDeps,
+): Promise<BatchOutcome> {
+  const clock = deps.clock ?? Date.now;
+  const { store, settings } = deps;
+  const decoded = decodeRecords(records, source, { ...settings.parse, now: clock() });
+
+  const quarantineWrite = decoded.quarantined.length > 0 ? deps.quarantine.put(batchId, decoded.quarantined) : undefined;
+
+  const seenInBatch = new Set<string>();
+  let pending: SourcedEvent[] = [];
+  let duplicates = 0;
+  for (const event of decoded.events) {
+    if (seenInBatch.has(event.messageId)) duplicates++;
+    else {
+      seenInBatch.add(event.messageId);
+      pending.push(event);
+    }
+  }
+
+  let applied = 0;
+  let merges = 0;
+  let profilesWritten = 0;
+  let attempts = 0;
+  while (pending.length > 0 && attempts < settings.maxAttempts) {
+    if (attempts > 0) await (deps.sleep ?? defaultSleep)(Math.random() * 20 * 2 ** Math.min(attempts, 6));
+    attempts++;
+    const plans = await plan(pending, store, settings, clock(), deps.newProfileId ?? randomUUID);
+    const conflicted = await commit(plans, store);
+    pending = [];
+    for (const p of plans) {
+      if (conflicted.has(p)) {
+        pending.push(...p.events);
+        continue;
+      }
+      applied += p.applied.length;
+      duplicates += p.duplicates.length;
+      merges += p.merges.length;
+      if (p.survivor !== undefined) profilesWritten++;
+    }
+  }
+  if (quarantineWrite !== undefined) await quarantineWrite;
+
+  return {
+    records: records.length,
+    payloads: decoded.payloads,
+    quarantined: decoded.quarantined.length,
+    applied,
+    duplicates,
+    merges,
+    profilesWritten,
+    attempts,
+    failedSequenceNumbers: [...new Set(pending.map((e) => e.sequenceNumber))],
+  };
+}
+
+async function plan(
+  events: SourcedEvent[],
+  store: ProfileStore,
+  settings: UnifySettings,
+  nowMs: number,
+  newProfileId: () => string,
+): Promise<ComponentPlan<SourcedEvent>[]> {
+  const owners = await store.getOwners(keysToLookUp(events));
+  const profiles = new Map<string, Profile>();
+  const absent = new Set<string>();
+  for (let toLoad = profilesToLoad(owners, profiles, absent); toLoad.length > 0; toLoad = profilesToLoad(owners, profiles, absent)) {
+    const found = await store.getProfiles(toLoad);
+    for (const id of toLoad) {
+      const p = found.get(id);
+      if (p === undefined) absent.add(id);
+      else profiles.set(id, p);
+    }
+  }
+  return planBatch({
+    events,
+    owners,
+    profiles,
+    identifierTypes: settings.parse.identifierTypes,
+    nowMs,
+    dedupeWindowSeconds: settings.dedupeWindowSeconds,
+    newProfileId,
+  });
+}
+
+/** Writes the plans in two phases; returns the plans whose conditions failed. */
+async function commit(
+  plans: ComponentPlan<SourcedEvent>[],
+  store: ProfileStore,
+): Promise<Set<ComponentPlan<SourcedEvent>>> {
+  const conflicted = new Set<ComponentPlan<SourcedEvent>>();
+  const marks = plans.flatMap((p) => p.marks.map((m) => ({ p, m })));
+  const claims = plans.flatMap((p) => p.claims.map((c) => ({ p, c })));
+  const [markResults, claimResults] = await Promise.all([
+    store.putProfiles(marks.map((x) => x.m)),
+    store.putClaims(claims.map((x) => x.c)),
+  ]);
+  markResults.forEach((ok, i) => {
+    if (!ok) conflicted.add((marks[i] as { p: ComponentPlan<SourcedEvent> }).p);
+  });
+  claimResults.forEach((ok, i) => {
+    const { p, c } = claims[i] as { p: ComponentPlan<SourcedEvent>; c: { soft: boolean } };
+    if (!ok && !c.soft) conflicted.add(p);
+  });
+
+  const survivors = plans.filter((p) => !conflicted.has(p) && p.survivor !== undefined);
+  const survivorResults = await store.putProfiles(survivors.map((p) => p.survivor as NonNullable<typeof p.survivor>));
+  survivorResults.forEach((ok, i) => {
+    if (!ok) conflicted.add(survivors[i] as ComponentPlan<SourcedEvent>);
+  });
+  return conflicted;
+}

@@ -1,0 +1,27 @@
+/** Small builders for Segment events and stream records used across tests. */
+import type { ParseOptions } from '../../lambda/core/events';
+import type { StreamRecord } from '../../lambda/core/records';
+import type { UnifySettings } from '../../lambda/usecases/unify-batch';
+
+export const parseOptions: Omit<ParseOptions, 'now'> = {
+  identifierTypes: ['userId', 'email', 'phone', 'anonymousId'],
+  defaultPhoneRegion: 'US',
+  revenueProperties: ['revenue', 'total'],
+};
+
+export const settings: UnifySettings = { parse: parseOptions, dedupeWindowSeconds: 24 * 3600, maxAttempts: 8 };
+
+let seq = 0;
+export function record(payload: unknown, arrivalMs = Date.UTC(2026, 10, 1)): StreamRecord {
+  seq++;
+  const data = Buffer.isBuffer(payload) ? payload : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload));
+  return { sequenceNumber: String(seq).padStart(20, '0'), partitionKey: 'pk', data, arrivalMs };
+}
+
+export function track(messageId: string, fields: Record<string, unknown>): Record<string, unknown> {
+  return { type: 'track', messageId, event: 'Product Viewed', timestamp: '2026-11-01T10:00:00.000Z', ...fields };
+}
+
+export function identify(messageId: string, fields: Record<string, unknown>): Record<string, unknown> {
+  return { type: 'identify', messageId, timestamp: '2026-11-01T10:00:00.000Z', ...fields };
+}
