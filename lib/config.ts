@@ -5,101 +5,87 @@
  *
  * Pure module: no AWS SDK, no CDK import, so core/ and handlers may use it.
  */
-import { z } from 'zod';
+// zod/mini: the same validation as zod, a fraction of the bundle (this module is bundled into every Lambda).
+import * as z from 'zod/mini';
 
 const identifierType = z
   .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'identifier types are alphanumeric names such as "email" or "loyaltyId"');
+  .check(z.regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'identifier types are alphanumeric names such as "email" or "loyaltyId"'));
 
-export const configSchema = z
-  .object({
-    /** Prefix of the five stack names (`<appName>-collection`, ...). */
-    appName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,30}$/).default('c360'),
-    /** Target account/region; both default to the CDK CLI's environment. */
-    env: z
-      .object({ account: z.string().optional(), region: z.string().optional() })
-      .prefault({}),
+const int = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
+const withDefault = <T extends z.core.SomeType>(schema: T, value: z.core.util.NoUndefined<z.core.output<T>>) =>
+  z._default(schema, value);
+/** An object section whose every field has a default: omitting the section takes them all. */
+const section = <T extends z.core.$ZodLooseShape>(shape: T) => z.prefault(z.strictObject(shape), {} as never);
+
+export const configSchema = z.strictObject({
+  /** Prefix of the five stack names (`<appName>-collection`, ...). */
+  appName: withDefault(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9-]{0,30}$/)), 'c360'),
+  /** Target account/region; both default to the CDK CLI's environment. */
+  env: section({ account: z.optional(z.string()), region: z.optional(z.string()) }),
+  /**
+   * What `cdk destroy` does to stateful resources (tables, streams, buckets, keys).
+   * `retain` is the safe default for real data; `destroy` suits throw-away stacks.
+   */
+  removalPolicy: withDefault(z.enum(['retain', 'destroy']), 'retain'),
+  /** CloudWatch Logs retention for every function's log group, in days. */
+  logRetentionDays: withDefault(z.literal([1, 3, 5, 7, 14, 30, 60, 90, 180, 365]), 30),
+  collection: section({
+    stream: section({
+      /** `on-demand` scales by itself; `provisioned` uses `shards`. */
+      mode: withDefault(z.enum(['on-demand', 'provisioned']), 'on-demand'),
+      shards: withDefault(int(1, 500), 1),
+      /** How long records stay replayable (24 h to 365 days). */
+      retentionHours: withDefault(int(24, 8760), 24),
+    }),
+  }),
+  unification: section({
+    consumer: section({
+      batchSize: withDefault(int(1, 10000), 500),
+      maxBatchingWindowSeconds: withDefault(int(0, 300), 1),
+      parallelizationFactor: withDefault(int(1, 10), 1),
+      /** Retries of a failing batch before its records go to the on-failure queue. */
+      maxRetryAttempts: withDefault(int(0, 10000), 5),
+      /** Records older than this are sent to the on-failure queue instead of retried. */
+      maxRecordAgeSeconds: withDefault(int(60, 604800), 3600),
+      memorySize: withDefault(int(128, 10240), 1024),
+      timeoutSeconds: withDefault(int(1, 900), 60),
+    }),
+    identity: section({
+      /**
+       * Identifier types that link events to profiles, highest priority first.
+       * userId and anonymousId are the event's own fields; any other type
+       * (email, phone, loyaltyId, ...) is read from traits, context.traits,
+       * properties or context.externalIds by name.
+       */
+      identifiers: withDefault(z.array(identifierType).check(z.minLength(1)), ['userId', 'email', 'phone', 'anonymousId']),
+    }),
     /**
-     * What `cdk destroy` does to stateful resources (tables, streams, buckets, keys).
-     * `retain` is the safe default for real data; `destroy` suits throw-away stacks.
+     * A re-sent message (same messageId) within this window is applied once.
+     * Segment documents the same 24-hour de-duplication window.
      */
-    removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
-    /** CloudWatch Logs retention for every function's log group, in days. */
-    logRetentionDays: z
-      .union([z.literal(1), z.literal(3), z.literal(5), z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90), z.literal(180), z.literal(365)])
-      .default(30),
-    collection: z
-      .object({
-        stream: z
-          .object({
-            /** `on-demand` scales by itself; `provisioned` uses `shards`. */
-            mode: z.enum(['on-demand', 'provisioned']).default('on-demand'),
-            shards: z.number().int().min(1).max(500).default(1),
-            /** How long records stay replayable (24 h to 365 days). */
-            retentionHours: z.number().int().min(24).max(8760).default(24),
-          })
-          .prefault({}),
-      })
-      .prefault({}),
-    unification: z
-      .object({
-        consumer: z
-          .object({
-            batchSize: z.number().int().min(1).max(10000).default(500),
-            maxBatchingWindowSeconds: z.number().int().min(0).max(300).default(1),
-            parallelizationFactor: z.number().int().min(1).max(10).default(1),
-            /** Retries of a failing batch before its records go to the on-failure queue. */
-            maxRetryAttempts: z.number().int().min(0).max(10000).default(5),
-            /** Records older than this are sent to the on-failure queue instead of retried. */
-            maxRecordAgeSeconds: z.number().int().min(60).max(604800).default(3600),
-            memorySize: z.number().int().min(128).max(10240).default(1024),
-            timeoutSeconds: z.number().int().min(1).max(900).default(60),
-          })
-          .prefault({}),
-        identity: z
-          .object({
-            /**
-             * Identifier types that link events to profiles, highest priority first.
-             * The four Segment identifiers are built in; custom ones (e.g. `loyaltyId`)
-             * are read from `context.externalIds`, `traits` or `properties` by name.
-             */
-            identifiers: z.array(identifierType).min(1).default(['userId', 'email', 'phone', 'anonymousId']),
-          })
-          .prefault({}),
-        /**
-         * A re-sent message (same messageId) within this window is applied once.
-         * Segment documents the same 24-hour de-duplication window.
-         */
-        dedupeWindowHours: z.number().int().min(1).max(8760).default(24),
-        /** `Order Completed` revenue: which property holds it. */
-        revenueProperties: z.array(z.string()).min(1).default(['revenue', 'total']),
-      })
-      .prefault({}),
-    normalization: z
-      .object({
-        /** ISO 3166 region used to read phone numbers written without a country code. */
-        defaultPhoneRegion: z.string().length(2).toUpperCase().default('US'),
-      })
-      .prefault({}),
-    profileApi: z
-      .object({
-        /** Steady-state requests/s and burst of the deployed profile API stage. */
-        throttleRateLimit: z.number().positive().default(500),
-        throttleBurstLimit: z.number().int().positive().default(1000),
-      })
-      .prefault({}),
-    local: z
-      .object({
-        /** Folder for the local runtime's state: lake, quarantine, on-failure queue. */
-        dataDir: z.string().default('.c360'),
-        /** Port of the local profile API (0 picks a free one). */
-        apiPort: z.number().int().min(0).max(65535).default(4360),
-        /** How often the local poller reads each shard, in milliseconds. */
-        pollIntervalMs: z.number().int().min(10).max(10000).default(200),
-      })
-      .prefault({}),
-  })
-  .strict();
+    dedupeWindowHours: withDefault(int(1, 8760), 24),
+    /** Which property of an `Order Completed` event holds its revenue (first present wins). */
+    revenueProperties: withDefault(z.array(z.string()).check(z.minLength(1)), ['revenue', 'total']),
+  }),
+  normalization: section({
+    /** ISO 3166 region used to read phone numbers written without a country code. */
+    defaultPhoneRegion: withDefault(z.string().check(z.length(2), z.toUpperCase()), 'US'),
+  }),
+  profileApi: section({
+    /** Steady-state requests/s and burst of the deployed profile API stage. */
+    throttleRateLimit: withDefault(z.number().check(z.positive()), 500),
+    throttleBurstLimit: withDefault(int(1, 100000), 1000),
+  }),
+  local: section({
+    /** Folder for the local runtime's state: lake, quarantine, on-failure queue. */
+    dataDir: withDefault(z.string(), '.c360'),
+    /** Port of the local profile API (0 picks a free one). */
+    apiPort: withDefault(int(0, 65535), 4360),
+    /** How often the local poller reads each shard, in milliseconds. */
+    pollIntervalMs: withDefault(int(10, 10000), 200),
+  }),
+});
 
 export type C360ConfigInput = z.input<typeof configSchema>;
 export type C360Config = z.output<typeof configSchema>;

@@ -3,39 +3,39 @@
  * and the normalised form the rest of the unification pillar works on.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { normalizeIdentifier, normalizeId } from './normalize';
 
 export const EVENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 const jsonObject = z.record(z.string(), z.unknown());
-const idValue = z.union([z.string().max(1024), z.number()]).nullish();
+const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+const idValue = z.nullish(z.union([text(0, 1024), z.number()]));
 
-const base = z.looseObject({
-  messageId: z.string().min(1).max(256).optional(),
-  timestamp: z.string().max(64).optional(),
+const base = {
+  messageId: z.optional(text(1, 256)),
+  timestamp: z.optional(text(0, 64)),
   userId: idValue,
   anonymousId: idValue,
-  context: z
-    .looseObject({
-      traits: jsonObject.optional(),
-      channel: z.string().max(64).optional(),
-      externalIds: z
-        .array(z.looseObject({ id: z.union([z.string(), z.number()]), type: z.string() }))
-        .max(1000)
-        .optional(),
-    })
-    .optional(),
-});
+  context: z.optional(
+    z.looseObject({
+      traits: z.optional(jsonObject),
+      channel: z.optional(text(0, 64)),
+      externalIds: z.optional(
+        z.array(z.looseObject({ id: z.union([z.string(), z.number()]), type: z.string() })).check(z.maxLength(1000)),
+      ),
+    }),
+  ),
+};
 
 export const segmentEventSchema = z.discriminatedUnion('type', [
-  base.extend({ type: z.literal('track'), event: z.string().min(1).max(512), properties: jsonObject.optional() }),
-  base.extend({ type: z.literal('identify'), traits: jsonObject.optional() }),
-  base.extend({ type: z.literal('page'), name: z.string().max(512).optional(), properties: jsonObject.optional() }),
-  base.extend({ type: z.literal('screen'), name: z.string().max(512).optional(), properties: jsonObject.optional() }),
-  base.extend({ type: z.literal('group'), groupId: z.union([z.string().min(1), z.number()]), traits: jsonObject.optional() }),
-  base.extend({ type: z.literal('alias'), previousId: z.union([z.string().min(1), z.number()]) }),
+  z.looseObject({ ...base, type: z.literal('track'), event: text(1, 512), properties: z.optional(jsonObject) }),
+  z.looseObject({ ...base, type: z.literal('identify'), traits: z.optional(jsonObject) }),
+  z.looseObject({ ...base, type: z.literal('page'), name: z.optional(text(0, 512)), properties: z.optional(jsonObject) }),
+  z.looseObject({ ...base, type: z.literal('screen'), name: z.optional(text(0, 512)), properties: z.optional(jsonObject) }),
+  z.looseObject({ ...base, type: z.literal('group'), groupId: z.union([text(1, 1024), z.number()]), traits: z.optional(jsonObject) }),
+  z.looseObject({ ...base, type: z.literal('alias'), previousId: z.union([text(1, 1024), z.number()]) }),
 ]);
 export type SegmentEvent = z.infer<typeof segmentEventSchema>;
 
@@ -118,7 +118,7 @@ export function parseEvent(payload: Buffer | string, fallbackTimestamp: number, 
   return toUnifyEvent(parsed.data, text, fallbackTimestamp, opts);
 }
 
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`)

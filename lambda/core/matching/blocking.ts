@@ -1,0 +1,188 @@
+/**
+ * Blocking: which record pairs get compared. Several passes, each grouping
+ * records by a key (a phonetic name code, date parts, postcode, an identifier...)
+ * plus sorted-neighbourhood passes, so a true pair with typos, swapped or missing
+ * fields still meets in at least one. Blocks above `maxBlockSize` (common names,
+ * placeholder values) are not compared all-pairs but by a sliding window over
+ * the block sorted by name and date of birth, keeping the pair count near-linear.
+ */
+import type { NormalizedPerson } from './normalize';
+import { fieldText } from './normalize';
+import { canonicalGivenName } from './nicknames';
+import { nysiis, soundex } from './phonetic';
+import type { BlockingKeyPart, MatchingRules } from './rules';
+
+/** A growable list of record pairs (i < j), encoded as i * n + j. */
+export class PairList {
+  private data: Float64Array;
+  length = 0;
+  constructor(
+    readonly n: number,
+    capacity = 1024,
+  ) {
+    this.data = new Float64Array(capacity);
+  }
+  add(i: number, j: number): void {
+    if (i === j) return;
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = i < j ? i * this.n + j : j * this.n + i;
+  }
+  /** Sorted, de-duplicated encoded pairs. */
+  unique(): Float64Array {
+    const view = this.data.subarray(0, this.length);
+    view.sort();
+    let w = 0;
+    for (let r = 0; r < view.length; r++) {
+      if (r === 0 || view[r] !== view[r - 1]) view[w++] = view[r]!;
+    }
+    return view.slice(0, w);
+  }
+}
+
+/** The text of one blocking key part for a record, '' when missing. */
+export function keyPart(p: NormalizedPerson, part: BlockingKeyPart): string {
+  switch (part.transform) {
+    case 'year':
+      return p.birthYear > 0 ? String(p.birthYear) : '';
+    case 'month':
+      return p.birthMonth > 0 ? String(p.birthMonth) : '';
+    case 'day':
+      return p.birthDay > 0 ? String(p.birthDay) : '';
+    case 'monthDay':
+      if (p.birthMonth === 0 || p.birthDay === 0) return '';
+      return p.birthMonth <= p.birthDay ? `${p.birthMonth}/${p.birthDay}` : `${p.birthDay}/${p.birthMonth}`;
+    default:
+      break;
+  }
+  const text = fieldText(p, part.field);
+  if (text === '') return '';
+  switch (part.transform) {
+    case 'value':
+      return text;
+    case 'soundex':
+      return soundex(text);
+    case 'nysiis':
+      return nysiis(text, 6);
+    case 'nickname': {
+      const firstToken = text.split(' ')[0]!;
+      return nysiis(canonicalGivenName(firstToken), 6);
+    }
+    case 'initial':
+      return text[0]!;
+    case 'prefix3':
+      return text.replace(/ /g, '').slice(0, 3);
+  }
+}
+
+function recordKey(p: NormalizedPerson, parts: readonly BlockingKeyPart[], unordered: boolean): string {
+  const values: string[] = [];
+  for (const part of parts) {
+    const v = keyPart(p, part);
+    if (v === '') return '';
+    values.push(v);
+  }
+  if (unordered) values.sort();
+  return values.join('\u0001');
+}
+
+export interface BlockingPassStats {
+  name: string;
+  blocks: number;
+  largestBlock: number;
+  oversizedBlocks: number;
+  pairs: number;
+}
+
+export interface Candidates {
+  /** Sorted unique encoded pairs (i * n + j, i < j). */
+  pairs: Float64Array;
+  /** Pairs generated over all passes before de-duplication. */
+  generated: number;
+  passes: BlockingPassStats[];
+}
+
+/** A sort key to order records inside an oversized block: names, then date of birth. */
+export function neighbourhoodKey(p: NormalizedPerson): string {
+  return `${p.lastName}\u0001${p.firstName}\u0001${p.dateOfBirth}`;
+}
+
+/** Adds the pairs of one block: all pairs, or a sorted sliding window when oversized. */
+export function addBlock(
+  members: readonly number[],
+  out: PairList,
+  sortKeys: readonly string[],
+  maxBlockSize: number,
+  window: number,
+): { pairs: number; oversized: boolean } {
+  const k = members.length;
+  if (k < 2) return { pairs: 0, oversized: false };
+  if (k <= maxBlockSize) {
+    for (let x = 0; x < k; x++) for (let y = x + 1; y < k; y++) out.add(members[x]!, members[y]!);
+    return { pairs: (k * (k - 1)) / 2, oversized: false };
+  }
+  const sorted = [...members].sort((a, b) => (sortKeys[a]! < sortKeys[b]! ? -1 : sortKeys[a]! > sortKeys[b]! ? 1 : a - b));
+  let pairs = 0;
+  for (let x = 0; x < k; x++) {
+    for (let y = x + 1; y < Math.min(k, x + window); y++) {
+      out.add(sorted[x]!, sorted[y]!);
+      pairs++;
+    }
+  }
+  return { pairs, oversized: true };
+}
+
+/** Runs every blocking pass and returns the de-duplicated candidate pairs. */
+export function generateCandidates(people: readonly NormalizedPerson[], rules: MatchingRules): Candidates {
+  const n = people.length;
+  const out = new PairList(n, Math.max(1024, n * 16));
+  const sortKeys = people.map(neighbourhoodKey);
+  const { maxBlockSize, oversizedWindow } = rules.blocking;
+  const passes: BlockingPassStats[] = [];
+  for (const pass of rules.blocking.passes) {
+    const blocks = new Map<string, number[]>();
+    for (let i = 0; i < n; i++) {
+      const key = recordKey(people[i]!, pass.keys, pass.unordered);
+      if (key === '') continue;
+      const list = blocks.get(key);
+      if (list) list.push(i);
+      else blocks.set(key, [i]);
+    }
+    const stats: BlockingPassStats = { name: pass.name, blocks: 0, largestBlock: 0, oversizedBlocks: 0, pairs: 0 };
+    for (const members of blocks.values()) {
+      if (members.length < 2) continue;
+      stats.blocks++;
+      stats.largestBlock = Math.max(stats.largestBlock, members.length);
+      const r = addBlock(members, out, sortKeys, maxBlockSize, oversizedWindow);
+      stats.pairs += r.pairs;
+      if (r.oversized) stats.oversizedBlocks++;
+    }
+    passes.push(stats);
+  }
+  for (const snm of rules.blocking.sortedNeighbourhood) {
+    const keyed: Array<{ key: string; i: number }> = [];
+    for (let i = 0; i < n; i++) {
+      const parts: string[] = [];
+      for (const part of snm.keys) {
+        const v = keyPart(people[i]!, part);
+        parts.push(v);
+      }
+      if (parts.every((v) => v === '')) continue;
+      keyed.push({ key: parts.join('\u0001'), i });
+    }
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i));
+    let pairs = 0;
+    for (let x = 0; x < keyed.length; x++) {
+      for (let y = x + 1; y < Math.min(keyed.length, x + snm.window); y++) {
+        out.add(keyed[x]!.i, keyed[y]!.i);
+        pairs++;
+      }
+    }
+    passes.push({ name: snm.name, blocks: 1, largestBlock: keyed.length, oversizedBlocks: 0, pairs });
+  }
+  const generated = out.length;
+  return { pairs: out.unique(), generated, passes };
+}

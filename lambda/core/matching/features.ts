@@ -1,0 +1,285 @@
+/**
+ * Comparison features of the Fellegi–Sunter scorer. Each feature compares one
+ * aspect of two prepared records and returns an agreement level, 0 being the
+ * strongest agreement and the last level disagreement; MISSING (contributes no
+ * evidence) when either side lacks the data.
+ *
+ * Correlated fields are grouped so their evidence is not counted several times:
+ * street number + address lines form one `address` feature; city + postcode +
+ * state + country one `locality` feature; the date of birth parts one `dob`.
+ */
+import { compareDates, damerauLevenshtein, jaroWinkler, type DateParts } from './comparators';
+import type { PersonField } from './fields';
+import { isNicknamePair } from './nicknames';
+import type { NormalizedPerson } from './normalize';
+import { nysiis, soundex } from './phonetic';
+
+export const MISSING = 255;
+
+/** A record with everything the comparators need precomputed. */
+export interface PreparedPerson {
+  index: number;
+  first: string;
+  firstC: string;
+  firstNy: string;
+  last: string;
+  lastC: string;
+  lastNy: string;
+  middle: string;
+  dob: DateParts;
+  /** Full date YYYY-MM-DD, '' unless complete. */
+  dobKey: string;
+  num: string;
+  line1: string;
+  line2: string;
+  city: string;
+  postcode: string;
+  state: string;
+  country: string;
+  nationalId: string;
+  email: string;
+  emailLocal: string;
+  phone: string;
+}
+
+const STREET_TYPES = new Set([
+  'street', 'road', 'avenue', 'boulevard', 'drive', 'lane', 'court', 'place', 'crescent', 'highway', 'parkway',
+  'square', 'terrace', 'circuit', 'close', 'parade', 'esplanade', 'grove', 'circle', 'way', 'alley', 'walk',
+]);
+const MERGED_TYPES = ['street', 'avenue', 'crescent', 'place', 'drive', 'road', 'court', 'close', 'lane', 'circuit', 'terrace', 'parade'];
+
+/** An address line reduced to its distinctive part: street-type words dropped, spaces removed. */
+export function streetCore(line: string): string {
+  if (line === '') return '';
+  const tokens = line.split(' ');
+  const kept = tokens.filter((t) => !STREET_TYPES.has(t));
+  let core = (kept.length > 0 ? kept : tokens).join('');
+  for (const t of MERGED_TYPES) {
+    if (core.length >= t.length + 3 && core.endsWith(t)) {
+      core = core.slice(0, -t.length);
+      break;
+    }
+  }
+  return core;
+}
+
+export function preparePerson(p: NormalizedPerson, index: number): PreparedPerson {
+  const firstC = p.firstName.replace(/ /g, '');
+  const lastC = p.lastName.replace(/ /g, '');
+  const emailLocal = p.email === '' ? '' : p.email.slice(0, p.email.indexOf('@'));
+  return {
+    index,
+    first: p.firstName,
+    firstC,
+    firstNy: nysiis(firstC),
+    last: p.lastName,
+    lastC,
+    lastNy: nysiis(lastC),
+    middle: p.middleName,
+    dob: { year: p.birthYear, month: p.birthMonth, day: p.birthDay },
+    dobKey: p.birthYear > 0 && p.birthMonth > 0 && p.birthDay > 0 ? p.dateOfBirth : '',
+    num: p.streetNumber,
+    line1: streetCore(p.address1),
+    line2: streetCore(p.address2),
+    city: p.city.replace(/ /g, ''),
+    postcode: p.postcode,
+    state: p.state,
+    country: p.country,
+    nationalId: p.nationalId,
+    email: p.email,
+    emailLocal,
+    phone: p.phone,
+  };
+}
+
+/** One token list being a subset of the other's ("berger" ⊂ "berger jung"). */
+function tokenSubset(a: string, b: string): boolean {
+  if (!a.includes(' ') && !b.includes(' ')) return false;
+  const ta = a.split(' ');
+  const tb = b.split(' ');
+  const [small, big] = ta.length <= tb.length ? [ta, tb] : [tb, ta];
+  return small.every((t) => big.includes(t));
+}
+
+/**
+ * Name agreement: 0 exact; 1 close (Jaro–Winkler ≥ 0.92, one edit, same letters
+ * without spaces, or one name's words contained in the other's); 2 similar
+ * (Jaro–Winkler ≥ 0.85, same NYSIIS code, known nickname, or an initial that
+ * fits); 3 disagree.
+ */
+export function nameLevel(a: string, ac: string, any: string, b: string, bc: string, bny: string, given: boolean): number {
+  if (a === b) return 0;
+  if (ac === bc) return 1;
+  if (ac.length === 1 || bc.length === 1) {
+    return ac[0] === bc[0] ? 2 : 3;
+  }
+  const jw = jaroWinkler(ac, bc);
+  if (jw >= 0.92) return 1;
+  if (ac.length >= 4 && bc.length >= 4 && damerauLevenshtein(ac, bc, 1) <= 1) return 1;
+  if (tokenSubset(a, b)) return 1;
+  if (jw >= 0.85 || (any !== '' && any === bny)) return 2;
+  if (given && isNicknamePair(a, b)) return 2;
+  return 3;
+}
+
+function middleLevel(a: string, b: string): number {
+  if (a === b) return 0;
+  const ac = a.replace(/ /g, '');
+  const bc = b.replace(/ /g, '');
+  if (ac.length === 1 || bc.length === 1) return ac[0] === bc[0] ? 1 : 2;
+  if (jaroWinkler(ac, bc) >= 0.9) return 1;
+  return 2;
+}
+
+/**
+ * Address (street number and address lines, compared crosswise since lines get
+ * swapped): 0 same street and number; 1 same street with the number missing or
+ * one typo away, or a similar street with the same number; 2 some agreement;
+ * 3 disagree.
+ */
+function addressLevel(a: PreparedPerson, b: PreparedPerson): number {
+  const aHasLine = a.line1 !== '' || a.line2 !== '';
+  const bHasLine = b.line1 !== '' || b.line2 !== '';
+  const linesComparable = aHasLine && bHasLine;
+  const numComparable = a.num !== '' && b.num !== '';
+  if (!linesComparable && !numComparable) return MISSING;
+  let sMain = 0;
+  let sSecond = 0;
+  if (linesComparable) {
+    if (a.line1 !== '' && b.line1 !== '') sMain = a.line1 === b.line1 ? 1 : jaroWinkler(a.line1, b.line1);
+    if (sMain < 0.92 && a.line1 !== '' && b.line2 !== '') sMain = Math.max(sMain, jaroWinkler(a.line1, b.line2));
+    if (sMain < 0.92 && a.line2 !== '' && b.line1 !== '') sMain = Math.max(sMain, jaroWinkler(a.line2, b.line1));
+    if (a.line2 !== '' && b.line2 !== '') sSecond = a.line2 === b.line2 ? 1 : jaroWinkler(a.line2, b.line2);
+  }
+  let num = MISSING; // 0 exact, 1 close, 2 disagree
+  if (numComparable) num = a.num === b.num ? 0 : damerauLevenshtein(a.num, b.num, 1) <= 1 ? 1 : 2;
+  if (sMain >= 0.92 && num === 0) return 0;
+  if ((sMain >= 0.92 && num !== 2) || (sMain >= 0.8 && num === 0) || (num === 0 && sSecond >= 0.92)) return 1;
+  if (sMain >= 0.8 || sSecond >= 0.92 || (num === 0 && !linesComparable)) return 2;
+  return 3;
+}
+
+/**
+ * Locality (postcode, city, state, country): 0 postcode and city agree; 1 one
+ * agrees and the other is missing or close; 2 one of them agrees or is close;
+ * 3 only the state agrees; 4 disagree (or different countries).
+ */
+function localityLevel(a: PreparedPerson, b: PreparedPerson): number {
+  if (a.country !== '' && b.country !== '' && a.country !== b.country) return 4;
+  let pc = MISSING; // 0 exact, 1 close, 2 disagree
+  if (a.postcode !== '' && b.postcode !== '') {
+    pc = a.postcode === b.postcode ? 0 : damerauLevenshtein(a.postcode, b.postcode, 1) <= 1 ? 1 : 2;
+  }
+  let city = MISSING;
+  if (a.city !== '' && b.city !== '') {
+    if (a.city === b.city) city = 0;
+    else {
+      const jw = jaroWinkler(a.city, b.city);
+      city = jw >= 0.92 ? 0 : jw >= 0.85 ? 1 : 2;
+    }
+  }
+  const st = a.state !== '' && b.state !== '' ? (a.state === b.state ? 0 : 1) : MISSING;
+  if (pc === MISSING && city === MISSING) {
+    if (st === MISSING) return MISSING;
+    return st === 0 ? 3 : 4;
+  }
+  if (pc === 0 && city === 0) return 0;
+  if ((pc === 0 && city !== 2) || (city === 0 && pc !== 2)) return 1;
+  if (pc <= 1 || city <= 1) return 2;
+  return st === 0 ? 3 : 4;
+}
+
+function idLevel(a: string, b: string): number {
+  if (a === '' || b === '') return MISSING;
+  if (a === b) return 0;
+  if (a.length >= 5 && b.length >= 5 && damerauLevenshtein(a, b, 1) <= 1) return 1;
+  return 2;
+}
+
+/** The scored features, in a fixed order. */
+export const FEATURES = [
+  { name: 'firstName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['firstName'] },
+  { name: 'lastName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['lastName'] },
+  { name: 'middleName', levels: ['exact', 'close', 'disagree'], fields: ['middleName'] },
+  { name: 'dob', levels: ['exact', 'close', 'partial', 'disagree'], fields: ['dateOfBirth', 'birthYear', 'birthMonth', 'birthDay'] },
+  { name: 'address', levels: ['same', 'close', 'partial', 'disagree'], fields: ['streetNumber', 'address1', 'address2'] },
+  { name: 'locality', levels: ['same', 'close', 'partial', 'region', 'disagree'], fields: ['city', 'postcode', 'state', 'country'] },
+  { name: 'nationalId', levels: ['exact', 'close', 'disagree'], fields: ['nationalId'] },
+  { name: 'email', levels: ['exact', 'close', 'disagree'], fields: ['email'] },
+  { name: 'phone', levels: ['exact', 'close', 'disagree'], fields: ['phone'] },
+] as const satisfies ReadonlyArray<{ name: string; levels: readonly string[]; fields: readonly PersonField[] }>;
+
+export type FeatureName = (typeof FEATURES)[number]['name'];
+export const F_FIRST = 0;
+export const F_LAST = 1;
+export const F_MIDDLE = 2;
+export const F_DOB = 3;
+export const F_ADDRESS = 4;
+export const F_LOCALITY = 5;
+export const F_NID = 6;
+export const F_EMAIL = 7;
+export const F_PHONE = 8;
+export const FEATURE_COUNT = FEATURES.length;
+
+/** Set when first and last name agreed only crosswise (swapped). */
+export let lastCompareSwapped = false;
+
+/**
+ * Compares two records on every feature, writing levels into `out` (length
+ * FEATURE_COUNT); disabled features are written as MISSING.
+ */
+export function compareRecords(a: PreparedPerson, b: PreparedPerson, enabled: Uint8Array, out: Uint8Array): void {
+  lastCompareSwapped = false;
+  // names, allowing first/last swaps
+  const haveFirst = enabled[F_FIRST] === 1 && a.first !== '' && b.first !== '';
+  const haveLast = enabled[F_LAST] === 1 && a.last !== '' && b.last !== '';
+  let lf = haveFirst ? nameLevel(a.first, a.firstC, a.firstNy, b.first, b.firstC, b.firstNy, true) : MISSING;
+  let ll = haveLast ? nameLevel(a.last, a.lastC, a.lastNy, b.last, b.lastC, b.lastNy, false) : MISSING;
+  if (haveFirst && haveLast && lf + ll >= 3) {
+    const sf = nameLevel(a.first, a.firstC, a.firstNy, b.last, b.lastC, b.lastNy, false);
+    if (sf <= 1) {
+      const sl = nameLevel(a.last, a.lastC, a.lastNy, b.first, b.firstC, b.firstNy, false);
+      if (sf + sl < lf + ll) {
+        // a swap is itself a small discrepancy: exact crosswise counts as close
+        lf = Math.max(sf, 1);
+        ll = Math.max(sl, 1);
+        lastCompareSwapped = true;
+      }
+    }
+  } else if (enabled[F_FIRST] === 1 && enabled[F_LAST] === 1) {
+    // one side has only one of the names: it may sit in the other slot
+    if (!haveFirst && a.first === '' && b.first !== '' && a.last !== '' && b.last === '') {
+      const x = nameLevel(a.last, a.lastC, a.lastNy, b.first, b.firstC, b.firstNy, false);
+      if (x <= 1) ll = Math.max(x, 1);
+    } else if (!haveFirst && b.first === '' && a.first !== '' && b.last !== '' && a.last === '') {
+      const x = nameLevel(a.first, a.firstC, a.firstNy, b.last, b.lastC, b.lastNy, false);
+      if (x <= 1) ll = Math.max(x, 1);
+    }
+  }
+  out[F_FIRST] = lf;
+  out[F_LAST] = ll;
+  out[F_MIDDLE] = enabled[F_MIDDLE] === 1 && a.middle !== '' && b.middle !== '' ? middleLevel(a.middle, b.middle) : MISSING;
+  if (enabled[F_DOB] === 1) {
+    const d = compareDates(a.dob, b.dob);
+    out[F_DOB] = d === 'exact' ? 0 : d === 'close' ? 1 : d === 'partial' ? 2 : d === 'disagree' ? 3 : MISSING;
+  } else out[F_DOB] = MISSING;
+  out[F_ADDRESS] = enabled[F_ADDRESS] === 1 ? addressLevel(a, b) : MISSING;
+  out[F_LOCALITY] = enabled[F_LOCALITY] === 1 ? localityLevel(a, b) : MISSING;
+  out[F_NID] = enabled[F_NID] === 1 ? idLevel(a.nationalId, b.nationalId) : MISSING;
+  if (enabled[F_EMAIL] === 1 && a.email !== '' && b.email !== '') {
+    out[F_EMAIL] = a.email === b.email ? 0 : a.emailLocal === b.emailLocal && a.emailLocal.length >= 4 ? 1 : damerauLevenshtein(a.email, b.email, 1) <= 1 ? 1 : 2;
+  } else out[F_EMAIL] = MISSING;
+  out[F_PHONE] = enabled[F_PHONE] === 1 ? idLevel(a.phone, b.phone) : MISSING;
+}
+
+/** Which features are enabled by a list of scored person fields. */
+export function enabledFeatures(fields: readonly PersonField[]): Uint8Array {
+  const set = new Set(fields);
+  const out = new Uint8Array(FEATURE_COUNT);
+  FEATURES.forEach((f, i) => {
+    out[i] = (f.fields as readonly PersonField[]).some((x) => set.has(x)) ? 1 : 0;
+  });
+  return out;
+}
+
+export { soundex, nysiis };

@@ -1,0 +1,60 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { C360Config } from '../config';
+import { DataKey } from '../constructs/data-key';
+import { toRemovalPolicy } from '../constructs/removal-policy';
+import { AccessLogsBucket, DataBucket } from '../constructs/secure-bucket';
+
+export interface CollectionStackProps extends StackProps {
+  readonly config: C360Config;
+}
+
+/**
+ * Collection pillar: the "events" Kinesis stream every producer writes to, and
+ * the raw lake bucket (`raw/`, `quarantine/`), both under the collection key.
+ */
+export class CollectionStack extends Stack {
+  /** Encrypts the stream and the lake. */
+  public readonly streamKey: kms.IKey;
+  public readonly stream: kinesis.IStream;
+  /** Raw events under `raw/`, rejected input with its reason under `quarantine/`. */
+  public readonly lakeBucket: s3.IBucket;
+
+  constructor(scope: Construct, id: string, props: CollectionStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = toRemovalPolicy(config.removalPolicy);
+    const streamConfig = config.collection.stream;
+
+    const streamKey = new DataKey(this, 'StreamKey', {
+      description: 'c360 collection: event stream and raw lake',
+      removalPolicy,
+    });
+    this.streamKey = streamKey;
+
+    const provisioned = streamConfig.mode === 'provisioned';
+    this.stream = new kinesis.Stream(this, 'EventStream', {
+      encryption: kinesis.StreamEncryption.KMS,
+      encryptionKey: streamKey,
+      retentionPeriod: Duration.hours(streamConfig.retentionHours),
+      streamMode: provisioned ? kinesis.StreamMode.PROVISIONED : kinesis.StreamMode.ON_DEMAND,
+      shardCount: provisioned ? streamConfig.shards : undefined,
+      removalPolicy,
+    });
+
+    const accessLogs = new AccessLogsBucket(this, 'AccessLogsBucket', { removalPolicy });
+    this.lakeBucket = new DataBucket(this, 'LakeBucket', {
+      encryptionKey: streamKey,
+      accessLogsBucket: accessLogs,
+      accessLogsPrefix: 'lake/',
+      removalPolicy,
+    });
+
+    new CfnOutput(this, 'StreamName', { value: this.stream.streamName, description: 'Kinesis stream producers write events to' });
+    new CfnOutput(this, 'StreamArn', { value: this.stream.streamArn });
+    new CfnOutput(this, 'LakeBucketName', { value: this.lakeBucket.bucketName, description: 'Raw lake (raw/, quarantine/)' });
+  }
+}

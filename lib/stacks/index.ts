@@ -1,0 +1,76 @@
+import { Validations, type App, type Environment } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { C360Config } from '../config';
+import { ActivationStack } from './activation-stack';
+import { AnalyticsStack } from './analytics-stack';
+import { CollectionStack } from './collection-stack';
+import { GovernanceStack } from './governance-stack';
+import { UnificationStack } from './unification-stack';
+
+export { ActivationStack, AnalyticsStack, CollectionStack, GovernanceStack, UnificationStack };
+
+/** The five pillar stacks of one c360 deployment. */
+export interface C360Stacks {
+  readonly collection: CollectionStack;
+  readonly unification: UnificationStack;
+  readonly analytics: AnalyticsStack;
+  readonly activation: ActivationStack;
+  readonly governance: GovernanceStack;
+}
+
+/** Stack names: `<appName>-<pillar>`. */
+export function stackName(config: C360Config, pillar: keyof C360Stacks): string {
+  return `${config.appName}-${pillar}`;
+}
+
+/** config.env, each part falling back to the CDK CLI's environment (env-agnostic if neither). */
+export function resolveEnv(config: C360Config): Environment {
+  return {
+    account: config.env.account ?? process.env.CDK_DEFAULT_ACCOUNT,
+    region: config.env.region ?? process.env.CDK_DEFAULT_REGION,
+  };
+}
+
+/**
+ * Adds the five c360 stacks to `app`. The CDK app (bin/app.ts) and the
+ * infrastructure tests both build through this function.
+ */
+export function buildApp(app: App, config: C360Config): C360Stacks {
+  const env = resolveEnv(config);
+  const common = (pillar: keyof C360Stacks, description: string) => ({
+    stackName: stackName(config, pillar),
+    description,
+    env,
+    config,
+  });
+
+  const collection = new CollectionStack(
+    app,
+    stackName(config, 'collection'),
+    common('collection', 'c360 collection: event stream and raw lake'),
+  );
+  const unification = new UnificationStack(app, stackName(config, 'unification'), {
+    ...common('unification', 'c360 unification: stream consumer, single customer view, profile API'),
+    stream: collection.stream,
+    lakeBucket: collection.lakeBucket,
+  });
+  const analytics = new AnalyticsStack(app, stackName(config, 'analytics'), common('analytics', 'c360 analytics: curated zone'));
+  const activation = new ActivationStack(
+    app,
+    stackName(config, 'activation'),
+    common('activation', 'c360 activation: audience exports'),
+  );
+  const governance = new GovernanceStack(app, stackName(config, 'governance'), common('governance', 'c360 governance: audit'));
+
+  return { collection, unification, analytics, activation, governance };
+}
+
+/**
+ * Runs cdk-nag's AwsSolutions pack over the whole app at synthesis. cdk-nag 3 is a
+ * CDK policy-validation plugin: an unacknowledged error fails `cdk synth`.
+ */
+export function addComplianceChecks(app: App): AwsSolutionsChecks {
+  const checks = new AwsSolutionsChecks(app);
+  Validations.of(app).addPlugins(checks);
+  return checks;
+}

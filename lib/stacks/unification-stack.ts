@@ -1,0 +1,183 @@
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { C360Config } from '../config';
+import { C360Function } from '../constructs/c360-function';
+import { DataKey } from '../constructs/data-key';
+import { toRemovalPolicy, toRetentionDays } from '../constructs/removal-policy';
+
+export interface UnificationStackProps extends StackProps {
+  readonly config: C360Config;
+  /** The collection stream the consumer reads. */
+  readonly stream: kinesis.IStream;
+  /** The raw lake; the consumer may only put objects under `quarantine/`. */
+  readonly lakeBucket: s3.IBucket;
+}
+
+/** Identifiers the profile lookup accepts as query strings (`GET /profiles?email=...`). */
+export const PROFILE_LOOKUP_PARAMETERS = ['email', 'phone', 'userId', 'anonymousId'] as const;
+
+/**
+ * Unification pillar: the stream consumer (identity resolution and aggregation)
+ * writing the single customer view to DynamoDB, and the IAM-authorized profile API.
+ */
+export class UnificationStack extends Stack {
+  public readonly key: DataKey;
+  /** The single customer view: profiles, identity links, aggregates (`pk`/`sk`). */
+  public readonly table: dynamodb.ITable;
+  /** Reads the event stream and writes the table (and quarantine). */
+  public readonly consumer: C360Function;
+  /** Where the consumer's batches go after retries or age-out. */
+  public readonly onFailureQueue: sqs.IQueue;
+  public readonly profileApiHandler: C360Function;
+  public readonly api: apigateway.RestApi;
+
+  constructor(scope: Construct, id: string, props: UnificationStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = toRemovalPolicy(config.removalPolicy);
+    const logRetention = toRetentionDays(config.logRetentionDays);
+
+    this.key = new DataKey(this, 'DataKey', {
+      description: 'c360 unification: profile table, on-failure queue, logs',
+      removalPolicy,
+    });
+    this.key.allowCloudWatchLogs();
+
+    this.table = new dynamodb.Table(this, 'ProfileTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      timeToLiveAttribute: 'expiresAt',
+      deletionProtection: config.removalPolicy === 'retain',
+      removalPolicy,
+    });
+
+    // ---- stream consumer -------------------------------------------------
+    const consumerConfig = config.unification.consumer;
+    this.onFailureQueue = new sqs.Queue(this, 'ConsumerOnFailureQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    Validations.of(this.onFailureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the terminal on-failure destination of the Kinesis event source mapping (records that exhausted retries or aged out); it keeps them 14 days for inspection and replay, and there is nothing further to dead-letter to.',
+    });
+
+    this.consumer = new C360Function(this, 'UnifyConsumer', {
+      entry: 'lambda/handlers/unify-consumer.ts',
+      serviceName: 'unify-consumer',
+      description: 'Resolves identities and aggregates profiles from the c360 event stream',
+      memorySize: consumerConfig.memorySize,
+      timeout: Duration.seconds(consumerConfig.timeoutSeconds),
+      logRetention,
+      removalPolicy,
+      logEncryptionKey: this.key,
+    });
+    this.consumer
+      .useTable(this.table, { envVar: 'TABLE_NAME', access: 'read-write' })
+      .putObjects(props.lakeBucket, { envVar: 'LAKE_BUCKET', prefix: 'quarantine/' });
+
+    this.consumer.addEventSource(
+      new KinesisEventSource(props.stream, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: consumerConfig.batchSize,
+        maxBatchingWindow: Duration.seconds(consumerConfig.maxBatchingWindowSeconds),
+        parallelizationFactor: consumerConfig.parallelizationFactor,
+        retryAttempts: consumerConfig.maxRetryAttempts,
+        maxRecordAge: Duration.seconds(consumerConfig.maxRecordAgeSeconds),
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.onFailureQueue),
+      }),
+    );
+
+    // ---- profile API -----------------------------------------------------
+    this.profileApiHandler = new C360Function(this, 'ProfileApiHandler', {
+      entry: 'lambda/handlers/profile-api.ts',
+      serviceName: 'profile-api',
+      description: 'Serves unified profiles from the c360 profile table (read only)',
+      logRetention,
+      removalPolicy,
+      logEncryptionKey: this.key,
+    });
+    this.profileApiHandler.useTable(this.table, { envVar: 'TABLE_NAME', access: 'read' });
+
+    const accessLogs = new logs.LogGroup(this, 'ProfileApiAccessLogs', {
+      retention: logRetention,
+      removalPolicy,
+      encryptionKey: this.key,
+    });
+
+    this.api = new apigateway.RestApi(this, 'ProfileApi', {
+      description: 'c360 profile API (IAM-authorized)',
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      cloudWatchRole: false,
+      defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.IAM },
+      deployOptions: {
+        stageName: 'v1',
+        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        metricsEnabled: true,
+        tracingEnabled: true,
+        throttlingRateLimit: config.profileApi.throttleRateLimit,
+        throttlingBurstLimit: config.profileApi.throttleBurstLimit,
+      },
+    });
+    const validator = this.api.addRequestValidator('ParameterValidator', {
+      validateRequestParameters: true,
+      validateRequestBody: false,
+    });
+    const integration = new apigateway.LambdaIntegration(this.profileApiHandler, { allowTestInvoke: false });
+
+    const profiles = this.api.root.addResource('profiles');
+    const lookup = profiles.addMethod('GET', integration, {
+      authorizationType: apigateway.AuthorizationType.IAM,
+      requestValidator: validator,
+      requestParameters: Object.fromEntries(
+        PROFILE_LOOKUP_PARAMETERS.map((name) => [`method.request.querystring.${name}`, false]),
+      ),
+    });
+    const byId = profiles.addResource('{id}').addMethod('GET', integration, {
+      authorizationType: apigateway.AuthorizationType.IAM,
+      requestValidator: validator,
+      requestParameters: { 'method.request.path.id': true },
+    });
+
+    for (const method of [lookup, byId]) {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason:
+          'The profile API is called by back-end services, not end users: every method uses AWS_IAM (SigV4) authorization, so there is no Cognito user pool to authorize against.',
+      });
+    }
+    Validations.of(this.api.deploymentStage).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'Regional, IAM-only API: unsigned requests are rejected by API Gateway before any integration runs, and stage throttling bounds signed callers. A WAF web ACL (priced per ACL and request) is left to deployments that expose the API more widely.',
+    });
+    Validations.of(this.api.deploymentStage).acknowledge({
+      id: 'AwsSolutions-APIG6',
+      reason:
+        'JSON access logging to a dedicated log group, metrics and X-Ray tracing are on for the stage. Execution logging needs the account-wide API Gateway CloudWatch role, a per-account singleton this app deliberately does not manage (@aws-cdk/aws-apigateway:disableCloudWatchRole).',
+    });
+
+    new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'Single customer view table' });
+    new CfnOutput(this, 'ProfileApiUrl', { value: this.api.url, description: 'Profile API base URL (SigV4, service execute-api)' });
+    new CfnOutput(this, 'OnFailureQueueUrl', { value: this.onFailureQueue.queueUrl, description: 'Batches the consumer gave up on' });
+  }
+}
