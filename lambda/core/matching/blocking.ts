@@ -12,10 +12,18 @@ import { canonicalGivenName } from './nicknames';
 import { nysiis, soundex } from './phonetic';
 import type { BlockingKeyPart, MatchingRules } from './rules';
 
-/** A growable list of record pairs (i < j), encoded as i * n + j. */
+/** Pass ids above this share one bit in the pass mask. */
+export const MAX_TRACKED_PASSES = 31;
+
+/**
+ * A growable list of record pairs (i < j) with the pass that produced each,
+ * encoded as (i * n + j) * 32 + pass.
+ */
 export class PairList {
   private data: Float64Array;
   length = 0;
+  /** The pass id recorded with pairs added from now on. */
+  pass = 0;
   constructor(
     readonly n: number,
     capacity = 1024,
@@ -29,17 +37,29 @@ export class PairList {
       next.set(this.data);
       this.data = next;
     }
-    this.data[this.length++] = i < j ? i * this.n + j : j * this.n + i;
+    const code = i < j ? i * this.n + j : j * this.n + i;
+    this.data[this.length++] = code * 32 + Math.min(this.pass, MAX_TRACKED_PASSES);
   }
-  /** Sorted, de-duplicated encoded pairs. */
-  unique(): Float64Array {
+  /** Sorted, de-duplicated pairs (i * n + j) with a bit mask of the passes that produced each. */
+  unique(): { pairs: Float64Array; masks: Uint32Array } {
     const view = this.data.subarray(0, this.length);
     view.sort();
-    let w = 0;
+    const pairs = new Float64Array(view.length);
+    const masks = new Uint32Array(view.length);
+    let w = -1;
+    let last = -1;
     for (let r = 0; r < view.length; r++) {
-      if (r === 0 || view[r] !== view[r - 1]) view[w++] = view[r]!;
+      const v = view[r]!;
+      const code = Math.floor(v / 32);
+      const pass = v - code * 32;
+      if (code !== last) {
+        w++;
+        pairs[w] = code;
+        last = code;
+      }
+      masks[w] = (masks[w]! | (1 << pass)) >>> 0;
     }
-    return view.slice(0, w);
+    return { pairs: pairs.slice(0, w + 1), masks: masks.slice(0, w + 1) };
   }
 }
 
@@ -100,6 +120,8 @@ export interface BlockingPassStats {
 export interface Candidates {
   /** Sorted unique encoded pairs (i * n + j, i < j). */
   pairs: Float64Array;
+  /** Per pair, bit p set when blocking pass p (passes first, then sorted-neighbourhood) produced it. */
+  masks: Uint32Array;
   /** Pairs generated over all passes before de-duplication. */
   generated: number;
   passes: BlockingPassStats[];
@@ -142,7 +164,9 @@ export function generateCandidates(people: readonly NormalizedPerson[], rules: M
   const sortKeys = people.map(neighbourhoodKey);
   const { maxBlockSize, oversizedWindow } = rules.blocking;
   const passes: BlockingPassStats[] = [];
+  let passId = 0;
   for (const pass of rules.blocking.passes) {
+    out.pass = passId++;
     const blocks = new Map<string, number[]>();
     for (let i = 0; i < n; i++) {
       const key = recordKey(people[i]!, pass.keys, pass.unordered);
@@ -163,6 +187,7 @@ export function generateCandidates(people: readonly NormalizedPerson[], rules: M
     passes.push(stats);
   }
   for (const snm of rules.blocking.sortedNeighbourhood) {
+    out.pass = passId++;
     const keyed: Array<{ key: string; i: number }> = [];
     for (let i = 0; i < n; i++) {
       const parts: string[] = [];
@@ -184,5 +209,5 @@ export function generateCandidates(people: readonly NormalizedPerson[], rules: M
     passes.push({ name: snm.name, blocks: 1, largestBlock: keyed.length, oversizedBlocks: 0, pairs });
   }
   const generated = out.length;
-  return { pairs: out.unique(), generated, passes };
+  return { ...out.unique(), generated, passes };
 }

@@ -56,9 +56,10 @@ export interface MatchModel {
   prior: number;
   /** log2 odds of the prior. */
   priorWeight: number;
-  /** EM: iterations run, and the estimated share of matches among candidate pairs. */
+  /** EM iterations over all sessions. */
   emIterations: number;
-  candidateMatchShare: number;
+  /** The EM sessions (one per blocking pass) that contributed to m. */
+  sessions: Array<{ pass: string; pairs: number; matchShare: number }>;
 }
 
 /** Agreement patterns (one level per feature, MISSING as 7) packed into an integer, with counts. */
@@ -121,7 +122,7 @@ export function runEm(
   u0: number[][],
   active: boolean[],
   iterations: number,
-): { m: number[][]; share: number; iterations: number } {
+): EmResult {
   const keys = [...patterns.keys()];
   const counts = keys.map((k) => patterns.get(k)!);
   const P = keys.length;
@@ -136,7 +137,8 @@ export function runEm(
   let m = DEFAULT_M.map((r) => [...r]);
   let u = u0.map((r) => [...r]);
   let share = 0.1;
-  if (total === 0) return { m, share: 0, iterations: 0 };
+  const mWeight = new Array<number>(F).fill(0);
+  if (total === 0) return { m, share: 0, iterations: 0, mWeight };
   // prior strength in pseudo-pairs: weak, but it dominates tiny inputs
   const alphaM = 8;
   const alphaU = 8;
@@ -176,6 +178,7 @@ export function runEm(
         newU[f]![l]! += nw;
       }
     }
+    for (let f = 0; f < F; f++) mWeight[f] = newM[f]!.reduce((a, b) => a + b, 0);
     let delta = 0;
     const nextM = newM.map((row, f) => {
       const s = row.reduce((a, b) => a + b, 0);
@@ -198,7 +201,155 @@ export function runEm(
       break;
     }
   }
-  return { m, share, iterations: it };
+  return { m, share, iterations: it, mWeight };
+}
+
+export interface EmResult {
+  m: number[][];
+  /** Estimated share of matches among the pairs. */
+  share: number;
+  iterations: number;
+  /** Per feature, the expected number of matching pairs on which the feature was present. */
+  mWeight: number[];
+}
+
+export interface Session {
+  /** Bit of the blocking pass in the candidate masks. */
+  bit: number;
+  /** Features the pass blocked on (their agreement says nothing there). */
+  blocked: readonly number[];
+}
+
+export interface EstimateResult {
+  m: number[][];
+  iterations: number;
+  /** Sessions that contributed, with their pair counts and match shares. */
+  sessions: Array<{ bit: number; pairs: number; share: number }>;
+}
+
+/**
+ * Estimates m with one EM session per blocking pass, as Splink does: in the
+ * pairs a pass produced, the features it blocked on agree by construction, so
+ * they are masked there and estimated from the other passes. The sessions' m
+ * are pooled, weighted by each session's expected matches with the feature
+ * present. Falls back to one session over all pairs.
+ */
+export function estimateM(
+  levels: Uint8Array,
+  masks: Uint32Array,
+  sessions: readonly Session[],
+  u0: number[][],
+  active: boolean[],
+  iterations: number,
+): EstimateResult {
+  const F = FEATURE_COUNT;
+  const P = masks.length;
+  const scratch = new Uint8Array(F);
+  const sum = FEATURES.map((f) => new Array<number>(f.levels.length).fill(0));
+  const weight = new Array<number>(F).fill(0);
+  const used: EstimateResult['sessions'] = [];
+  let iters = 0;
+  for (const session of sessions) {
+    const patterns = new Map<number, number>();
+    const bit = 1 << session.bit;
+    let count = 0;
+    for (let k = 0; k < P; k++) {
+      if ((masks[k]! & bit) === 0) continue;
+      scratch.set(levels.subarray(k * F, k * F + F));
+      for (const f of session.blocked) scratch[f] = MISSING;
+      const key = patternKey(scratch);
+      patterns.set(key, (patterns.get(key) ?? 0) + 1);
+      count++;
+    }
+    if (count < 20) continue;
+    const act = active.map((a, f) => a && !session.blocked.includes(f));
+    const em = runEm(patterns, u0, act, iterations);
+    iters += em.iterations;
+    if (em.share * count < 3) continue;
+    used.push({ bit: session.bit, pairs: count, share: em.share });
+    for (let f = 0; f < F; f++) {
+      if (!act[f]) continue;
+      const w = em.mWeight[f]!;
+      weight[f]! += w;
+      em.m[f]!.forEach((x, l) => (sum[f]![l]! += w * x));
+    }
+  }
+  const m = FEATURES.map((_, f) => (weight[f]! > 0 ? sum[f]!.map((x) => x / weight[f]!) : [...DEFAULT_M[f]!]));
+  const missingFeature = active.some((a, f) => a && weight[f] === 0);
+  if (used.length === 0 || missingFeature) {
+    // one session over all pairs for whatever the sessions could not estimate
+    const patterns = new Map<number, number>();
+    for (let k = 0; k < P; k++) {
+      const key = patternKey(levels.subarray(k * F, k * F + F));
+      patterns.set(key, (patterns.get(key) ?? 0) + 1);
+    }
+    const em = runEm(patterns, u0, active, iterations);
+    iters += em.iterations;
+    for (let f = 0; f < F; f++) if (weight[f] === 0) m[f] = em.m[f]!;
+  }
+  return { m, iterations: iters, sessions: used };
+}
+
+/**
+ * The prior P(match) for a random pair, as the fixed point of "expected matches
+ * among the candidates = sum of their posteriors" with m fixed, u from random
+ * pairs less the matches' own share.
+ */
+export function estimatePrior(
+  patterns: Map<number, number>,
+  m: number[][],
+  uRaw: number[][],
+  active: boolean[],
+  totalPairs: number,
+  start: number,
+): { prior: number; u: number[][]; weights: number[][] } {
+  const F = FEATURE_COUNT;
+  const keys = [...patterns.keys()];
+  const counts = keys.map((k) => patterns.get(k)!);
+  const levelsOf = new Uint8Array(keys.length * F);
+  const tmp = new Uint8Array(F);
+  keys.forEach((k, p) => {
+    unpackPattern(k, tmp);
+    levelsOf.set(tmp, p * F);
+  });
+  let expected = Math.max(1, start);
+  let prior = 0;
+  let u = uRaw;
+  let weights = uRaw.map((r) => r.map(() => 0));
+  for (let it = 0; it < 50; it++) {
+    prior = Math.min(0.5, Math.max(1e-12, expected / Math.max(1, totalPairs)));
+    u = correctU(uRaw, m, prior);
+    weights = FEATURES.map((f, fi) => (active[fi] ? weightsFrom(m[fi]!, u[fi]!) : f.levels.map(() => 0)));
+    const priorWeight = Math.log2(prior / (1 - prior));
+    let next = 0;
+    for (let p = 0; p < keys.length; p++) {
+      let s = priorWeight;
+      for (let f = 0; f < F; f++) {
+        const l = levelsOf[p * F + f]!;
+        if (l !== MISSING && active[f]) s += weights[f]![l]!;
+      }
+      next += counts[p]! / (1 + Math.pow(2, -s));
+    }
+    next = Math.max(1, next);
+    if (Math.abs(next - expected) < 0.01 * Math.max(1, expected) * 0.01) {
+      expected = next;
+      break;
+    }
+    expected = next;
+  }
+  prior = Math.min(0.5, Math.max(1e-12, expected / Math.max(1, totalPairs)));
+  u = correctU(uRaw, m, prior);
+  weights = FEATURES.map((f, fi) => (active[fi] ? weightsFrom(m[fi]!, u[fi]!) : f.levels.map(() => 0)));
+  return { prior, u, weights };
+}
+
+/** Random-pair u less the expected contribution of true matches (floored at 5% of the raw rate). */
+export function correctU(uRaw: number[][], m: number[][], prior: number): number[][] {
+  return uRaw.map((row, f) => {
+    const corrected = row.map((x, l) => Math.max(x - prior * m[f]![l]!, x * 0.05));
+    const s = corrected.reduce((a, b) => a + b, 0);
+    return corrected.map((x) => x / s);
+  });
 }
 
 /** Weights log2(m/u), forced non-increasing over levels and clamped to a sane range. */

@@ -94,7 +94,7 @@ export const matchingRulesSchema = z
   .object({
     rules: z
       .array(matchRuleSchema)
-      .default([
+      .prefault([
         { name: 'nationalId-dateOfBirth', conditions: [{ field: 'nationalId', comparator: 'exact' }, { field: 'dateOfBirth', comparator: 'exact' }] },
         { name: 'email-firstName', conditions: [{ field: 'email', comparator: 'exact' }, { field: 'firstName', comparator: 'exact' }] },
         {
@@ -143,7 +143,7 @@ export const matchingRulesSchema = z
       .prefault({}),
     blocking: z
       .object({
-        passes: z.array(blockingPassSchema).default([
+        passes: z.array(blockingPassSchema).prefault([
           { name: 'nationalId', keys: [{ field: 'nationalId', transform: 'value' }] },
           { name: 'email', keys: [{ field: 'email', transform: 'value' }] },
           { name: 'phone', keys: [{ field: 'phone', transform: 'value' }] },
@@ -160,7 +160,7 @@ export const matchingRulesSchema = z
           { name: 'postcode-firstName', keys: [{ field: 'postcode', transform: 'value' }, { field: 'firstName', transform: 'initial' }] },
           { name: 'street', keys: [{ field: 'streetNumber', transform: 'value' }, { field: 'address1', transform: 'prefix3' }] },
         ]),
-        sortedNeighbourhood: z.array(sortedNeighbourhoodSchema).default([
+        sortedNeighbourhood: z.array(sortedNeighbourhoodSchema).prefault([
           { name: 'sorted-lastName', keys: [{ field: 'lastName', transform: 'value' }, { field: 'firstName', transform: 'value' }], window: 4 },
           { name: 'sorted-firstName', keys: [{ field: 'firstName', transform: 'value' }, { field: 'lastName', transform: 'value' }], window: 4 },
         ]),
@@ -171,6 +171,11 @@ export const matchingRulesSchema = z
          */
         maxBlockSize: z.number().int().min(2).default(60),
         oversizedWindow: z.number().int().min(2).max(100).default(8),
+        /**
+         * A deterministic rule's exact key shared by more records than this is
+         * taken for a placeholder (a shared family email, a dummy id) and ignored.
+         */
+        maxRuleGroupSize: z.number().int().min(2).default(200),
       })
       .strict()
       .prefault({}),

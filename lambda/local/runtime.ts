@@ -1,0 +1,221 @@
+/**
+ * The embedded default: the whole slice on one machine with no AWS account.
+ * DynamoDB (dynalite) and Kinesis (kinesalite) run in-process and speak the
+ * real wire APIs; the handlers use the same SDK clients pointed at them. A
+ * local poller plays the event source mapping; the profile API is served on
+ * localhost; the lake (quarantine, on-failure records) is a folder.
+ */
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import kinesalite from 'kinesalite';
+import type { C360Config } from '../../lib/config';
+import { DynamoProfileStore } from '../adapters/dynamodb-profile-store';
+import { FileQuarantineSink } from '../adapters/quarantine';
+import { documentClient, kinesisClient } from '../commons/clients';
+import { unifySettings } from '../commons/settings';
+import { createProfileApi } from '../handlers/profile-api-handler';
+import { createUnifyConsumer } from '../handlers/unify-consumer-handler';
+import type { QuarantineSink, ProfileStore } from '../ports';
+import type { BatchOutcome } from '../usecases/unify-batch';
+import { LocalPoller, type ConsumerHandler, type OnFailureEntry } from './poller';
+
+export const LOCAL_REGION = 'us-east-1';
+
+export interface RuntimeTotals {
+  batches: number;
+  records: number;
+  payloads: number;
+  applied: number;
+  duplicates: number;
+  quarantined: number;
+  merges: number;
+}
+
+export interface LocalRuntimeOptions {
+  /** Port of the profile API; defaults to config.local.apiPort (0 picks a free one). */
+  readonly apiPort?: number;
+  /** State folder; defaults to config.local.dataDir. */
+  readonly dataDir?: string;
+  /** Shards of the local stream (an on-demand stream starts with 2 locally). */
+  readonly shards?: number;
+  /** Start the poller (consumer); tests of concurrency start their own. */
+  readonly startConsumer?: boolean;
+  /** Wraps the store and the quarantine sink (fault injection in tests). */
+  readonly wrapStore?: (store: ProfileStore) => ProfileStore;
+  readonly wrapQuarantine?: (sink: QuarantineSink) => QuarantineSink;
+  /** Wraps the consumer handler (fault injection in tests). */
+  readonly wrapHandler?: (handler: ConsumerHandler) => ConsumerHandler;
+}
+
+export interface LocalRuntime {
+  readonly config: C360Config;
+  readonly dataDir: string;
+  readonly lakeDir: string;
+  readonly onFailureFile: string;
+  readonly kinesisEndpoint: string;
+  readonly dynamodbEndpoint: string;
+  readonly streamName: string;
+  readonly streamArn: string;
+  readonly tableName: string;
+  readonly apiUrl: string;
+  readonly kinesis: KinesisClient;
+  readonly doc: DynamoDBDocumentClient;
+  readonly store: DynamoProfileStore;
+  readonly poller?: LocalPoller;
+  readonly totals: RuntimeTotals;
+  /** Builds another consumer over the same store (several consumers at once). */
+  consumer(observe?: (o: BatchOutcome) => void): ConsumerHandler;
+  stop(): Promise<void>;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolvePort((server.address() as AddressInfo).port));
+  });
+}
+
+export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const dataDir = resolve(opts.dataDir ?? config.local.dataDir);
+  const lakeDir = join(dataDir, 'lake');
+  const onFailureFile = join(dataDir, 'on-failure', 'unify-consumer.jsonl');
+  await mkdir(join(dataDir, 'on-failure'), { recursive: true });
+
+  const dynamoServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const kinesisServer = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 50 });
+  const dynamodbEndpoint = `http://127.0.0.1:${await listen(dynamoServer, 0)}`;
+  const kinesisEndpoint = `http://127.0.0.1:${await listen(kinesisServer, 0)}`;
+
+  const tableName = `${config.appName}-profiles`;
+  const streamName = `${config.appName}-events`;
+  const clientOpts = { region: LOCAL_REGION };
+  await new DynamoDBClient({ ...clientOpts, endpoint: dynamodbEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }).send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  const kinesis = kinesisClient({ ...clientOpts, endpoint: kinesisEndpoint });
+  const shards = opts.shards ?? (config.collection.stream.mode === 'on-demand' ? 2 : config.collection.stream.shards);
+  await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
+  const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+  const streamArn = summary.StreamDescriptionSummary?.StreamARN as string;
+
+  const doc = documentClient({ ...clientOpts, endpoint: dynamodbEndpoint });
+  const store = new DynamoProfileStore(doc, tableName);
+  const wrappedStore = opts.wrapStore?.(store) ?? store;
+  const fileSink = new FileQuarantineSink(lakeDir);
+  const quarantine = opts.wrapQuarantine?.(fileSink) ?? fileSink;
+  const totals: RuntimeTotals = { batches: 0, records: 0, payloads: 0, applied: 0, duplicates: 0, quarantined: 0, merges: 0 };
+  const settings = unifySettings(config);
+  const consumer = (observe?: (o: BatchOutcome) => void): ConsumerHandler =>
+    createUnifyConsumer({
+      store: wrappedStore,
+      quarantine,
+      settings,
+      observe: (o) => {
+        totals.batches++;
+        totals.records += o.records;
+        totals.payloads += o.payloads;
+        totals.applied += o.applied;
+        totals.duplicates += o.duplicates;
+        totals.quarantined += o.quarantined;
+        totals.merges += o.merges;
+        observe?.(o);
+      },
+    });
+
+  const c = config.unification.consumer;
+  const poller =
+    opts.startConsumer === false
+      ? undefined
+      : new LocalPoller({
+          kinesis,
+          streamName,
+          streamArn,
+          handler: opts.wrapHandler?.(consumer()) ?? consumer(),
+          onFailure: async (entry: OnFailureEntry) => appendFile(onFailureFile, JSON.stringify(entry) + '\n'),
+          batchSize: c.batchSize,
+          maxRetryAttempts: c.maxRetryAttempts,
+          maxRecordAgeSeconds: c.maxRecordAgeSeconds,
+          bisectBatchOnError: true,
+          pollIntervalMs: config.local.pollIntervalMs,
+          region: LOCAL_REGION,
+          onError: (err) => console.error(`c360: reading the local stream failed, retrying: ${err.message}`),
+        });
+  await poller?.start();
+
+  const api = createProfileApi({
+    store: wrappedStore,
+    identifierTypes: config.unification.identity.identifiers,
+    defaultPhoneRegion: config.normalization.defaultPhoneRegion,
+  });
+  const apiServer = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const match = /^\/profiles\/([^/]+)\/?$/.exec(url.pathname);
+    const query = Object.fromEntries(url.searchParams.entries());
+    api({
+      httpMethod: req.method ?? 'GET',
+      path: url.pathname,
+      pathParameters: match ? { id: decodeURIComponent(match[1] as string) } : null,
+      queryStringParameters: Object.keys(query).length > 0 ? query : null,
+    })
+      .then((out) => {
+        res.writeHead(out.statusCode, out.headers as Record<string, string>);
+        res.end(out.body);
+      })
+      .catch((err: Error) => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'internal', message: err.message }));
+      });
+  });
+  const apiPort = await listen(apiServer, opts.apiPort ?? config.local.apiPort);
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+
+  const runtime: LocalRuntime = {
+    config,
+    dataDir,
+    lakeDir,
+    onFailureFile,
+    kinesisEndpoint,
+    dynamodbEndpoint,
+    streamName,
+    streamArn,
+    tableName,
+    apiUrl,
+    kinesis,
+    doc,
+    store,
+    ...(poller === undefined ? {} : { poller }),
+    totals,
+    consumer,
+    async stop() {
+      await poller?.stop();
+      await new Promise<void>((r) => apiServer.close(() => r()));
+      apiServer.closeAllConnections();
+      kinesis.destroy();
+      doc.destroy();
+      await new Promise<void>((r) => kinesisServer.close(() => r()));
+      await new Promise<void>((r) => dynamoServer.close(() => r()));
+    },
+  };
+  await writeFile(
+    join(dataDir, 'runtime.json'),
+    JSON.stringify({ kinesisEndpoint, dynamodbEndpoint, streamName, tableName, apiUrl, region: LOCAL_REGION }, null, 2),
+  );
+  return runtime;
+}
