@@ -6,10 +6,13 @@
  *
  * Writes are optimistic (conditional on each profile's version and each
  * identifier's owner); a conflict sends the component back to be re-read and
- * re-planned. The plan is crash-safe in this order: first mark merged-away
- * profiles and claim identifiers, then write the survivor. A crash in between
- * leaves marks and claims that the next plan completes (see `pending` and
- * `ghost` below), so the outcome is the same as if nothing had failed.
+ * re-planned. The plan is crash-safe when written in this order (see
+ * usecases/unify-batch.ts): mark merged-away profiles and claim new
+ * identifiers; write the survivor; repoint the merged-away identifiers. A
+ * crash in between leaves marks and claims that the next plan completes (a
+ * marked profile its survivor has not absorbed is `pending`; an identifier
+ * owned by a profile that was never written points at a `ghost`), so the
+ * outcome is the same as if nothing had failed.
  */
 import type { Identifier, UnifyEvent } from './events';
 import {

@@ -5,12 +5,13 @@
  *
  * DynamoDB round trips per attempt, whatever the batch size: identifier
  * lookup (1), profiles (1, plus 1 per level of merge pointers to follow),
- * marks + claims (1), survivors (1). Conflicting components are re-read and
- * re-planned; others are not touched again.
+ * marks + new claims (1), survivors (1), repoints after a merge (0 or 1).
+ * Conflicting components are re-read and re-planned; others are not touched
+ * again.
  */
 import { randomUUID } from 'node:crypto';
 import type { ParseOptions } from '../core/events';
-import { keysToLookUp, planBatch, profilesToLoad, type ComponentPlan } from '../core/plan';
+import { keysToLookUp, planBatch, profilesToLoad, type Claim, type ComponentPlan } from '../core/plan';
 import type { Profile } from '../core/profile';
 import { decodeRecords, type SourcedEvent, type StreamRecord } from '../core/records';
 import type { ProfileStore, QuarantineSink } from '../ports';
@@ -137,30 +138,45 @@ async function plan(
   });
 }
 
-/** Writes the plans in two phases; returns the plans whose conditions failed. */
+/**
+ * Writes the plans in three phases, in the order that makes a crash at any
+ * point recoverable by the next attempt:
+ *  1. merged-away profiles are marked (frozen) and new identifiers claimed;
+ *  2. survivors are written (the commit point: events count from here);
+ *  3. identifiers still pointing at merged-away profiles are repointed.
+ * Until phase 3, lookups reach the survivor through `mergedInto`, and the
+ * next plan that meets a marked profile its survivor lacks absorbs it.
+ * Returns the plans whose conditions failed.
+ */
 async function commit(
   plans: ComponentPlan<SourcedEvent>[],
   store: ProfileStore,
 ): Promise<Set<ComponentPlan<SourcedEvent>>> {
-  const conflicted = new Set<ComponentPlan<SourcedEvent>>();
+  type Plan = ComponentPlan<SourcedEvent>;
+  const conflicted = new Set<Plan>();
+  const claimsWhere = (fresh: boolean) =>
+    plans.flatMap((p) => p.claims.filter((c) => (c.expectedOwner === null) === fresh).map((c) => ({ p, c })));
+  const claimResults = async (claims: Array<{ p: Plan; c: Claim }>) => {
+    const results = await store.putClaims(claims.map((x) => x.c));
+    results.forEach((ok, i) => {
+      const { p, c } = claims[i] as { p: Plan; c: Claim };
+      if (!ok && !c.soft) conflicted.add(p);
+    });
+  };
+
   const marks = plans.flatMap((p) => p.marks.map((m) => ({ p, m })));
-  const claims = plans.flatMap((p) => p.claims.map((c) => ({ p, c })));
-  const [markResults, claimResults] = await Promise.all([
-    store.putProfiles(marks.map((x) => x.m)),
-    store.putClaims(claims.map((x) => x.c)),
-  ]);
+  const [markResults] = await Promise.all([store.putProfiles(marks.map((x) => x.m)), claimResults(claimsWhere(true))]);
   markResults.forEach((ok, i) => {
-    if (!ok) conflicted.add((marks[i] as { p: ComponentPlan<SourcedEvent> }).p);
-  });
-  claimResults.forEach((ok, i) => {
-    const { p, c } = claims[i] as { p: ComponentPlan<SourcedEvent>; c: { soft: boolean } };
-    if (!ok && !c.soft) conflicted.add(p);
+    if (!ok) conflicted.add((marks[i] as { p: Plan }).p);
   });
 
   const survivors = plans.filter((p) => !conflicted.has(p) && p.survivor !== undefined);
-  const survivorResults = await store.putProfiles(survivors.map((p) => p.survivor as NonNullable<typeof p.survivor>));
+  const survivorResults = await store.putProfiles(survivors.map((p) => p.survivor as NonNullable<Plan['survivor']>));
   survivorResults.forEach((ok, i) => {
-    if (!ok) conflicted.add(survivors[i] as ComponentPlan<SourcedEvent>);
+    if (!ok) conflicted.add(survivors[i] as Plan);
   });
+
+  const repoints = claimsWhere(false).filter(({ p }) => !conflicted.has(p));
+  if (repoints.length > 0) await claimResults(repoints);
   return conflicted;
 }

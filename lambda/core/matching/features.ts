@@ -6,9 +6,11 @@
  *
  * Correlated fields are grouped so their evidence is not counted several times:
  * street number + address lines form one `address` feature; city + postcode +
- * state + country one `locality` feature; the date of birth parts one `dob`.
+ * state + country one `locality` feature. The date of birth is three features
+ * (year, month, day): its parts err independently, and separate parts keep the
+ * unsupervised estimation identifiable when blocking pins some of them.
  */
-import { compareDates, damerauLevenshtein, jaroWinkler, type DateParts } from './comparators';
+import { damerauLevenshtein, jaroWinkler, type DateParts } from './comparators';
 import type { PersonField } from './fields';
 import { isNicknamePair } from './nicknames';
 import type { NormalizedPerson } from './normalize';
@@ -189,6 +191,28 @@ function localityLevel(a: PreparedPerson, b: PreparedPerson): number {
   return st === 0 ? 3 : 4;
 }
 
+/**
+ * Birth year: 0 equal, 1 one year off or one digit wrong, 2 disagree. Month: 0
+ * equal, 1 swapped with the day, 2 disagree. Day: 0 equal, 1 swapped with the
+ * month, digits reversed or one day off, 2 disagree.
+ */
+function dateLevels(a: DateParts, b: DateParts, enabled: Uint8Array, out: Uint8Array): void {
+  if (enabled[F_YEAR] === 1 && a.year > 0 && b.year > 0) {
+    out[F_YEAR] = a.year === b.year ? 0 : Math.abs(a.year - b.year) === 1 || damerauLevenshtein(String(a.year), String(b.year), 1) <= 1 ? 1 : 2;
+  } else out[F_YEAR] = MISSING;
+  const swapped = a.month > 0 && a.day > 0 && a.month === b.day && a.day === b.month && a.month !== a.day;
+  if (enabled[F_MONTH] === 1 && a.month > 0 && b.month > 0) {
+    out[F_MONTH] = a.month === b.month ? 0 : swapped ? 1 : 2;
+  } else out[F_MONTH] = MISSING;
+  if (enabled[F_DAY] === 1 && a.day > 0 && b.day > 0) {
+    if (a.day === b.day) out[F_DAY] = 0;
+    else {
+      const reversed = a.day >= 10 && b.day >= 10 && a.day % 10 === Math.floor(b.day / 10) && b.day % 10 === Math.floor(a.day / 10);
+      out[F_DAY] = swapped || reversed || Math.abs(a.day - b.day) === 1 ? 1 : 2;
+    }
+  } else out[F_DAY] = MISSING;
+}
+
 function idLevel(a: string, b: string): number {
   if (a === '' || b === '') return MISSING;
   if (a === b) return 0;
@@ -201,7 +225,9 @@ export const FEATURES = [
   { name: 'firstName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['firstName'] },
   { name: 'lastName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['lastName'] },
   { name: 'middleName', levels: ['exact', 'close', 'disagree'], fields: ['middleName'] },
-  { name: 'dob', levels: ['exact', 'close', 'partial', 'disagree'], fields: ['dateOfBirth', 'birthYear', 'birthMonth', 'birthDay'] },
+  { name: 'birthYear', levels: ['exact', 'close', 'disagree'], fields: ['dateOfBirth', 'birthYear'] },
+  { name: 'birthMonth', levels: ['exact', 'swapped', 'disagree'], fields: ['dateOfBirth', 'birthMonth'] },
+  { name: 'birthDay', levels: ['exact', 'close', 'disagree'], fields: ['dateOfBirth', 'birthDay'] },
   { name: 'address', levels: ['same', 'close', 'partial', 'disagree'], fields: ['streetNumber', 'address1', 'address2'] },
   { name: 'locality', levels: ['same', 'close', 'partial', 'region', 'disagree'], fields: ['city', 'postcode', 'state', 'country'] },
   { name: 'nationalId', levels: ['exact', 'close', 'disagree'], fields: ['nationalId'] },
@@ -213,12 +239,14 @@ export type FeatureName = (typeof FEATURES)[number]['name'];
 export const F_FIRST = 0;
 export const F_LAST = 1;
 export const F_MIDDLE = 2;
-export const F_DOB = 3;
-export const F_ADDRESS = 4;
-export const F_LOCALITY = 5;
-export const F_NID = 6;
-export const F_EMAIL = 7;
-export const F_PHONE = 8;
+export const F_YEAR = 3;
+export const F_MONTH = 4;
+export const F_DAY = 5;
+export const F_ADDRESS = 6;
+export const F_LOCALITY = 7;
+export const F_NID = 8;
+export const F_EMAIL = 9;
+export const F_PHONE = 10;
 export const FEATURE_COUNT = FEATURES.length;
 
 /** Set when first and last name agreed only crosswise (swapped). */
@@ -259,10 +287,7 @@ export function compareRecords(a: PreparedPerson, b: PreparedPerson, enabled: Ui
   out[F_FIRST] = lf;
   out[F_LAST] = ll;
   out[F_MIDDLE] = enabled[F_MIDDLE] === 1 && a.middle !== '' && b.middle !== '' ? middleLevel(a.middle, b.middle) : MISSING;
-  if (enabled[F_DOB] === 1) {
-    const d = compareDates(a.dob, b.dob);
-    out[F_DOB] = d === 'exact' ? 0 : d === 'close' ? 1 : d === 'partial' ? 2 : d === 'disagree' ? 3 : MISSING;
-  } else out[F_DOB] = MISSING;
+  dateLevels(a.dob, b.dob, enabled, out);
   out[F_ADDRESS] = enabled[F_ADDRESS] === 1 ? addressLevel(a, b) : MISSING;
   out[F_LOCALITY] = enabled[F_LOCALITY] === 1 ? localityLevel(a, b) : MISSING;
   out[F_NID] = enabled[F_NID] === 1 ? idLevel(a.nationalId, b.nationalId) : MISSING;

@@ -11,7 +11,9 @@ import {
   enabledFeatures,
   FEATURES,
   FEATURE_COUNT,
-  F_DOB,
+  F_DAY,
+  F_MONTH,
+  F_YEAR,
   F_EMAIL,
   F_FIRST,
   F_LAST,
@@ -165,9 +167,24 @@ function applyRules(
 }
 
 /** The feature a blocking key part pins down. */
-function featureOfKey(part: BlockingKeyPart): number {
-  if (['year', 'month', 'day', 'monthDay'].includes(part.transform)) return F_DOB;
-  return FEATURES.findIndex((f) => (f.fields as readonly string[]).includes(part.field));
+function featuresOfKey(part: BlockingKeyPart): number[] {
+  switch (part.transform) {
+    case 'year':
+      return [F_YEAR];
+    case 'month':
+      return [F_MONTH];
+    case 'day':
+      return [F_DAY];
+    case 'monthDay':
+      return [F_MONTH, F_DAY];
+    default:
+      break;
+  }
+  if (part.field === 'dateOfBirth') return [F_YEAR, F_MONTH, F_DAY];
+  if (part.field === 'birthYear') return [F_YEAR];
+  if (part.field === 'birthMonth') return [F_MONTH];
+  if (part.field === 'birthDay') return [F_DAY];
+  return [FEATURES.findIndex((f) => (f.fields as readonly string[]).includes(part.field))].filter((f) => f >= 0);
 }
 
 /** One EM session per blocking pass (bit order as in the candidate masks), masking the features it blocked on. */
@@ -175,7 +192,7 @@ function sessionsOf(rules: MatchingRules): Session[] {
   const all = [...rules.blocking.passes, ...rules.blocking.sortedNeighbourhood];
   return all.slice(0, MAX_TRACKED_PASSES).map((p, bit) => ({
     bit,
-    blocked: [...new Set(p.keys.map(featureOfKey).filter((f) => f >= 0))],
+    blocked: [...new Set(p.keys.flatMap(featuresOfKey))],
   }));
 }
 
@@ -183,7 +200,6 @@ function sessionsOf(rules: MatchingRules): Session[] {
 const TF_FEATURES: ReadonlyArray<readonly [number, (p: PreparedPerson) => string]> = [
   [F_FIRST, (p) => p.first],
   [F_LAST, (p) => p.last],
-  [F_DOB, (p) => p.dobKey],
   [F_NID, (p) => p.nationalId],
   [F_EMAIL, (p) => p.email],
   [F_PHONE, (p) => p.phone],

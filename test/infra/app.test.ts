@@ -1,0 +1,61 @@
+import { Stack } from 'aws-cdk-lib';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseConfig } from '../../lib/config';
+import { resolveEnv } from '../../lib/stacks';
+import { PILLARS, SYNTH_TIMEOUT_MS, testApp, type TestApp } from './fixture';
+
+describe('the c360 CDK app', () => {
+  let t: TestApp;
+  beforeAll(() => {
+    t = testApp({ appName: 'acme360' });
+  }, SYNTH_TIMEOUT_MS);
+
+  it('builds exactly five stacks named <appName>-<pillar>', () => {
+    const names = t.app.node.children.filter((c): c is Stack => Stack.isStack(c)).map((s) => s.stackName);
+    expect(names.sort()).toEqual(PILLARS.map((p) => `acme360-${p}`).sort());
+    for (const pillar of PILLARS) expect(t.stacks[pillar].stackName).toBe(`acme360-${pillar}`);
+  });
+
+  it('deploys unification after collection, whose stream and lake it uses', () => {
+    // Cross-stack references (Fn::GetStackOutput) become stack dependencies at synthesis.
+    expect(t.stacks.unification.dependencies).toContain(t.stacks.collection);
+    for (const pillar of ['collection', 'analytics', 'activation', 'governance'] as const) {
+      expect(t.stacks[pillar].dependencies, pillar).toEqual([]);
+    }
+  });
+
+  it('publishes the outputs operators and producers need', () => {
+    const collection = t.template('collection');
+    for (const name of ['StreamName', 'StreamArn', 'LakeBucketName']) collection.hasOutput(name, {});
+    const unification = t.template('unification');
+    for (const name of ['TableName', 'ProfileApiUrl', 'OnFailureQueueUrl']) unification.hasOutput(name, {});
+  });
+});
+
+describe('stack environment', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('takes account and region from config.env first', () => {
+    vi.stubEnv('CDK_DEFAULT_ACCOUNT', '111111111111');
+    vi.stubEnv('CDK_DEFAULT_REGION', 'us-east-1');
+    const env = resolveEnv(parseConfig({ env: { account: '222222222222', region: 'eu-west-1' } }));
+    expect(env).toEqual({ account: '222222222222', region: 'eu-west-1' });
+  });
+
+  it("falls back to the CDK CLI's default account and region", () => {
+    vi.stubEnv('CDK_DEFAULT_ACCOUNT', '111111111111');
+    vi.stubEnv('CDK_DEFAULT_REGION', 'us-east-1');
+    expect(resolveEnv(parseConfig({ env: { region: 'eu-west-1' } }))).toEqual({ account: '111111111111', region: 'eu-west-1' });
+    expect(resolveEnv(parseConfig({}))).toEqual({ account: '111111111111', region: 'us-east-1' });
+  });
+
+  it('applies the resolved environment to every stack', { timeout: SYNTH_TIMEOUT_MS }, () => {
+    const t = testApp({ env: { account: '222222222222', region: 'eu-west-1' } }, { synth: false });
+    for (const pillar of PILLARS) {
+      expect(t.stacks[pillar].account).toBe('222222222222');
+      expect(t.stacks[pillar].region).toBe('eu-west-1');
+    }
+  });
+});

@@ -1,0 +1,108 @@
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { C360Function } from '../../lib/constructs/c360-function';
+import { PILLARS, roleStatements, SYNTH_TIMEOUT_MS, testApp, type TestApp } from './fixture';
+
+describe('every Lambda function', () => {
+  let t: TestApp;
+  beforeAll(() => {
+    t = testApp({ logRetentionDays: 14 });
+  }, SYNTH_TIMEOUT_MS);
+
+  const allFunctions = () =>
+    PILLARS.flatMap((pillar) => {
+      const template = t.template(pillar);
+      return Object.entries(template.findResources('AWS::Lambda::Function')).map(([id, fn]) => ({ pillar, template, id, fn }));
+    });
+
+  it('exists where expected (consumer and profile API)', () => {
+    expect(allFunctions().map((f) => `${f.pillar}/${f.id.replace(/[0-9A-F]{8}$/, '')}`).sort()).toEqual([
+      'unification/ProfileApiHandler',
+      'unification/UnifyConsumer',
+    ]);
+  });
+
+  it('runs Node.js 22 on arm64 with active tracing, an ESM index.handler and the Powertools environment', () => {
+    for (const { id, fn } of allFunctions()) {
+      expect(fn.Properties.Runtime, id).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures, id).toEqual(['arm64']);
+      expect(fn.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.Handler, id).toBe('index.handler');
+      expect(fn.Properties.Environment.Variables, id).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: expect.any(String),
+        POWERTOOLS_METRICS_NAMESPACE: 'c360',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    }
+  });
+
+  it('logs to its own log group with the configured retention', () => {
+    const seen = new Set<string>();
+    for (const { id, fn, template } of allFunctions()) {
+      const logGroupRef = fn.Properties.LoggingConfig?.LogGroup as { Ref: string } | undefined;
+      expect(logGroupRef?.Ref, id).toBeDefined();
+      const logGroup = template.findResources('AWS::Logs::LogGroup')[logGroupRef!.Ref];
+      expect(logGroup?.Properties.RetentionInDays, id).toBe(14);
+      expect(seen.has(logGroupRef!.Ref), id).toBe(false);
+      seen.add(logGroupRef!.Ref);
+    }
+  });
+
+  it('has a role without managed policies, writing only to its own log group', () => {
+    for (const { id, fn, template } of allFunctions()) {
+      const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const role = template.findResources('AWS::IAM::Role')[roleId];
+      expect(role?.Properties.ManagedPolicyArns, id).toBeUndefined();
+      const logStatements = roleStatements(template, roleId).filter((s) => JSON.stringify(s.Action).includes('logs:'));
+      expect(logStatements, id).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [fn.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] },
+        },
+      ]);
+    }
+  });
+
+  it('uses Resource "*" only for the X-Ray actions (the one wildcard resource acknowledged on every function role)', () => {
+    for (const pillar of PILLARS) {
+      const template = t.template(pillar);
+      for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+        for (const statement of policy.Properties.PolicyDocument.Statement) {
+          if (JSON.stringify(statement.Resource).includes('"*"')) {
+            expect(statement, `${pillar}/${id}`).toEqual({
+              Effect: 'Allow',
+              Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+              Resource: '*',
+            });
+          }
+        }
+      }
+    }
+  });
+});
+
+describe('C360Function wiring', () => {
+  function scratch() {
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Scratch');
+    const fn = new C360Function(stack, 'Fn', {
+      entry: 'lambda/handlers/profile-api.ts',
+      serviceName: 'scratch',
+      timeout: Duration.seconds(5),
+      logRetention: logs.RetentionDays.ONE_DAY,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    return { stack, fn, bucket: new s3.Bucket(stack, 'Bucket') };
+  }
+
+  it('refuses a putObjects prefix that is not a literal folder', () => {
+    const { fn, bucket } = scratch();
+    expect(() => fn.putObjects(bucket, { envVar: 'B', prefix: 'quarantine/*' })).toThrow(/prefix/);
+    expect(() => fn.putObjects(bucket, { envVar: 'B', prefix: '' })).toThrow(/prefix/);
+    expect(() => fn.putObjects(bucket, { envVar: 'B', prefix: 'quarantine' })).toThrow(/prefix/);
+    expect(() => fn.putObjects(bucket, { envVar: 'B', prefix: 'quarantine/' })).not.toThrow();
+  });
+});
