@@ -28,7 +28,7 @@ export function createProfileApi(deps: ProfileApiDeps) {
     const query = routeQuery(event, deps.identifierTypes);
     if ('error' in query) return query.error;
     const result = await lookupProfile(deps.store, query, deps.defaultPhoneRegion);
-    if (!result.found) return error(404, 'not_found', result.reason);
+    if (!result.found) return result.invalidQuery ? error(400, 'bad_request', result.reason) : error(404, 'not_found', result.reason);
     return json(200, { ...toView(result.profile), ...(result.requestedId === undefined ? {} : { requestedId: result.requestedId }) });
   };
 

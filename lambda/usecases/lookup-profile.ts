@@ -14,14 +14,16 @@ export type LookupQuery = { readonly profileId: string } | { readonly type: stri
 
 export type LookupResult =
   | { found: true; profile: Profile; requestedId?: string }
-  | { found: false; reason: string };
+  | { found: false; reason: string; invalidQuery?: boolean };
 
 export async function lookupProfile(store: ProfileStore, query: LookupQuery, defaultPhoneRegion: string): Promise<LookupResult> {
   let profileId: string;
   if ('profileId' in query) profileId = query.profileId;
   else {
     const value = normalizeIdentifier(query.type, query.value, defaultPhoneRegion);
-    if (value === undefined) return { found: false, reason: `no ${query.type} can be read from ${JSON.stringify(query.value)}` };
+    if (value === undefined) {
+      return { found: false, invalidQuery: true, reason: `no ${query.type} can be read from ${JSON.stringify(query.value)}` };
+    }
     const owner = (await store.getOwners([idKey(query.type, value)])).get(idKey(query.type, value));
     if (owner === undefined) return { found: false, reason: `no profile has ${query.type} ${value}` };
     profileId = owner;

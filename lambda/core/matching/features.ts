@@ -192,13 +192,34 @@ function localityLevel(a: PreparedPerson, b: PreparedPerson): number {
 }
 
 /**
+ * Years that differ in a way typing explains better than chance: one year off,
+ * two adjacent digits swapped (1945/1954), or one wrong digit in the century
+ * (1450/1950). A wrong decade or last digit alone is too common between
+ * strangers to count.
+ */
+function yearTypo(a: number, b: number): boolean {
+  if (Math.abs(a - b) === 1) return true;
+  const sa = String(a);
+  const sb = String(b);
+  if (sa.length !== sb.length) return false;
+  const diffs: number[] = [];
+  for (let i = 0; i < sa.length; i++) if (sa[i] !== sb[i]) diffs.push(i);
+  if (diffs.length === 1) return diffs[0]! < sa.length - 2;
+  if (diffs.length === 2) {
+    const [p, q] = diffs as [number, number];
+    return q === p + 1 && sa[p] === sb[q] && sa[q] === sb[p];
+  }
+  return false;
+}
+
+/**
  * Birth year: 0 equal, 1 one year off or one digit wrong, 2 disagree. Month: 0
  * equal, 1 swapped with the day, 2 disagree. Day: 0 equal, 1 swapped with the
  * month, digits reversed or one day off, 2 disagree.
  */
 function dateLevels(a: DateParts, b: DateParts, enabled: Uint8Array, out: Uint8Array): void {
   if (enabled[F_YEAR] === 1 && a.year > 0 && b.year > 0) {
-    out[F_YEAR] = a.year === b.year ? 0 : Math.abs(a.year - b.year) === 1 || damerauLevenshtein(String(a.year), String(b.year), 1) <= 1 ? 1 : 2;
+    out[F_YEAR] = a.year === b.year ? 0 : yearTypo(a.year, b.year) ? 1 : 2;
   } else out[F_YEAR] = MISSING;
   const swapped = a.month > 0 && a.day > 0 && a.month === b.day && a.day === b.month && a.month !== a.day;
   if (enabled[F_MONTH] === 1 && a.month > 0 && b.month > 0) {
