@@ -77,21 +77,27 @@ export async function unifyBatch(
   let merges = 0;
   let profilesWritten = 0;
   let attempts = 0;
+  /** Events this invocation applied: seen again on a later attempt, they are not duplicates. */
+  const appliedIds = new Set<string>();
   while (pending.length > 0 && attempts < settings.maxAttempts) {
     if (attempts > 0) await (deps.sleep ?? defaultSleep)(Math.random() * 20 * 2 ** Math.min(attempts, 6));
     attempts++;
     const plans = await plan(pending, store, settings, clock(), deps.newProfileId ?? randomUUID);
-    const conflicted = await commit(plans, store);
+    const { conflicted, survivorWritten } = await commit(plans, store);
     pending = [];
     for (const p of plans) {
-      if (conflicted.has(p)) {
+      if (!survivorWritten.has(p)) {
         pending.push(...p.events);
         continue;
       }
+      // The survivor write is the commit point: these events are applied even if a
+      // repoint after it conflicted and the component goes round again.
+      for (const e of p.applied) appliedIds.add(e.messageId);
       applied += p.applied.length;
-      duplicates += p.duplicates.length;
+      duplicates += p.duplicates.filter((e) => !appliedIds.has(e.messageId)).length;
       merges += p.merges.length;
       if (p.survivor !== undefined) profilesWritten++;
+      if (conflicted.has(p)) pending.push(...p.events);
     }
   }
   if (quarantineWrite !== undefined) await quarantineWrite;
@@ -146,12 +152,13 @@ async function plan(
  *  3. identifiers still pointing at merged-away profiles are repointed.
  * Until phase 3, lookups reach the survivor through `mergedInto`, and the
  * next plan that meets a marked profile its survivor lacks absorbs it.
- * Returns the plans whose conditions failed.
+ * Returns the plans whose conditions failed, and those whose events were
+ * committed (nothing to write, or the survivor written).
  */
 async function commit(
   plans: ComponentPlan<SourcedEvent>[],
   store: ProfileStore,
-): Promise<Set<ComponentPlan<SourcedEvent>>> {
+): Promise<{ conflicted: Set<ComponentPlan<SourcedEvent>>; survivorWritten: Set<ComponentPlan<SourcedEvent>> }> {
   type Plan = ComponentPlan<SourcedEvent>;
   const conflicted = new Set<Plan>();
   const claimsWhere = (fresh: boolean) =>
@@ -176,7 +183,8 @@ async function commit(
     if (!ok) conflicted.add(survivors[i] as Plan);
   });
 
-  const repoints = claimsWhere(false).filter(({ p }) => !conflicted.has(p));
+  const survivorWritten = new Set(plans.filter((p) => !conflicted.has(p)));
+  const repoints = claimsWhere(false).filter(({ p }) => survivorWritten.has(p));
   if (repoints.length > 0) await claimResults(repoints);
-  return conflicted;
+  return { conflicted, survivorWritten };
 }

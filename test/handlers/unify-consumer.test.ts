@@ -127,7 +127,7 @@ describe('unify consumer handler', () => {
     const response = await consumer()(kinesisEvent([packed]));
     expect(response.batchItemFailures).toEqual([]);
     expect(quarantined().map((r) => [r.subSequence, r.data])).toEqual([[1, 'not json']]);
-    const [profile] = profileItems(items) as Array<{ computed: { eventCount: number; revenue: number } }>;
+    const [profile] = profileItems(items) as unknown as Array<{ computed: { eventCount: number; revenue: number } }>;
     expect(profile?.computed).toMatchObject({ eventCount: 2, revenue: 120_000 });
   });
 

@@ -12,9 +12,9 @@ import {
   FEATURES,
   FEATURE_COUNT,
   F_DAY,
+  F_EMAIL,
   F_MONTH,
   F_YEAR,
-  F_EMAIL,
   F_FIRST,
   F_LAST,
   F_NID,
@@ -24,7 +24,7 @@ import {
   type PreparedPerson,
 } from './features';
 import type { PersonRecord } from './fields';
-import { estimateM, estimatePrior, estimateU, patternKey, DEFAULT_U, type MatchModel, type Session, type URawCounts } from './model';
+import { estimateM, finalModel, estimateU, patternKey, DEFAULT_U, type MatchModel, type URawCounts } from './model';
 import { fieldText, normalizePerson, type NormalizedPerson } from './normalize';
 import { soundex } from './phonetic';
 import { parseMatchingRules, type BlockingKeyPart, type MatchingRules, type MatchingRulesInput, type MatchRule, type RuleCondition } from './rules';
@@ -166,7 +166,7 @@ function applyRules(
   return { matched, total };
 }
 
-/** The feature a blocking key part pins down. */
+/** The features a blocking key part pins down (they agree in every pair it produces). */
 function featuresOfKey(part: BlockingKeyPart): number[] {
   switch (part.transform) {
     case 'year':
@@ -184,16 +184,20 @@ function featuresOfKey(part: BlockingKeyPart): number[] {
   if (part.field === 'birthYear') return [F_YEAR];
   if (part.field === 'birthMonth') return [F_MONTH];
   if (part.field === 'birthDay') return [F_DAY];
-  return [FEATURES.findIndex((f) => (f.fields as readonly string[]).includes(part.field))].filter((f) => f >= 0);
+  return FEATURES.map((f, i) => ((f.fields as readonly string[]).includes(part.field) ? i : -1)).filter((i) => i >= 0);
 }
 
-/** One EM session per blocking pass (bit order as in the candidate masks), masking the features it blocked on. */
-function sessionsOf(rules: MatchingRules): Session[] {
+/** Per blocking pass (in candidate-mask bit order, passes then sorted-neighbourhood), the features it pins. */
+function blockedFeatures(rules: MatchingRules): number[][] {
   const all = [...rules.blocking.passes, ...rules.blocking.sortedNeighbourhood];
-  return all.slice(0, MAX_TRACKED_PASSES).map((p, bit) => ({
-    bit,
-    blocked: [...new Set(p.keys.flatMap(featuresOfKey))],
-  }));
+  const out: number[][] = [];
+  for (let bit = 0; bit <= MAX_TRACKED_PASSES; bit++) {
+    const pass = all[bit];
+    // passes beyond the tracked ones share the last bit: mask the union of what they pin
+    const group = bit === MAX_TRACKED_PASSES ? all.slice(bit) : pass ? [pass] : [];
+    out.push([...new Set(group.flatMap((p) => p.keys.flatMap(featuresOfKey)))]);
+  }
+  return out;
 }
 
 /** Features whose exact agreement is weighted by how rare the agreed value is. */
@@ -321,10 +325,12 @@ export function matchPeople(records: readonly PersonRecord[], rulesInput?: Match
     }
     const uRaw = estimateU(raw);
     const active = FEATURES.map((_, f) => enabled[f] === 1 && present[f]! > 0);
-    const sessions = sessionsOf(rules);
-    const est = estimateM(levels, candidates.masks, sessions, uRaw, active, rules.probabilistic.emIterations);
-    const start = est.sessions.reduce((mx, s) => Math.max(mx, s.share * s.pairs), 1);
-    const fitted = estimatePrior(patterns, est.m, uRaw, active, totalPairs, start);
+    // each pair's session: the first blocking pass that produced it
+    const sessionOf = new Uint8Array(P);
+    const masks = candidates.masks;
+    for (let k = 0; k < P; k++) sessionOf[k] = 31 - Math.clz32(masks[k]! & -masks[k]!);
+    const est = estimateM(levels, sessionOf, blockedFeatures(rules), uRaw, active, rules.probabilistic.emIterations, totalPairs);
+    const fitted = finalModel(est.m, uRaw, active, est.expectedMatches / Math.max(1, totalPairs));
     const { prior, u, weights } = fitted;
     const priorWeight = log2Odds(prior);
     model = {
@@ -339,7 +345,7 @@ export function matchPeople(records: readonly PersonRecord[], rulesInput?: Match
       prior,
       priorWeight,
       emIterations: est.iterations,
-      sessions: est.sessions.map((s) => ({ pass: passNames[s.bit] ?? `pass ${s.bit}`, pairs: s.pairs, matchShare: s.share })),
+      sessions: est.sessions.map((s) => ({ pass: passNames[s.session] ?? `pass ${s.session}`, pairs: s.pairs, matchShare: s.share })),
     };
 
     const tfAdj: Array<Float32Array | undefined> = FEATURES.map((_, f) => tf.get(f)?.adj);

@@ -217,133 +217,140 @@ export interface EmResult {
   mWeight: number[];
 }
 
-export interface Session {
-  /** Bit of the blocking pass in the candidate masks. */
-  bit: number;
-  /** Features the pass blocked on (their agreement says nothing there). */
-  blocked: readonly number[];
-}
-
 export interface EstimateResult {
   m: number[][];
   iterations: number;
-  /** Sessions that contributed, with their pair counts and match shares. */
-  sessions: Array<{ bit: number; pairs: number; share: number }>;
+  /** Expected number of matching pairs among the candidates. */
+  expectedMatches: number;
+  /** Per session (blocking pass that first produced the pairs): pair count and match share. */
+  sessions: Array<{ session: number; pairs: number; share: number }>;
 }
 
 /**
- * Estimates m with one EM session per blocking pass, as Splink does: in the
- * pairs a pass produced, the features it blocked on agree by construction, so
- * they are masked there and estimated from the other passes. The sessions' m
- * are pooled, weighted by each session's expected matches with the feature
- * present. Falls back to one session over all pairs.
+ * Estimates m (and the match share) by EM over the candidate pairs.
+ *
+ * Each pair belongs to one session: the first blocking pass that produced it.
+ * In a session the features its pass blocked on agree by construction, so they
+ * are masked there (as in Splink's EM training sessions). m is shared by all
+ * sessions, so every true pair counts once and a feature masked in one session
+ * is learnt from the others. u is not estimated: it is the random-pair u (less
+ * the matches' own share), which keeps the mixture identifiable even when a
+ * session has a single informative feature. Each session has its own match
+ * share, since blocking on an identifier yields mostly matches and a
+ * sorted-neighbourhood window mostly non-matches.
  */
 export function estimateM(
   levels: Uint8Array,
-  masks: Uint32Array,
-  sessions: readonly Session[],
-  u0: number[][],
+  sessionOf: Uint8Array,
+  blocked: ReadonlyArray<readonly number[]>,
+  uRaw: number[][],
   active: boolean[],
   iterations: number,
+  totalPairs: number,
 ): EstimateResult {
   const F = FEATURE_COUNT;
-  const P = masks.length;
+  const P = sessionOf.length;
+  const S = blocked.length;
+  // aggregate (session, masked pattern) → count
+  const maps = Array.from({ length: S }, () => new Map<number, number>());
   const scratch = new Uint8Array(F);
-  const sum = FEATURES.map((f) => new Array<number>(f.levels.length).fill(0));
-  const weight = new Array<number>(F).fill(0);
-  const used: EstimateResult['sessions'] = [];
-  let iters = 0;
-  for (const session of sessions) {
-    const patterns = new Map<number, number>();
-    const bit = 1 << session.bit;
-    let count = 0;
-    for (let k = 0; k < P; k++) {
-      if ((masks[k]! & bit) === 0) continue;
-      scratch.set(levels.subarray(k * F, k * F + F));
-      for (const f of session.blocked) scratch[f] = MISSING;
-      const key = patternKey(scratch);
-      patterns.set(key, (patterns.get(key) ?? 0) + 1);
-      count++;
+  for (let k = 0; k < P; k++) {
+    const si = sessionOf[k]!;
+    scratch.set(levels.subarray(k * F, k * F + F));
+    for (const f of blocked[si]!) scratch[f] = MISSING;
+    const key = patternKey(scratch);
+    const map = maps[si]!;
+    map.set(key, (map.get(key) ?? 0) + 1);
+  }
+  const sess: number[] = [];
+  const cnt: number[] = [];
+  const keysAll: number[] = [];
+  maps.forEach((map, si) => {
+    for (const [key, c] of map) {
+      sess.push(si);
+      cnt.push(c);
+      keysAll.push(key);
     }
-    if (count < 20) continue;
-    const act = active.map((a, f) => a && !session.blocked.includes(f));
-    const em = runEm(patterns, u0, act, iterations);
-    iters += em.iterations;
-    if (em.share * count < 3) continue;
-    used.push({ bit: session.bit, pairs: count, share: em.share });
-    for (let f = 0; f < F; f++) {
-      if (!act[f]) continue;
-      const w = em.mWeight[f]!;
-      weight[f]! += w;
-      em.m[f]!.forEach((x, l) => (sum[f]![l]! += w * x));
+  });
+  const Q = keysAll.length;
+  const levelsOf = new Uint8Array(Q * F);
+  keysAll.forEach((key, q) => {
+    unpackPattern(key, scratch);
+    levelsOf.set(scratch, q * F);
+  });
+  const sessionPairs = new Array<number>(S).fill(0);
+  for (let q = 0; q < Q; q++) sessionPairs[sess[q]!]! += cnt[q]!;
+
+  let m = DEFAULT_M.map((r) => [...r]);
+  let share = new Array<number>(S).fill(0.1);
+  let expected = 0.1 * P;
+  const alphaM = 8;
+  const posterior = new Float64Array(Q);
+  let it = 0;
+  for (; it < Math.max(1, iterations); it++) {
+    const prior = Math.min(0.5, Math.max(1e-12, expected / Math.max(1, totalPairs)));
+    const u = correctU(uRaw, m, prior);
+    const logM = m.map((r) => r.map(Math.log));
+    const logU = u.map((r) => r.map(Math.log));
+    const logShare = share.map(Math.log);
+    const logNot = share.map((x) => Math.log(1 - x));
+    for (let q = 0; q < Q; q++) {
+      const si = sess[q]!;
+      let lm = logShare[si]!;
+      let lu = logNot[si]!;
+      for (let f = 0; f < F; f++) {
+        if (!active[f]) continue;
+        const l = levelsOf[q * F + f]!;
+        if (l === MISSING) continue;
+        lm += logM[f]![l]!;
+        lu += logU[f]![l]!;
+      }
+      posterior[q] = 1 / (1 + Math.exp(lu - lm));
+    }
+    const newM = FEATURES.map((f) => new Array<number>(f.levels.length).fill(0));
+    const matches = new Array<number>(S).fill(0);
+    for (let q = 0; q < Q; q++) {
+      const w = posterior[q]! * cnt[q]!;
+      matches[sess[q]!]! += w;
+      for (let f = 0; f < F; f++) {
+        const l = levelsOf[q * F + f]!;
+        if (l !== MISSING) newM[f]![l]! += w;
+      }
+    }
+    const nextM = newM.map((row, f) => {
+      const total = row.reduce((a, b) => a + b, 0);
+      return row.map((c, l) => (c + alphaM * DEFAULT_M[f]![l]!) / (total + alphaM));
+    });
+    let delta = 0;
+    for (let f = 0; f < F; f++) for (let l = 0; l < nextM[f]!.length; l++) delta = Math.max(delta, Math.abs(nextM[f]![l]! - m[f]![l]!));
+    const nextShare = share.map((_, si) => Math.min(0.999, Math.max(1e-6, (matches[si]! + 0.05) / (sessionPairs[si]! + 1))));
+    for (let si = 0; si < S; si++) delta = Math.max(delta, Math.abs(nextShare[si]! - share[si]!));
+    m = nextM;
+    share = nextShare;
+    expected = matches.reduce((a, b) => a + b, 0);
+    if (delta < 1e-6) {
+      it++;
+      break;
     }
   }
-  const m = FEATURES.map((_, f) => (weight[f]! > 0 ? sum[f]!.map((x) => x / weight[f]!) : [...DEFAULT_M[f]!]));
-  const missingFeature = active.some((a, f) => a && weight[f] === 0);
-  if (used.length === 0 || missingFeature) {
-    // one session over all pairs for whatever the sessions could not estimate
-    const patterns = new Map<number, number>();
-    for (let k = 0; k < P; k++) {
-      const key = patternKey(levels.subarray(k * F, k * F + F));
-      patterns.set(key, (patterns.get(key) ?? 0) + 1);
-    }
-    const em = runEm(patterns, u0, active, iterations);
-    iters += em.iterations;
-    for (let f = 0; f < F; f++) if (weight[f] === 0) m[f] = em.m[f]!;
-  }
-  return { m, iterations: iters, sessions: used };
+  return {
+    m,
+    iterations: it,
+    expectedMatches: expected,
+    sessions: share.map((x, si) => ({ session: si, pairs: sessionPairs[si]!, share: x })).filter((x) => x.pairs > 0),
+  };
 }
 
-/**
- * The prior P(match) for a random pair, as the fixed point of "expected matches
- * among the candidates = sum of their posteriors" with m fixed, u from random
- * pairs less the matches' own share.
- */
-export function estimatePrior(
-  patterns: Map<number, number>,
+/** Final u (random-pair u less the matches' share) and weights for a fitted m and prior. */
+export function finalModel(
   m: number[][],
   uRaw: number[][],
   active: boolean[],
-  totalPairs: number,
-  start: number,
+  priorEstimate: number,
 ): { prior: number; u: number[][]; weights: number[][] } {
-  const F = FEATURE_COUNT;
-  const keys = [...patterns.keys()];
-  const counts = keys.map((k) => patterns.get(k)!);
-  const levelsOf = new Uint8Array(keys.length * F);
-  const tmp = new Uint8Array(F);
-  keys.forEach((k, p) => {
-    unpackPattern(k, tmp);
-    levelsOf.set(tmp, p * F);
-  });
-  let expected = Math.max(1, start);
-  let prior = 0;
-  let u = uRaw;
-  let weights = uRaw.map((r) => r.map(() => 0));
-  for (let it = 0; it < 50; it++) {
-    prior = Math.min(0.5, Math.max(1e-12, expected / Math.max(1, totalPairs)));
-    u = correctU(uRaw, m, prior);
-    weights = FEATURES.map((f, fi) => (active[fi] ? weightsFrom(m[fi]!, u[fi]!) : f.levels.map(() => 0)));
-    const priorWeight = Math.log2(prior / (1 - prior));
-    let next = 0;
-    for (let p = 0; p < keys.length; p++) {
-      let s = priorWeight;
-      for (let f = 0; f < F; f++) {
-        const l = levelsOf[p * F + f]!;
-        if (l !== MISSING && active[f]) s += weights[f]![l]!;
-      }
-      next += counts[p]! / (1 + Math.pow(2, -s));
-    }
-    next = Math.max(1, next);
-    if (Math.abs(next - expected) < 0.01 * Math.max(1, expected) * 0.01) {
-      expected = next;
-      break;
-    }
-    expected = next;
-  }
-  prior = Math.min(0.5, Math.max(1e-12, expected / Math.max(1, totalPairs)));
-  u = correctU(uRaw, m, prior);
-  weights = FEATURES.map((f, fi) => (active[fi] ? weightsFrom(m[fi]!, u[fi]!) : f.levels.map(() => 0)));
+  const prior = Math.min(0.5, Math.max(1e-12, priorEstimate));
+  const u = correctU(uRaw, m, prior);
+  const weights = FEATURES.map((f, fi) => (active[fi] ? weightsFrom(m[fi]!, u[fi]!) : f.levels.map(() => 0)));
   return { prior, u, weights };
 }
 

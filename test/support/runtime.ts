@@ -1,0 +1,50 @@
+/** Starts a local runtime in a temporary folder with a free API port, for end-to-end tests. */
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { parseConfig, type C360ConfigInput } from '../../lib/config';
+import type { Profile } from '../../lambda/core/profile';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lambda/local/runtime';
+import type { QuarantineEntry } from '../../lambda/ports';
+
+export async function testRuntime(
+  overrides: C360ConfigInput = {},
+  opts: LocalRuntimeOptions = {},
+): Promise<LocalRuntime> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'c360-test-'));
+  const config = parseConfig({
+    ...overrides,
+    local: { dataDir, apiPort: 0, pollIntervalMs: 20, ...overrides.local },
+  });
+  return startLocalRuntime(config, { apiPort: 0, dataDir, ...opts });
+}
+
+/** Every profile item in the local table (merged-away ones included). */
+export async function allProfiles(runtime: LocalRuntime): Promise<Profile[]> {
+  const out: Profile[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await runtime.doc.send(new ScanCommand({ TableName: runtime.tableName, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) if (item.sk === 'P') out.push(JSON.parse(String(item.doc)) as Profile);
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return out.sort((a, b) => (a.profileId < b.profileId ? -1 : 1));
+}
+
+/** Every quarantine entry the local lake holds. */
+export async function quarantineEntries(runtime: LocalRuntime): Promise<QuarantineEntry[]> {
+  const root = join(runtime.lakeDir, 'quarantine');
+  const files = await readdir(root, { recursive: true }).catch(() => [] as string[]);
+  const entries: QuarantineEntry[] = [];
+  for (const f of files.filter((name) => name.endsWith('.jsonl'))) {
+    const text = await readFile(join(root, f), 'utf8');
+    for (const line of text.split('\n')) if (line.trim()) entries.push(JSON.parse(line) as QuarantineEntry);
+  }
+  return entries;
+}
+
+export async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
