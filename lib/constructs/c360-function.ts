@@ -9,6 +9,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from './nag';
 
 /** Repository root: lib/constructs/ is two levels below it. */
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -72,7 +73,7 @@ export interface UseTableOptions {
 export interface PutObjectsOptions {
   /** Environment variable that receives the bucket name. */
   readonly envVar: string;
-  /** The only key prefix the function may write under, e.g. `quarantine/`. */
+  /** The only key prefix the function may write under: literal folders ending in `/`, e.g. `quarantine/`. */
   readonly prefix: string;
 }
 
@@ -135,9 +136,10 @@ export class C360Function extends NodejsFunction {
         sourceMap: true,
         // Mappings are enough for stack traces; embedding sources would double the bundle.
         sourcesContent: false,
-        // Pin the SDK clients we build against instead of the runtime's copy;
-        // esbuild keeps only the clients and commands a handler imports.
-        bundleAwsSDK: true,
+        // The Node.js 22 runtime ships AWS SDK v3: using its clients keeps each
+        // bundle to our code and its other dependencies (under 300 KB minified,
+        // against about 700 KB with the SDK inside) and cold starts shorter.
+        bundleAwsSDK: false,
       },
     });
 
@@ -174,15 +176,16 @@ export class C360Function extends NodejsFunction {
    * No read, list or delete.
    */
   public putObjects(bucket: s3.IBucket, options: PutObjectsOptions): this {
-    if (!/^[A-Za-z0-9!_.'()-]+\/$/.test(options.prefix) || options.prefix.includes('*')) {
+    if (!/^([A-Za-z0-9!_.'()=-]+\/)+$/.test(options.prefix)) {
       throw new Error(`putObjects: prefix must be a literal folder ending in "/", got "${options.prefix}"`);
     }
     this.addEnvironment(options.envVar, bucket.bucketName);
-    this.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:PutObject'],
-        resources: [bucket.arnForObjects(`${options.prefix}*`)],
-      }),
+    const objects = bucket.arnForObjects(`${options.prefix}*`);
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [objects] }));
+    acknowledgeWildcardResource(
+      this.role ?? this,
+      objects,
+      `Object-level s3:PutObject limited to the "${options.prefix}" prefix of one bucket: S3 expresses a key prefix only as a trailing wildcard. No read, list or delete is granted.`,
     );
     bucket.encryptionKey?.grant(this, 'kms:GenerateDataKey', 'kms:Encrypt');
     return this;

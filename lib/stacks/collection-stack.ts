@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -43,6 +43,11 @@ export class CollectionStack extends Stack {
       streamMode: provisioned ? kinesis.StreamMode.PROVISIONED : kinesis.StreamMode.ON_DEMAND,
       shardCount: provisioned ? streamConfig.shards : undefined,
       removalPolicy,
+    });
+    Validations.of(this.stream).acknowledge({
+      id: 'AwsSolutions-KDS3',
+      reason:
+        'The stream carries PII events, so it is encrypted with the customer-managed collection key (as the raw lake is) instead of aws/kinesis: the key policy, not only IAM, controls who can decrypt, and key use is auditable per principal. The extra KMS cost is accepted.',
     });
 
     const accessLogs = new AccessLogsBucket(this, 'AccessLogsBucket', { removalPolicy });

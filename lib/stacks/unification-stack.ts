@@ -3,7 +3,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -11,6 +11,7 @@ import type { Construct } from 'constructs';
 import type { C360Config } from '../config';
 import { C360Function } from '../constructs/c360-function';
 import { DataKey } from '../constructs/data-key';
+import { LeastPrivilegeSqsDlq } from '../constructs/on-failure-queue';
 import { toRemovalPolicy, toRetentionDays } from '../constructs/removal-policy';
 
 export interface UnificationStackProps extends StackProps {
@@ -102,7 +103,7 @@ export class UnificationStack extends Stack {
         maxRecordAge: Duration.seconds(consumerConfig.maxRecordAgeSeconds),
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
-        onFailure: new SqsDlq(this.onFailureQueue),
+        onFailure: new LeastPrivilegeSqsDlq(this.onFailureQueue),
       }),
     );
 
@@ -140,7 +141,9 @@ export class UnificationStack extends Stack {
     });
     const validator = this.api.addRequestValidator('ParameterValidator', {
       validateRequestParameters: true,
-      validateRequestBody: false,
+      // The GET methods declare no body model, so this is a no-op today; it
+      // applies as soon as a method with a request model is added.
+      validateRequestBody: true,
     });
     const integration = new apigateway.LambdaIntegration(this.profileApiHandler, { allowTestInvoke: false });
 

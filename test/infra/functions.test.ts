@@ -103,6 +103,7 @@ describe('C360Function wiring', () => {
     expect(() => fn.putObjects(bucket, { envVar: 'B', prefix: 'quarantine/*' })).toThrow(/prefix/);
     expect(() => fn.putObjects(bucket, { envVar: 'B', prefix: '' })).toThrow(/prefix/);
     expect(() => fn.putObjects(bucket, { envVar: 'B', prefix: 'quarantine' })).toThrow(/prefix/);
-    expect(() => fn.putObjects(bucket, { envVar: 'B', prefix: 'quarantine/' })).not.toThrow();
+    expect(() => fn.putObjects(bucket, { envVar: 'B', prefix: '/quarantine/' })).toThrow(/prefix/);
+    expect(() => fn.putObjects(bucket, { envVar: 'B', prefix: 'quarantine/source=web/' })).not.toThrow();
   });
 });
