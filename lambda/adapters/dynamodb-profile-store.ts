@@ -86,12 +86,12 @@ export class DynamoProfileStore implements ProfileStore {
     );
   }
 
-  private meter(consumed: ConsumedCapacity | ConsumedCapacity[] | undefined): void {
+  private meter(kind: 'read' | 'write', consumed: ConsumedCapacity | ConsumedCapacity[] | undefined): void {
     this.usage.calls++;
-    for (const c of Array.isArray(consumed) ? consumed : consumed === undefined ? [] : [consumed]) {
-      this.usage.readUnits += c.ReadCapacityUnits ?? 0;
-      this.usage.writeUnits += c.WriteCapacityUnits ?? 0;
-    }
+    let units = 0;
+    for (const c of Array.isArray(consumed) ? consumed : consumed === undefined ? [] : [consumed]) units += c.CapacityUnits ?? 0;
+    if (kind === 'read') this.usage.readUnits += units;
+    else this.usage.writeUnits += units;
   }
 
   private async conditionalPut(
@@ -102,11 +102,12 @@ export class DynamoProfileStore implements ProfileStore {
       const out = await this.doc.send(
         new PutCommand({ TableName: this.tableName, Item: item, ReturnConsumedCapacity: 'TOTAL', ...condition }),
       );
-      this.meter(out.ConsumedCapacity);
+      this.meter('write', out.ConsumedCapacity);
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') {
-        this.meter(undefined);
+        // A failed condition still costs a write (at least one unit; the item size is not returned).
+        this.meter('write', { CapacityUnits: 1 });
         return false;
       }
       throw err;
@@ -136,7 +137,7 @@ export class DynamoProfileStore implements ProfileStore {
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
-      this.meter(out.ConsumedCapacity);
+      this.meter('read', out.ConsumedCapacity);
       items.push(...(out.Responses?.[this.tableName] ?? []));
       keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
     }
