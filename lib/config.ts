@@ -77,6 +77,16 @@ export const configSchema = z.strictObject({
     throttleRateLimit: withDefault(z.number().check(z.positive()), 500),
     throttleBurstLimit: withDefault(int(1, 100000), 1000),
   }),
+  monitoring: section({
+    /** Email address subscribed to the alarm topic (optional; any other subscriber can be added to the topic). */
+    alarmEmail: z.optional(z.email()),
+    /** Consumer iterator age (how far the consumer lags the stream) that raises an alarm, in seconds. */
+    iteratorAgeAlarmSeconds: withDefault(int(1, 86400), 60),
+    /** p99 latency of an HTTP API (profile API, collector) that raises an alarm, in milliseconds. */
+    apiLatencyP99AlarmMs: withDefault(int(1, 30000), 1000),
+    /** Share of HTTP 5xx responses that raises an alarm, in percent. */
+    api5xxAlarmPercent: withDefault(z.number().check(z.positive(), z.maximum(100)), 1),
+  }),
   local: section({
     /** Folder for the local runtime's state: lake, quarantine, on-failure queue. */
     dataDir: withDefault(z.string(), '.c360'),
