@@ -61,8 +61,12 @@ export interface Profile {
   readonly mergedFrom: readonly string[];
   /** Set once this profile has been merged into another: it then only redirects. */
   readonly mergedInto?: string;
-  /** De-duplication window: message key → arrival time (epoch s) of recently applied events. */
-  readonly seen: Readonly<Record<string, number>>;
+  /**
+   * De-duplication window: [message key, arrival time (epoch s)] of recently
+   * applied events. A list, not an object keyed by message: every key is
+   * unique, and objects with ever-new property names are slow in V8.
+   */
+  readonly seen: ReadonlyArray<readonly [string, number]>;
 }
 
 /** How many recent message keys a profile keeps for de-duplication. */
@@ -80,7 +84,7 @@ export function emptyProfile(profileId: string, now: string): Profile {
     channels: {},
     merges: [],
     mergedFrom: [],
-    seen: {},
+    seen: [],
   };
 }
 
@@ -127,31 +131,34 @@ export function applyEvents<E extends UnifyEvent>(
 ): { profile: Profile; applied: E[]; duplicates: E[] } {
   const applied: E[] = [];
   const duplicates: E[] = [];
+  let seenKeys: Set<string> | undefined;
   let draft:
     | (Omit<Profile, 'traits' | 'channels' | 'seen' | 'computed' | 'identifiers'> & {
         traits: Record<string, TraitValue>;
         channels: Record<string, number>;
-        seen: Record<string, number>;
+        seen: Array<readonly [string, number]>;
         computed: Mutable<Computed>;
         identifiers: Record<string, readonly string[]>;
       })
     | undefined;
   for (const event of events) {
     const key = messageKey(event.messageId);
-    if ((draft ?? profile).seen[key] !== undefined) {
+    seenKeys ??= new Set(profile.seen.map(([k]) => k));
+    if (seenKeys.has(key)) {
       duplicates.push(event);
       continue;
     }
+    seenKeys.add(key);
     draft ??= {
       ...profile,
       traits: { ...profile.traits },
       channels: { ...profile.channels },
-      seen: { ...profile.seen },
+      seen: [...profile.seen],
       computed: { ...profile.computed },
       identifiers: { ...profile.identifiers },
     };
     applied.push(event);
-    draft.seen[key] = arrivalSeconds;
+    draft.seen.push([key, arrivalSeconds]);
     for (const [name, v] of Object.entries(event.traits)) {
       const candidate: TraitValue = { v, t: event.ts, m: event.messageId };
       const current = draft.traits[name];
@@ -220,7 +227,7 @@ export function mergeProfiles(survivor: Profile, loser: Profile, record: MergeRe
     channels,
     merges,
     mergedFrom: [...new Set([...survivor.mergedFrom, ...loser.mergedFrom, loser.profileId])].sort(),
-    seen: { ...loser.seen, ...survivor.seen },
+    seen: unionSeen(survivor.seen, loser.seen),
     createdAt: survivor.createdAt < loser.createdAt ? survivor.createdAt : loser.createdAt,
   };
 }
@@ -230,11 +237,25 @@ export function markMerged(loser: Profile, survivorId: string, now: string): Pro
   return { ...loser, mergedInto: survivorId, updatedAt: now };
 }
 
+function unionSeen(
+  a: ReadonlyArray<readonly [string, number]>,
+  b: ReadonlyArray<readonly [string, number]>,
+): Array<readonly [string, number]> {
+  const keys = new Set(a.map(([k]) => k));
+  return [...a, ...b.filter(([k]) => !keys.has(k))];
+}
+
 /** Drops de-duplication keys older than the window, and the oldest beyond MAX_SEEN. */
-export function pruneSeen(seen: Readonly<Record<string, number>>, nowSeconds: number, windowSeconds: number): Record<string, number> {
-  const fresh = Object.entries(seen).filter(([, at]) => at > nowSeconds - windowSeconds);
+export function pruneSeen(
+  seen: ReadonlyArray<readonly [string, number]>,
+  nowSeconds: number,
+  windowSeconds: number,
+): ReadonlyArray<readonly [string, number]> {
+  const cutoff = nowSeconds - windowSeconds;
+  if (seen.length <= MAX_SEEN && seen.every(([, at]) => at > cutoff)) return seen;
+  const fresh = seen.filter(([, at]) => at > cutoff);
   if (fresh.length > MAX_SEEN) fresh.sort((x, y) => y[1] - x[1]).splice(MAX_SEEN);
-  return Object.fromEntries(fresh);
+  return fresh;
 }
 
 /** The profile as downstream apps see it: plain trait values, readable times and amounts. */

@@ -61,11 +61,10 @@ export function decodeRecords(records: readonly StreamRecord[], source: string, 
       payloads++;
       const result = parseEvent(part.data, record.arrivalMs, opts);
       if (result.ok) {
-        events.push({
-          ...result.event,
-          sequenceNumber: record.sequenceNumber,
-          ...(part.subSequence === undefined ? {} : { subSequence: part.subSequence }),
-        });
+        // The parsed event is fresh: tag it with its record instead of copying it.
+        const sourced: SourcedEvent = Object.assign(result.event, { sequenceNumber: record.sequenceNumber });
+        if (part.subSequence !== undefined) Object.assign(sourced, { subSequence: part.subSequence });
+        events.push(sourced);
       } else reject(result.reason, part.data, part.subSequence);
     }
   }

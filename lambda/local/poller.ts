@@ -44,10 +44,11 @@ export interface PollerStats {
   retries: number;
   bisections: number;
   sentToOnFailure: number;
+  getRecordsCalls: number;
 }
 
 export class LocalPoller {
-  readonly stats: PollerStats = { batches: 0, records: 0, retries: 0, bisections: 0, sentToOnFailure: 0 };
+  readonly stats: PollerStats = { batches: 0, records: 0, retries: 0, bisections: 0, sentToOnFailure: 0, getRecordsCalls: 0 };
   private running = false;
   private loops: Promise<void>[] = [];
   /** Per shard: when the last read that found the shard empty (and caught up) started. */
@@ -93,6 +94,7 @@ export class LocalPoller {
       const startedAt = performance.now();
       let out;
       try {
+        this.stats.getRecordsCalls++;
         out = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.opts.batchSize }));
       } catch (err) {
         this.opts.onError?.(err as Error);

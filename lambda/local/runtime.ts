@@ -35,6 +35,9 @@ export interface RuntimeTotals {
   duplicates: number;
   quarantined: number;
   merges: number;
+  /** Sequential store round trips, summed over batches, and the most in one batch. */
+  storeRoundTrips: number;
+  maxStoreRoundTrips: number;
 }
 
 export interface LocalRuntimeOptions {
@@ -120,7 +123,17 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
   const wrappedStore = opts.wrapStore?.(store) ?? store;
   const fileSink = new FileQuarantineSink(lakeDir);
   const quarantine = opts.wrapQuarantine?.(fileSink) ?? fileSink;
-  const totals: RuntimeTotals = { batches: 0, records: 0, payloads: 0, applied: 0, duplicates: 0, quarantined: 0, merges: 0 };
+  const totals: RuntimeTotals = {
+    batches: 0,
+    records: 0,
+    payloads: 0,
+    applied: 0,
+    duplicates: 0,
+    quarantined: 0,
+    merges: 0,
+    storeRoundTrips: 0,
+    maxStoreRoundTrips: 0,
+  };
   const settings = unifySettings(config);
   const consumer = (observe?: (o: BatchOutcome) => void): ConsumerHandler =>
     createUnifyConsumer({
@@ -135,6 +148,8 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
         totals.duplicates += o.duplicates;
         totals.quarantined += o.quarantined;
         totals.merges += o.merges;
+        totals.storeRoundTrips += o.storeRoundTrips;
+        totals.maxStoreRoundTrips = Math.max(totals.maxStoreRoundTrips, o.storeRoundTrips);
         observe?.(o);
       },
     });

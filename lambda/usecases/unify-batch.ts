@@ -44,6 +44,8 @@ export interface BatchOutcome {
   readonly merges: number;
   readonly profilesWritten: number;
   readonly attempts: number;
+  /** Sequential store round trips (calls made in parallel count once). */
+  readonly storeRoundTrips: number;
   /** Records to hand back to the stream for retry (their events were not applied). */
   readonly failedSequenceNumbers: string[];
 }
@@ -77,13 +79,14 @@ export async function unifyBatch(
   let merges = 0;
   let profilesWritten = 0;
   let attempts = 0;
+  const trips = { count: 0 };
   /** Events this invocation applied: seen again on a later attempt, they are not duplicates. */
   const appliedIds = new Set<string>();
   while (pending.length > 0 && attempts < settings.maxAttempts) {
     if (attempts > 0) await (deps.sleep ?? defaultSleep)(Math.random() * 20 * 2 ** Math.min(attempts, 6));
     attempts++;
-    const plans = await plan(pending, store, settings, clock(), deps.newProfileId ?? randomUUID);
-    const { conflicted, survivorWritten } = await commit(plans, store);
+    const plans = await plan(pending, store, settings, clock(), deps.newProfileId ?? randomUUID, trips);
+    const { conflicted, survivorWritten } = await commit(plans, store, trips);
     pending = [];
     for (const p of plans) {
       if (!survivorWritten.has(p)) {
@@ -111,6 +114,7 @@ export async function unifyBatch(
     merges,
     profilesWritten,
     attempts,
+    storeRoundTrips: trips.count,
     failedSequenceNumbers: [...new Set(pending.map((e) => e.sequenceNumber))],
   };
 }
@@ -121,11 +125,14 @@ async function plan(
   settings: UnifySettings,
   nowMs: number,
   newProfileId: () => string,
+  trips: { count: number },
 ): Promise<ComponentPlan<SourcedEvent>[]> {
+  trips.count++;
   const owners = await store.getOwners(keysToLookUp(events));
   const profiles = new Map<string, Profile>();
   const absent = new Set<string>();
   for (let toLoad = profilesToLoad(owners, profiles, absent); toLoad.length > 0; toLoad = profilesToLoad(owners, profiles, absent)) {
+    trips.count++;
     const found = await store.getProfiles(toLoad);
     for (const id of toLoad) {
       const p = found.get(id);
@@ -158,6 +165,7 @@ async function plan(
 async function commit(
   plans: ComponentPlan<SourcedEvent>[],
   store: ProfileStore,
+  trips: { count: number },
 ): Promise<{ conflicted: Set<ComponentPlan<SourcedEvent>>; survivorWritten: Set<ComponentPlan<SourcedEvent>> }> {
   type Plan = ComponentPlan<SourcedEvent>;
   const conflicted = new Set<Plan>();
@@ -172,12 +180,15 @@ async function commit(
   };
 
   const marks = plans.flatMap((p) => p.marks.map((m) => ({ p, m })));
-  const [markResults] = await Promise.all([store.putProfiles(marks.map((x) => x.m)), claimResults(claimsWhere(true))]);
+  const fresh = claimsWhere(true);
+  if (marks.length > 0 || fresh.length > 0) trips.count++;
+  const [markResults] = await Promise.all([store.putProfiles(marks.map((x) => x.m)), claimResults(fresh)]);
   markResults.forEach((ok, i) => {
     if (!ok) conflicted.add((marks[i] as { p: Plan }).p);
   });
 
   const survivors = plans.filter((p) => !conflicted.has(p) && p.survivor !== undefined);
+  if (survivors.length > 0) trips.count++;
   const survivorResults = await store.putProfiles(survivors.map((p) => p.survivor as NonNullable<Plan['survivor']>));
   survivorResults.forEach((ok, i) => {
     if (!ok) conflicted.add(survivors[i] as Plan);
@@ -185,6 +196,9 @@ async function commit(
 
   const survivorWritten = new Set(plans.filter((p) => !conflicted.has(p)));
   const repoints = claimsWhere(false).filter(({ p }) => survivorWritten.has(p));
-  if (repoints.length > 0) await claimResults(repoints);
+  if (repoints.length > 0) {
+    trips.count++;
+    await claimResults(repoints);
+  }
   return { conflicted, survivorWritten };
 }

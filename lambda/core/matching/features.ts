@@ -241,20 +241,25 @@ function idLevel(a: string, b: string): number {
   return 2;
 }
 
-/** The scored features, in a fixed order. */
+/**
+ * The scored features, in a fixed order. Levels run from the strongest
+ * agreement to disagreement (`monotone`), except for the name order, whose
+ * `swapped` level stands in for both name comparisons.
+ */
 export const FEATURES = [
-  { name: 'firstName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['firstName'] },
-  { name: 'lastName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['lastName'] },
-  { name: 'middleName', levels: ['exact', 'close', 'disagree'], fields: ['middleName'] },
-  { name: 'birthYear', levels: ['exact', 'close', 'disagree'], fields: ['dateOfBirth', 'birthYear'] },
-  { name: 'birthMonth', levels: ['exact', 'swapped', 'disagree'], fields: ['dateOfBirth', 'birthMonth'] },
-  { name: 'birthDay', levels: ['exact', 'close', 'disagree'], fields: ['dateOfBirth', 'birthDay'] },
-  { name: 'address', levels: ['same', 'close', 'partial', 'disagree'], fields: ['streetNumber', 'address1', 'address2'] },
-  { name: 'locality', levels: ['same', 'close', 'partial', 'region', 'disagree'], fields: ['city', 'postcode', 'state', 'country'] },
-  { name: 'nationalId', levels: ['exact', 'close', 'disagree'], fields: ['nationalId'] },
-  { name: 'email', levels: ['exact', 'close', 'disagree'], fields: ['email'] },
-  { name: 'phone', levels: ['exact', 'close', 'disagree'], fields: ['phone'] },
-] as const satisfies ReadonlyArray<{ name: string; levels: readonly string[]; fields: readonly PersonField[] }>;
+  { name: 'firstName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['firstName'], monotone: true },
+  { name: 'lastName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['lastName'], monotone: true },
+  { name: 'middleName', levels: ['exact', 'close', 'disagree'], fields: ['middleName'], monotone: true },
+  { name: 'birthYear', levels: ['exact', 'close', 'disagree'], fields: ['dateOfBirth', 'birthYear'], monotone: true },
+  { name: 'birthMonth', levels: ['exact', 'swapped', 'disagree'], fields: ['dateOfBirth', 'birthMonth'], monotone: true },
+  { name: 'birthDay', levels: ['exact', 'close', 'disagree'], fields: ['dateOfBirth', 'birthDay'], monotone: true },
+  { name: 'address', levels: ['same', 'close', 'partial', 'disagree'], fields: ['streetNumber', 'address1', 'address2'], monotone: true },
+  { name: 'locality', levels: ['same', 'close', 'partial', 'region', 'disagree'], fields: ['city', 'postcode', 'state', 'country'], monotone: true },
+  { name: 'nationalId', levels: ['exact', 'close', 'disagree'], fields: ['nationalId'], monotone: true },
+  { name: 'email', levels: ['exact', 'close', 'disagree'], fields: ['email'], monotone: true },
+  { name: 'phone', levels: ['exact', 'close', 'disagree'], fields: ['phone'], monotone: true },
+  { name: 'nameOrder', levels: ['straight', 'swapped'], fields: ['firstName', 'lastName'], monotone: false },
+] as const satisfies ReadonlyArray<{ name: string; levels: readonly string[]; fields: readonly PersonField[]; monotone: boolean }>;
 
 export type FeatureName = (typeof FEATURES)[number]['name'];
 export const F_FIRST = 0;
@@ -268,31 +273,32 @@ export const F_LOCALITY = 7;
 export const F_NID = 8;
 export const F_EMAIL = 9;
 export const F_PHONE = 10;
+export const F_ORDER = 11;
 export const FEATURE_COUNT = FEATURES.length;
-
-/** Set when first and last name agreed only crosswise (swapped). */
-export let lastCompareSwapped = false;
 
 /**
  * Compares two records on every feature, writing levels into `out` (length
  * FEATURE_COUNT); disabled features are written as MISSING.
  */
 export function compareRecords(a: PreparedPerson, b: PreparedPerson, enabled: Uint8Array, out: Uint8Array): void {
-  lastCompareSwapped = false;
   // names, allowing first/last swaps
   const haveFirst = enabled[F_FIRST] === 1 && a.first !== '' && b.first !== '';
   const haveLast = enabled[F_LAST] === 1 && a.last !== '' && b.last !== '';
   let lf = haveFirst ? nameLevel(a.first, a.firstC, a.firstNy, b.first, b.firstC, b.firstNy, true) : MISSING;
   let ll = haveLast ? nameLevel(a.last, a.lastC, a.lastNy, b.last, b.lastC, b.lastNy, false) : MISSING;
+  // name order: only known when both names are on both sides. A swap replaces
+  // the two name comparisons: its evidence is learnt as a whole (swaps are
+  // common in some sources and absent in others, and two names agreeing
+  // crosswise are not two independent coincidences).
+  let order = haveFirst && haveLast ? 0 : MISSING;
   if (haveFirst && haveLast && lf + ll >= 3) {
     const sf = nameLevel(a.first, a.firstC, a.firstNy, b.last, b.lastC, b.lastNy, false);
     if (sf <= 1) {
       const sl = nameLevel(a.last, a.lastC, a.lastNy, b.first, b.firstC, b.firstNy, false);
-      if (sf + sl < lf + ll) {
-        // a swap is itself a small discrepancy: exact crosswise counts as close
-        lf = Math.max(sf, 1);
-        ll = Math.max(sl, 1);
-        lastCompareSwapped = true;
+      if (sl <= 1 && sf + sl < lf + ll) {
+        lf = MISSING;
+        ll = MISSING;
+        order = 1;
       }
     }
   } else if (enabled[F_FIRST] === 1 && enabled[F_LAST] === 1) {
@@ -305,6 +311,7 @@ export function compareRecords(a: PreparedPerson, b: PreparedPerson, enabled: Ui
       if (x <= 1) ll = Math.max(x, 1);
     }
   }
+  out[F_ORDER] = enabled[F_ORDER] === 1 ? order : MISSING;
   out[F_FIRST] = lf;
   out[F_LAST] = ll;
   out[F_MIDDLE] = enabled[F_MIDDLE] === 1 && a.middle !== '' && b.middle !== '' ? middleLevel(a.middle, b.middle) : MISSING;

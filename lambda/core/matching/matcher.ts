@@ -5,16 +5,13 @@
  */
 import { bigramCosine, levenshtein } from './comparators';
 import { Clusters, mergeCoherently } from './cluster';
-import { addBlock, generateCandidates, MAX_TRACKED_PASSES, neighbourhoodKey, PairList, type BlockingPassStats } from './blocking';
+import { addBlock, generateCandidates, neighbourhoodKey, PairList, type BlockingPassStats } from './blocking';
 import {
   compareRecords,
   enabledFeatures,
   FEATURES,
   FEATURE_COUNT,
-  F_DAY,
   F_EMAIL,
-  F_MONTH,
-  F_YEAR,
   F_FIRST,
   F_LAST,
   F_NID,
@@ -27,7 +24,7 @@ import type { PersonRecord } from './fields';
 import { estimateM, finalModel, estimateU, patternKey, DEFAULT_U, type MatchModel, type URawCounts } from './model';
 import { fieldText, normalizePerson, type NormalizedPerson } from './normalize';
 import { soundex } from './phonetic';
-import { parseMatchingRules, type BlockingKeyPart, type MatchingRules, type MatchingRulesInput, type MatchRule, type RuleCondition } from './rules';
+import { parseMatchingRules, type MatchingRules, type MatchingRulesInput, type MatchRule, type RuleCondition } from './rules';
 
 export interface MatchStats {
   records: number;
@@ -166,40 +163,6 @@ function applyRules(
   return { matched, total };
 }
 
-/** The features a blocking key part pins down (they agree in every pair it produces). */
-function featuresOfKey(part: BlockingKeyPart): number[] {
-  switch (part.transform) {
-    case 'year':
-      return [F_YEAR];
-    case 'month':
-      return [F_MONTH];
-    case 'day':
-      return [F_DAY];
-    case 'monthDay':
-      return [F_MONTH, F_DAY];
-    default:
-      break;
-  }
-  if (part.field === 'dateOfBirth') return [F_YEAR, F_MONTH, F_DAY];
-  if (part.field === 'birthYear') return [F_YEAR];
-  if (part.field === 'birthMonth') return [F_MONTH];
-  if (part.field === 'birthDay') return [F_DAY];
-  return FEATURES.map((f, i) => ((f.fields as readonly string[]).includes(part.field) ? i : -1)).filter((i) => i >= 0);
-}
-
-/** Per blocking pass (in candidate-mask bit order, passes then sorted-neighbourhood), the features it pins. */
-function blockedFeatures(rules: MatchingRules): number[][] {
-  const all = [...rules.blocking.passes, ...rules.blocking.sortedNeighbourhood];
-  const out: number[][] = [];
-  for (let bit = 0; bit <= MAX_TRACKED_PASSES; bit++) {
-    const pass = all[bit];
-    // passes beyond the tracked ones share the last bit: mask the union of what they pin
-    const group = bit === MAX_TRACKED_PASSES ? all.slice(bit) : pass ? [pass] : [];
-    out.push([...new Set(group.flatMap((p) => p.keys.flatMap(featuresOfKey)))]);
-  }
-  return out;
-}
-
 /** Features whose exact agreement is weighted by how rare the agreed value is. */
 const TF_FEATURES: ReadonlyArray<readonly [number, (p: PreparedPerson) => string]> = [
   [F_FIRST, (p) => p.first],
@@ -261,7 +224,6 @@ export function matchPeople(records: readonly PersonRecord[], rulesInput?: Match
   let t5 = t3;
   if (rules.probabilistic.enabled && n > 1) {
     const enabled = enabledFeatures(rules.probabilistic.fields);
-    const passNames = [...rules.blocking.passes, ...rules.blocking.sortedNeighbourhood].map((p) => p.name);
     // compare every candidate pair
     const levels = new Uint8Array(P * FEATURE_COUNT);
     const scratch = new Uint8Array(FEATURE_COUNT);
@@ -325,13 +287,9 @@ export function matchPeople(records: readonly PersonRecord[], rulesInput?: Match
     }
     const uRaw = estimateU(raw);
     const active = FEATURES.map((_, f) => enabled[f] === 1 && present[f]! > 0);
-    // each pair's session: the first blocking pass that produced it
-    const sessionOf = new Uint8Array(P);
-    const masks = candidates.masks;
-    for (let k = 0; k < P; k++) sessionOf[k] = 31 - Math.clz32(masks[k]! & -masks[k]!);
-    const est = estimateM(levels, sessionOf, blockedFeatures(rules), uRaw, active, rules.probabilistic.emIterations, totalPairs);
-    const fitted = finalModel(est.m, uRaw, active, est.expectedMatches / Math.max(1, totalPairs));
-    const { prior, u, weights } = fitted;
+    const est = estimateM(patterns, uRaw, active, rules.probabilistic.emIterations, totalPairs);
+    const fitted = finalModel(est, uRaw, active, est.expectedMatches / Math.max(1, totalPairs));
+    const { prior, u, weights, correction } = fitted;
     const priorWeight = log2Odds(prior);
     model = {
       features: FEATURES.map((feat, f) => ({
@@ -345,22 +303,29 @@ export function matchPeople(records: readonly PersonRecord[], rulesInput?: Match
       prior,
       priorWeight,
       emIterations: est.iterations,
-      sessions: est.sessions.map((s) => ({ pass: passNames[s.session] ?? `pass ${s.session}`, pairs: s.pairs, matchShare: s.share })),
+      phi: est.match.phi,
+      expectedMatches: est.expectedMatches,
     };
 
     const tfAdj: Array<Float32Array | undefined> = FEATURES.map((_, f) => tf.get(f)?.adj);
     const scoreLevels = (lv: Uint8Array, offset: number, i: number): number => {
       let s = priorWeight;
+      let mask = 0;
+      let k = 0;
       for (let f = 0; f < FEATURE_COUNT; f++) {
         const l = lv[offset + f]!;
         if (l === MISSING || !active[f]) continue;
+        mask |= 1 << f;
         const w = weights[f]!;
         if (l === 0) {
           const adj = tfAdj[f];
           s += adj ? Math.max(w[1]!, w[0]! + adj[i]!) : w[0]!;
-        } else s += w[l]!;
+        } else {
+          s += w[l]!;
+          k++;
+        }
       }
-      return s;
+      return s + correction(mask, k);
     };
     const scorePair = (x: number, y: number): number => {
       const i = Math.min(x, y);

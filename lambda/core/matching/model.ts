@@ -27,6 +27,7 @@ export const DEFAULT_M: readonly (readonly number[])[] = [
   [0.94, 0.03, 0.03], // nationalId
   [0.9, 0.04, 0.06], // email
   [0.88, 0.04, 0.08], // phone
+  [0.97, 0.03], // nameOrder
 ];
 
 /** Default u per level (prior for small inputs). */
@@ -42,6 +43,7 @@ export const DEFAULT_U: readonly (readonly number[])[] = [
   [0.00001, 0.0001, 0.99989],
   [0.00001, 0.0001, 0.99989],
   [0.00001, 0.0001, 0.99989],
+  [0.9999, 0.0001],
 ];
 
 export interface FeatureModel {
@@ -60,10 +62,12 @@ export interface MatchModel {
   prior: number;
   /** log2 odds of the prior. */
   priorWeight: number;
-  /** EM iterations over all sessions. */
+  /** EM iterations run. */
   emIterations: number;
-  /** The EM sessions (one per blocking pass) that contributed to m. */
-  sessions: Array<{ pass: string; pairs: number; matchShare: number }>;
+  /** Error-count factor φ(k) of the match class (1 = independent errors). */
+  phi: number[];
+  /** Expected number of matching pairs among the candidates. */
+  expectedMatches: number;
 }
 
 /** Agreement patterns (one level per feature, MISSING as 7) packed into an integer, with counts. */
@@ -217,141 +221,276 @@ export interface EmResult {
   mWeight: number[];
 }
 
+/**
+ * The match class. Independent fields would give P(pattern | match) = Π m; but
+ * duplicates tend to carry a few errors each (a record with a typo in the name
+ * rarely also has a wrong date), so the model is log-linear:
+ *
+ *   P(pattern | match) ∝ Π_f [non-exact_f ? odds_f · r_f(level) : 1] · φ(k)
+ *
+ * where k counts the present features that are not exact, odds_f is feature
+ * f's tendency to be non-exact, r_f its distribution over the non-exact levels,
+ * and φ re-weights error counts. φ ≡ 1 is the usual independence model; EM
+ * learns φ from the data, so it departs from 1 only when the data ask for it.
+ * The normaliser Z depends on which features are present.
+ */
+export interface MatchClass {
+  odds: number[];
+  /** r_f(level) for levels ≥ 1 (index 0 unused). */
+  r: number[][];
+  /** φ(k), k = 0..FEATURE_COUNT. */
+  phi: number[];
+}
+
+/** Elementary symmetric polynomials of the odds of the features in `mask` (bit f = feature f). */
+function elementary(odds: readonly number[], mask: number, skip = -1): number[] {
+  const e = new Array<number>(FEATURE_COUNT + 1).fill(0);
+  e[0] = 1;
+  let deg = 0;
+  for (let f = 0; f < FEATURE_COUNT; f++) {
+    if ((mask & (1 << f)) === 0 || f === skip) continue;
+    const o = odds[f]!;
+    deg++;
+    for (let j = deg; j >= 1; j--) e[j] = e[j]! + o * e[j - 1]!;
+  }
+  return e;
+}
+
+/** log Z for a presence mask. */
+export function logNormaliser(mc: MatchClass, mask: number): number {
+  const e = elementary(mc.odds, mask);
+  let z = 0;
+  for (let j = 0; j < e.length; j++) z += mc.phi[j]! * e[j]!;
+  return Math.log(z);
+}
+
+/** Marginal m per feature and level implied by the match class (for a fully present record pair). */
+export function marginalM(mc: MatchClass, active: readonly boolean[]): number[][] {
+  let mask = 0;
+  active.forEach((a, f) => {
+    if (a) mask |= 1 << f;
+  });
+  const e = elementary(mc.odds, mask);
+  let z = 0;
+  for (let j = 0; j < e.length; j++) z += mc.phi[j]! * e[j]!;
+  return FEATURES.map((feat, f) => {
+    if (!active[f]) return [...DEFAULT_M[f]!];
+    const ef = elementary(mc.odds, mask, f);
+    let non = 0;
+    for (let j = 0; j + 1 < mc.phi.length; j++) non += mc.phi[j + 1]! * ef[j]!;
+    const pNon = (mc.odds[f]! * non) / z;
+    return feat.levels.map((_, l) => (l === 0 ? 1 - pNon : pNon * mc.r[f]![l]!));
+  });
+}
+
 export interface EstimateResult {
+  match: MatchClass;
+  /** Marginal m per feature and level. */
   m: number[][];
   iterations: number;
   /** Expected number of matching pairs among the candidates. */
   expectedMatches: number;
-  /** Per session (blocking pass that first produced the pairs): pair count and match share. */
-  sessions: Array<{ session: number; pairs: number; share: number }>;
 }
 
 /**
- * Estimates m (and the match share) by EM over the candidate pairs.
+ * Estimates the match class and the prior by EM over the candidates'
+ * agreement patterns, with u fixed to the random-pair u and the prior P(match)
+ * of a random pair.
  *
- * Each pair belongs to one session: the first blocking pass that produced it.
- * In a session the features its pass blocked on agree by construction, so they
- * are masked there (as in Splink's EM training sessions). m is shared by all
- * sessions, so every true pair counts once and a feature masked in one session
- * is learnt from the others. u is not estimated: it is the random-pair u (less
- * the matches' own share), which keeps the mixture identifiable even when a
- * session has a single informative feature. Each session has its own match
- * share, since blocking on an identifier yields mostly matches and a
- * sorted-neighbourhood window mostly non-matches.
+ * Why this is not biased by blocking: a pair's chance of becoming a candidate
+ * depends (to a good approximation) only on its agreement pattern, for matches
+ * and non-matches alike, so it cancels out of the posterior P(match | pattern)
+ * as long as the posterior uses the population prior and population u, which
+ * is what the E-step does. The M-step then learns the match class from the
+ * candidates' matches, which are nearly all matches when blocking recall is high.
  */
 export function estimateM(
-  levels: Uint8Array,
-  sessionOf: Uint8Array,
-  blocked: ReadonlyArray<readonly number[]>,
+  patterns: Map<number, number>,
   uRaw: number[][],
   active: boolean[],
   iterations: number,
   totalPairs: number,
+  dependence = true,
 ): EstimateResult {
   const F = FEATURE_COUNT;
-  const P = sessionOf.length;
-  const S = blocked.length;
-  // aggregate (session, masked pattern) → count
-  const maps = Array.from({ length: S }, () => new Map<number, number>());
-  const scratch = new Uint8Array(F);
-  for (let k = 0; k < P; k++) {
-    const si = sessionOf[k]!;
-    scratch.set(levels.subarray(k * F, k * F + F));
-    for (const f of blocked[si]!) scratch[f] = MISSING;
-    const key = patternKey(scratch);
-    const map = maps[si]!;
-    map.set(key, (map.get(key) ?? 0) + 1);
-  }
-  const sess: number[] = [];
-  const cnt: number[] = [];
-  const keysAll: number[] = [];
-  maps.forEach((map, si) => {
-    for (const [key, c] of map) {
-      sess.push(si);
-      cnt.push(c);
-      keysAll.push(key);
-    }
-  });
-  const Q = keysAll.length;
+  const keys = [...patterns.keys()];
+  const cnt = keys.map((k) => patterns.get(k)!);
+  const Q = keys.length;
   const levelsOf = new Uint8Array(Q * F);
-  keysAll.forEach((key, q) => {
+  const maskOf = new Int32Array(Q);
+  const kOf = new Uint8Array(Q);
+  const scratch = new Uint8Array(F);
+  keys.forEach((key, q) => {
     unpackPattern(key, scratch);
     levelsOf.set(scratch, q * F);
+    let mask = 0;
+    let k = 0;
+    for (let f = 0; f < F; f++) {
+      if (!active[f] || scratch[f] === MISSING) {
+        levelsOf[q * F + f] = MISSING;
+        continue;
+      }
+      mask |= 1 << f;
+      if (scratch[f] !== 0) k++;
+    }
+    maskOf[q] = mask;
+    kOf[q] = k;
   });
-  const sessionPairs = new Array<number>(S).fill(0);
-  for (let q = 0; q < Q; q++) sessionPairs[sess[q]!]! += cnt[q]!;
-
-  let m = DEFAULT_M.map((r) => [...r]);
-  let share = new Array<number>(S).fill(0.1);
-  let expected = 0.1 * P;
-  const alphaM = 8;
-  const posterior = new Float64Array(Q);
+  const masks = [...new Set(maskOf)];
+  const P = cnt.reduce((a, b) => a + b, 0);
+  const mc: MatchClass = {
+    odds: DEFAULT_M.map((r) => (1 - r[0]!) / r[0]!),
+    r: DEFAULT_M.map((r) => {
+      const non = 1 - r[0]!;
+      return r.map((x, l) => (l === 0 ? 0 : x / non));
+    }),
+    phi: new Array<number>(F + 1).fill(1),
+  };
+  let expected = Math.max(1, 0.1 * P);
+  const alpha = 8;
   let it = 0;
   for (; it < Math.max(1, iterations); it++) {
     const prior = Math.min(0.5, Math.max(1e-12, expected / Math.max(1, totalPairs)));
-    const u = correctU(uRaw, m, prior);
-    const logM = m.map((r) => r.map(Math.log));
+    const u = correctU(uRaw, marginalM(mc, active), prior);
     const logU = u.map((r) => r.map(Math.log));
-    const logShare = share.map(Math.log);
-    const logNot = share.map((x) => Math.log(1 - x));
+    const logNonExact = mc.r.map((r, f) => r.map((x) => Math.log(mc.odds[f]! * Math.max(x, 1e-12))));
+    const logPhi = mc.phi.map((x) => Math.log(Math.max(x, 1e-300)));
+    const logZ = new Map<number, number>();
+    for (const mask of masks) logZ.set(mask, logNormaliser(mc, mask));
+    const base = Math.log(prior) - Math.log(1 - prior);
+    // E-step with expected counts for the M-step
+    const nonExact = FEATURES.map((f) => new Array<number>(f.levels.length).fill(0));
+    const byK = new Array<number>(F + 1).fill(0);
+    const byMask = new Map<number, number>();
+    let matches = 0;
     for (let q = 0; q < Q; q++) {
-      const si = sess[q]!;
-      let lm = logShare[si]!;
-      let lu = logNot[si]!;
+      let s = base + logPhi[kOf[q]!]! - logZ.get(maskOf[q]!)!;
       for (let f = 0; f < F; f++) {
-        if (!active[f]) continue;
         const l = levelsOf[q * F + f]!;
         if (l === MISSING) continue;
-        lm += logM[f]![l]!;
-        lu += logU[f]![l]!;
+        s += (l === 0 ? 0 : logNonExact[f]![l]!) - logU[f]![l]!;
       }
-      posterior[q] = 1 / (1 + Math.exp(lu - lm));
-    }
-    const newM = FEATURES.map((f) => new Array<number>(f.levels.length).fill(0));
-    const matches = new Array<number>(S).fill(0);
-    for (let q = 0; q < Q; q++) {
-      const w = posterior[q]! * cnt[q]!;
-      matches[sess[q]!]! += w;
+      const w = cnt[q]! / (1 + Math.exp(-s));
+      matches += w;
+      byK[kOf[q]!]! += w;
+      byMask.set(maskOf[q]!, (byMask.get(maskOf[q]!) ?? 0) + w);
       for (let f = 0; f < F; f++) {
         const l = levelsOf[q * F + f]!;
-        if (l !== MISSING) newM[f]![l]! += w;
+        if (l !== MISSING) nonExact[f]![l]! += w;
       }
     }
-    const nextM = newM.map((row, f) => {
-      const total = row.reduce((a, b) => a + b, 0);
-      return row.map((c, l) => (c + alphaM * DEFAULT_M[f]![l]!) / (total + alphaM));
+    // M-step: r in closed form, odds and φ by iterative proportional fitting
+    const prevOdds = [...mc.odds];
+    for (let f = 0; f < F; f++) {
+      const row = nonExact[f]!;
+      const prior0 = DEFAULT_M[f]!;
+      const priorNon = 1 - prior0[0]!;
+      let total = 0;
+      for (let l = 1; l < row.length; l++) total += row[l]!;
+      mc.r[f] = row.map((c, l) => (l === 0 ? 0 : (c + (alpha * prior0[l]!) / priorNon) / (total + alpha)));
+    }
+    const targetNon = nonExact.map((row, f) => {
+      let t = 0;
+      for (let l = 1; l < row.length; l++) t += row[l]!;
+      return t + alpha * (1 - DEFAULT_M[f]![0]!);
     });
-    let delta = 0;
-    for (let f = 0; f < F; f++) for (let l = 0; l < nextM[f]!.length; l++) delta = Math.max(delta, Math.abs(nextM[f]![l]! - m[f]![l]!));
-    const nextShare = share.map((_, si) => Math.min(0.999, Math.max(1e-6, (matches[si]! + 0.05) / (sessionPairs[si]! + 1))));
-    for (let si = 0; si < S; si++) delta = Math.max(delta, Math.abs(nextShare[si]! - share[si]!));
-    m = nextM;
-    share = nextShare;
-    expected = matches.reduce((a, b) => a + b, 0);
-    if (delta < 1e-6) {
+    const targetPresent = nonExact.map((row) => row.reduce((a, b) => a + b, 0) + alpha);
+    for (let round = 0; round < 4; round++) {
+      // odds: match each feature's expected share of non-exact
+      for (let f = 0; f < F; f++) {
+        if (!active[f]) continue;
+        let model = 0;
+        let present = 0;
+        for (const [mask, wm] of byMask) {
+          if ((mask & (1 << f)) === 0) continue;
+          const e = elementary(mc.odds, mask);
+          const ef = elementary(mc.odds, mask, f);
+          let z = 0;
+          for (let j = 0; j < e.length; j++) z += mc.phi[j]! * e[j]!;
+          let non = 0;
+          for (let j = 0; j + 1 < mc.phi.length; j++) non += mc.phi[j + 1]! * ef[j]!;
+          model += (wm * mc.odds[f]! * non) / z;
+          present += wm;
+        }
+        if (present <= 0) continue;
+        const modelShare = (model + alpha * (1 - DEFAULT_M[f]![0]!)) / (present + alpha);
+        const targetShare = targetNon[f]! / targetPresent[f]!;
+        // odds ← odds · (target odds / model odds)
+        const ratio = (targetShare / (1 - targetShare)) / (modelShare / (1 - modelShare));
+        mc.odds[f] = Math.min(1e4, Math.max(1e-6, mc.odds[f]! * ratio));
+      }
+      if (!dependence) continue;
+      // φ: match the expected distribution of error counts. φ(1) and φ(2) are
+      // free; three or more errors share one factor, at most φ(2), so the sparse
+      // tail cannot run away (one pseudo-match per cell keeps thin cells near 1).
+      const modelK = new Array<number>(F + 1).fill(0);
+      for (const [mask, wm] of byMask) {
+        const e = elementary(mc.odds, mask);
+        let z = 0;
+        for (let j = 0; j < e.length; j++) z += mc.phi[j]! * e[j]!;
+        for (let j = 0; j < e.length; j++) modelK[j]! += (wm * mc.phi[j]! * e[j]!) / z;
+      }
+      const clamp = (x: number): number => Math.min(1e4, Math.max(1e-4, x));
+      const phi1 = clamp(mc.phi[1]! * ((byK[1]! + 1) / (modelK[1]! + 1)));
+      const phi2 = clamp(mc.phi[2]! * ((byK[2]! + 1) / (modelK[2]! + 1)));
+      let tailBy = 0;
+      let tailModel = 0;
+      for (let j = 3; j <= F; j++) {
+        tailBy += byK[j]!;
+        tailModel += modelK[j]!;
+      }
+      const tail = Math.min(phi2, clamp(mc.phi[3]! * ((tailBy + 1) / (tailModel + 1))));
+      const phi0 = clamp((byK[0]! + 1) / (modelK[0]! + 1));
+      mc.phi[0] = 1;
+      mc.phi[1] = phi1 / phi0;
+      mc.phi[2] = phi2 / phi0;
+      for (let j = 3; j <= F; j++) mc.phi[j] = tail / phi0;
+    }
+    let delta = Math.abs(matches - expected) / Math.max(1, expected);
+    for (let f = 0; f < F; f++) delta = Math.max(delta, Math.abs(Math.log(mc.odds[f]! / prevOdds[f]!)));
+    expected = Math.max(1, matches);
+    if (delta < 1e-5) {
       it++;
       break;
     }
   }
-  return {
-    m,
-    iterations: it,
-    expectedMatches: expected,
-    sessions: share.map((x, si) => ({ session: si, pairs: sessionPairs[si]!, share: x })).filter((x) => x.pairs > 0),
-  };
+  return { match: mc, m: marginalM(mc, active), iterations: it, expectedMatches: expected };
 }
 
-/** Final u (random-pair u less the matches' share) and weights for a fitted m and prior. */
-export function finalModel(
-  m: number[][],
-  uRaw: number[][],
-  active: boolean[],
-  priorEstimate: number,
-): { prior: number; u: number[][]; weights: number[][] } {
+/** A fitted model ready for scoring. */
+export interface FittedModel {
+  prior: number;
+  u: number[][];
+  /** Per feature and level, log2(m/u) with m the independence-equivalent m of the match class. */
+  weights: number[][];
+  /** log2 of the dependence correction for a presence mask and error count (0 under independence). */
+  correction: (mask: number, k: number) => number;
+}
+
+/** Final u (random-pair u less the matches' share), weights and the dependence correction. */
+export function finalModel(est: EstimateResult, uRaw: number[][], active: boolean[], priorEstimate: number): FittedModel {
   const prior = Math.min(0.5, Math.max(1e-12, priorEstimate));
-  const u = correctU(uRaw, m, prior);
-  const weights = FEATURES.map((f, fi) => (active[fi] ? weightsFrom(m[fi]!, u[fi]!) : f.levels.map(() => 0)));
-  return { prior, u, weights };
+  const u = correctU(uRaw, est.m, prior);
+  const mc = est.match;
+  const weights = FEATURES.map((f, fi) => {
+    if (!active[fi]) return f.levels.map(() => 0);
+    const o = mc.odds[fi]!;
+    const mTilde = f.levels.map((_, l) => (l === 0 ? 1 / (1 + o) : (o * mc.r[fi]![l]!) / (1 + o)));
+    return weightsFrom(mTilde, u[fi]!, f.monotone);
+  });
+  const cache = new Map<number, number>();
+  const correction = (mask: number, k: number): number => {
+    const key = mask * 32 + k;
+    let c = cache.get(key);
+    if (c === undefined) {
+      let ci = 0;
+      for (let f = 0; f < FEATURE_COUNT; f++) if ((mask & (1 << f)) !== 0) ci += Math.log(1 + mc.odds[f]!);
+      c = (Math.log(Math.max(mc.phi[k]!, 1e-300)) - logNormaliser(mc, mask) + ci) / Math.LN2;
+      cache.set(key, c);
+    }
+    return c;
+  };
+  return { prior, u, weights, correction };
 }
 
 /** Random-pair u less the expected contribution of true matches (floored at 5% of the raw rate). */
@@ -363,9 +502,12 @@ export function correctU(uRaw: number[][], m: number[][], prior: number): number
   });
 }
 
-/** Weights log2(m/u), forced non-increasing over levels and clamped to a sane range. */
-export function weightsFrom(m: readonly number[], u: readonly number[]): number[] {
+/**
+ * Weights log2(m/u), clamped to a sane range and, for features whose levels go
+ * from agreement to disagreement, forced non-increasing over the levels.
+ */
+export function weightsFrom(m: readonly number[], u: readonly number[], monotone = true): number[] {
   const w = m.map((mi, l) => Math.max(-30, Math.min(30, Math.log2(Math.max(mi, 1e-12) / Math.max(u[l]!, 1e-12)))));
-  for (let l = 1; l < w.length; l++) if (w[l]! > w[l - 1]!) w[l] = w[l - 1]!;
+  if (monotone) for (let l = 1; l < w.length; l++) if (w[l]! > w[l - 1]!) w[l] = w[l - 1]!;
   return w;
 }

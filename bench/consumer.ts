@@ -1,0 +1,88 @@
+/**
+ * The unify consumer's own work, in-process: the real handler (decode, KPL,
+ * validate, normalise, resolve, aggregate, plan writes) over the demo
+ * workload, with the in-memory store, so the figure measures c360 and not a
+ * database server.
+ */
+import type { KinesisStreamEvent } from 'aws-lambda';
+import type { C360Config } from '../lib/config';
+import { MemoryProfileStore } from '../lambda/adapters/memory-profile-store';
+import { unifySettings } from '../lambda/commons/settings';
+import { createUnifyConsumer } from '../lambda/handlers/unify-consumer-handler';
+import { generateDemo } from '../lambda/local/demo';
+import type { BatchOutcome } from '../lambda/usecases/unify-batch';
+import { atLeast, atMost, type Figure } from './figures';
+
+export interface ConsumerMeasurement {
+  readonly figures: Figure[];
+  /** CPU seconds per event, and the workload's batches, for the cost model. */
+  readonly cpuSecondsPerEvent: number;
+  readonly eventsPerBatch: number;
+  readonly meanRoundTripsPerBatch: number;
+  readonly meanEventBytes: number;
+}
+
+function toEvents(payloads: readonly string[], batchSize: number): KinesisStreamEvent[] {
+  const batches: KinesisStreamEvent[] = [];
+  const arrival = Date.now() / 1000;
+  for (let i = 0; i < payloads.length; i += batchSize) {
+    batches.push({
+      Records: payloads.slice(i, i + batchSize).map((p, j) => {
+        const sequenceNumber = String(i + j).padStart(20, '0');
+        return {
+          eventID: `shardId-000000000000:${sequenceNumber}`,
+          eventName: 'aws:kinesis:record',
+          eventSource: 'aws:kinesis',
+          eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
+          eventVersion: '1.0',
+          invokeIdentityArn: 'bench',
+          awsRegion: 'us-east-1',
+          kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'pk', sequenceNumber, data: Buffer.from(p).toString('base64'), approximateArrivalTimestamp: arrival },
+        };
+      }),
+    });
+  }
+  return batches;
+}
+
+async function run(config: C360Config, batches: readonly KinesisStreamEvent[]) {
+  const store = new MemoryProfileStore();
+  const outcomes: BatchOutcome[] = [];
+  const consume = createUnifyConsumer({
+    store,
+    quarantine: { put: async () => {} },
+    settings: unifySettings(config),
+    observe: (o) => outcomes.push(o),
+  });
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (const batch of batches) await consume(batch);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { store, outcomes, wall, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+export async function benchConsumer(config: C360Config, people: number): Promise<ConsumerMeasurement> {
+  const batchSize = config.unification.consumer.batchSize;
+  // Warm up the JIT on another dataset, then measure.
+  await run(config, toEvents(generateDemo({ people: 300, seed: 99 }).events.map((e) => JSON.stringify(e)), batchSize));
+  const payloads = generateDemo({ people, seed: 1 }).events.map((e) => JSON.stringify(e));
+  const { outcomes, wall, cpuSeconds } = await run(config, toEvents(payloads, batchSize));
+  const events = outcomes.reduce((n, o) => n + o.applied, 0);
+  const trips = outcomes.map((o) => o.storeRoundTrips);
+  const perCore = events / cpuSeconds;
+  const workload = `demo retail dataset, ${people} people, ${payloads.length} events, batches of ${batchSize}, in-memory store`;
+  const meanTrips = trips.reduce((a, b) => a + b, 0) / trips.length;
+  return {
+    cpuSecondsPerEvent: cpuSeconds / events,
+    eventsPerBatch: payloads.length / outcomes.length,
+    meanRoundTripsPerBatch: meanTrips,
+    meanEventBytes: payloads.reduce((n, p) => n + Buffer.byteLength(p), 0) / payloads.length,
+    figures: [
+      { section: 'consumer', name: 'throughput per core (in-process)', value: perCore, unit: 'events/s/core', workload, ...atLeast(perCore, 20_000) },
+      { section: 'consumer', name: 'throughput, wall clock (in-process)', value: events / wall, unit: 'events/s', workload },
+      { section: 'consumer', name: 'sequential store round trips per batch, max', value: Math.max(...trips), unit: 'round trips', workload, ...atMost(Math.max(...trips), 8) },
+      { section: 'consumer', name: 'sequential store round trips per batch, mean', value: meanTrips, unit: 'round trips', workload },
+    ],
+  };
+}
