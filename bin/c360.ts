@@ -98,6 +98,26 @@ program
     for (const e of generateDemo({ people: opts.people }).events) process.stdout.write(JSON.stringify(e) + '\n');
   });
 
+program
+  .command('bench')
+  .description("measure c360 on this machine (throughput, cost per event, freshness, lookups, bundles, matching) and print each figure with its target")
+  .option('--json', 'print one JSON object of the figures instead of a table')
+  .option('--only <sections>', 'comma-separated sections: consumer, runtime, bundles, matching')
+  .option('--people <n>', 'people in the demo workload', positiveInt, 2000)
+  .option('--datasets <dir>', 'folder of the matching benchmark datasets (febrl3/, rldata/)')
+  .action(async (opts: { json?: boolean; only?: string; people: number; datasets?: string }) => {
+    const { runBench, printReport, SECTIONS, DEFAULT_DATASETS_DIR } = await import('../bench/index');
+    const sections = opts.only === undefined ? [...SECTIONS] : opts.only.split(',').map((x) => x.trim());
+    const unknown = sections.filter((x) => !(SECTIONS as readonly string[]).includes(x));
+    if (unknown.length > 0) throw new Error(`unknown bench section ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
+    const report = await runBench(config, {
+      sections: sections as typeof SECTIONS[number][],
+      people: opts.people,
+      datasetsDir: opts.datasets ?? DEFAULT_DATASETS_DIR,
+    });
+    printReport(report, opts.json === true);
+  });
+
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`c360: ${err.message}`);
   process.exit(1);

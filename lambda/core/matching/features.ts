@@ -244,22 +244,24 @@ function idLevel(a: string, b: string): number {
 /**
  * The scored features, in a fixed order. Levels run from the strongest
  * agreement to disagreement (`monotone`), except for the name order, whose
- * `swapped` level stands in for both name comparisons.
+ * `swapped` level stands in for both name comparisons. `context` features
+ * (surname, address, locality, email, phone) are shared by relatives living
+ * together; the others are personal.
  */
 export const FEATURES = [
-  { name: 'firstName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['firstName'], monotone: true },
-  { name: 'lastName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['lastName'], monotone: true },
-  { name: 'middleName', levels: ['exact', 'close', 'disagree'], fields: ['middleName'], monotone: true },
-  { name: 'birthYear', levels: ['exact', 'close', 'disagree'], fields: ['dateOfBirth', 'birthYear'], monotone: true },
-  { name: 'birthMonth', levels: ['exact', 'swapped', 'disagree'], fields: ['dateOfBirth', 'birthMonth'], monotone: true },
-  { name: 'birthDay', levels: ['exact', 'close', 'disagree'], fields: ['dateOfBirth', 'birthDay'], monotone: true },
-  { name: 'address', levels: ['same', 'close', 'partial', 'disagree'], fields: ['streetNumber', 'address1', 'address2'], monotone: true },
-  { name: 'locality', levels: ['same', 'close', 'partial', 'region', 'disagree'], fields: ['city', 'postcode', 'state', 'country'], monotone: true },
-  { name: 'nationalId', levels: ['exact', 'close', 'disagree'], fields: ['nationalId'], monotone: true },
-  { name: 'email', levels: ['exact', 'close', 'disagree'], fields: ['email'], monotone: true },
-  { name: 'phone', levels: ['exact', 'close', 'disagree'], fields: ['phone'], monotone: true },
-  { name: 'nameOrder', levels: ['straight', 'swapped'], fields: ['firstName', 'lastName'], monotone: false },
-] as const satisfies ReadonlyArray<{ name: string; levels: readonly string[]; fields: readonly PersonField[]; monotone: boolean }>;
+  { name: 'firstName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['firstName'], monotone: true, context: false },
+  { name: 'lastName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['lastName'], monotone: true, context: true },
+  { name: 'middleName', levels: ['exact', 'close', 'disagree'], fields: ['middleName'], monotone: true, context: false },
+  { name: 'birthYear', levels: ['exact', 'close', 'disagree'], fields: ['dateOfBirth', 'birthYear'], monotone: true, context: false },
+  { name: 'birthMonth', levels: ['exact', 'swapped', 'disagree'], fields: ['dateOfBirth', 'birthMonth'], monotone: true, context: false },
+  { name: 'birthDay', levels: ['exact', 'close', 'disagree'], fields: ['dateOfBirth', 'birthDay'], monotone: true, context: false },
+  { name: 'address', levels: ['same', 'close', 'partial', 'disagree'], fields: ['streetNumber', 'address1', 'address2'], monotone: true, context: true },
+  { name: 'locality', levels: ['same', 'close', 'partial', 'region', 'disagree'], fields: ['city', 'postcode', 'state', 'country'], monotone: true, context: true },
+  { name: 'nationalId', levels: ['exact', 'close', 'disagree'], fields: ['nationalId'], monotone: true, context: false },
+  { name: 'email', levels: ['exact', 'close', 'disagree'], fields: ['email'], monotone: true, context: true },
+  { name: 'phone', levels: ['exact', 'close', 'disagree'], fields: ['phone'], monotone: true, context: true },
+  { name: 'nameOrder', levels: ['straight', 'swapped'], fields: ['firstName', 'lastName'], monotone: false, context: false },
+] as const satisfies ReadonlyArray<{ name: string; levels: readonly string[]; fields: readonly PersonField[]; monotone: boolean; context: boolean }>;
 
 export type FeatureName = (typeof FEATURES)[number]['name'];
 export const F_FIRST = 0;

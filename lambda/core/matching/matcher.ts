@@ -21,7 +21,7 @@ import {
   type PreparedPerson,
 } from './features';
 import type { PersonRecord } from './fields';
-import { estimateM, finalModel, estimateU, patternKey, DEFAULT_U, type MatchModel, type URawCounts } from './model';
+import { estimateModel, finalModel, estimateU, patternKey, DEFAULT_U, type MatchModel, type URawCounts } from './model';
 import { fieldText, normalizePerson, type NormalizedPerson } from './normalize';
 import { soundex } from './phonetic';
 import { parseMatchingRules, type MatchingRules, type MatchingRulesInput, type MatchRule, type RuleCondition } from './rules';
@@ -287,29 +287,35 @@ export function matchPeople(records: readonly PersonRecord[], rulesInput?: Match
     }
     const uRaw = estimateU(raw);
     const active = FEATURES.map((_, f) => enabled[f] === 1 && present[f]! > 0);
-    const est = estimateM(patterns, uRaw, active, rules.probabilistic.emIterations, totalPairs);
-    const fitted = finalModel(est, uRaw, active, est.expectedMatches / Math.max(1, totalPairs));
-    const { prior, u, weights, correction } = fitted;
-    const priorWeight = log2Odds(prior);
+    const est = estimateModel(patterns, uRaw, active, rules.probabilistic.emIterations, totalPairs);
+    const fitted = finalModel(est, uRaw, active, totalPairs);
+    const { prior, u, weights, relatedWeights, correction, logOdds } = fitted;
     model = {
-      features: FEATURES.map((feat, f) => ({
-        name: feat.name,
-        levels: [...feat.levels],
-        m: est.m[f]!,
-        u: u[f]!,
-        weights: weights[f]!,
-        active: active[f]!,
-      })),
+      features: FEATURES.map((feat, f) => {
+        const rw = est.rho[f];
+        return {
+          name: feat.name,
+          levels: [...feat.levels],
+          m: est.m[f]!,
+          u: u[f]!,
+          weights: weights[f]!,
+          ...(rw && active[f] ? { related: rw } : {}),
+          active: active[f]!,
+        };
+      }),
       prior,
-      priorWeight,
+      priorWeight: log2Odds(prior),
       emIterations: est.iterations,
       phi: est.match.phi,
+      relatedPrior: fitted.relatedPrior,
       expectedMatches: est.expectedMatches,
     };
 
     const tfAdj: Array<Float32Array | undefined> = FEATURES.map((_, f) => tf.get(f)?.adj);
+    /** Posterior log2-odds of a match for a pair's levels (record i supplies term frequencies). */
     const scoreLevels = (lv: Uint8Array, offset: number, i: number): number => {
-      let s = priorWeight;
+      let a = 0; // log2 P(pattern | match) / P(pattern | random)
+      let b = 0; // log2 P(pattern | related) / P(pattern | random)
       let mask = 0;
       let k = 0;
       for (let f = 0; f < FEATURE_COUNT; f++) {
@@ -317,15 +323,19 @@ export function matchPeople(records: readonly PersonRecord[], rulesInput?: Match
         if (l === MISSING || !active[f]) continue;
         mask |= 1 << f;
         const w = weights[f]!;
+        const rw = relatedWeights[f];
         if (l === 0) {
           const adj = tfAdj[f];
-          s += adj ? Math.max(w[1]!, w[0]! + adj[i]!) : w[0]!;
+          const t = adj ? adj[i]! : 0;
+          a += adj ? Math.max(w[1]!, w[0]! + t) : w[0]!;
+          if (rw) b += rw[0]! + t;
         } else {
-          s += w[l]!;
+          a += w[l]!;
+          if (rw) b += rw[l]!;
           k++;
         }
       }
-      return s + correction(mask, k);
+      return logOdds(a + correction(mask, k), b);
     };
     const scorePair = (x: number, y: number): number => {
       const i = Math.min(x, y);

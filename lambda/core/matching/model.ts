@@ -9,6 +9,12 @@
  * - m and the match prior are estimated unsupervised by expectation–maximisation
  *   over the candidate pairs' agreement patterns, with weak Dirichlet priors so
  *   that small inputs fall back to sensible defaults.
+ * - A third class, "related" (relatives sharing a home), agrees on the
+ *   context features (surname, address, locality, email, phone) but is as
+ *   different as strangers on the personal ones (given name, date of birth,
+ *   identifiers). Without it, EM folds households into the match class, and
+ *   one shared address (worth ~30 bits under independence) outweighs a
+ *   different given name and date of birth.
  * - Weights are log2(m/u), forced to decrease from the strongest level to
  *   disagreement; a missing feature contributes 0.
  */
@@ -46,6 +52,22 @@ export const DEFAULT_U: readonly (readonly number[])[] = [
   [0.9999, 0.0001],
 ];
 
+/** Default ρ per level for the related class (context features only; personal ones follow u). */
+export const DEFAULT_R: readonly (readonly number[] | undefined)[] = [
+  undefined, // firstName
+  [0.75, 0.05, 0.02, 0.18], // lastName
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  [0.6, 0.1, 0.05, 0.25], // address
+  [0.7, 0.1, 0.05, 0.05, 0.1], // locality
+  undefined,
+  [0.15, 0.05, 0.8], // email
+  [0.35, 0.02, 0.63], // phone
+  undefined,
+];
+
 export interface FeatureModel {
   name: string;
   levels: string[];
@@ -53,6 +75,8 @@ export interface FeatureModel {
   u: number[];
   /** log2(m/u) per level, non-increasing. */
   weights: number[];
+  /** Related class: ρ per level (context features), else undefined. */
+  related?: number[];
   active: boolean;
 }
 
@@ -66,6 +90,8 @@ export interface MatchModel {
   emIterations: number;
   /** Error-count factor φ(k) of the match class (1 = independent errors). */
   phi: number[];
+  /** P(related, not the same person) for a random pair. */
+  relatedPrior: number;
   /** Expected number of matching pairs among the candidates. */
   expectedMatches: number;
 }
@@ -116,109 +142,6 @@ export function estimateU(raw: URawCounts): number[][] {
     for (let l = 1; l < k; l++) u.push(((counts[l]! + (alpha * prior[l]!) / priorRest) / (rest + alpha)) * (1 - exact));
     return u;
   });
-}
-
-/**
- * EM over aggregated agreement patterns: returns m per feature and level and
- * the share of matches among the pairs. `u0` (random-pair u) seeds and
- * regularises the candidate-pair u, which EM estimates too but which is not
- * used for scoring (blocking makes candidate non-matches agree more often than
- * random ones).
- */
-export function runEm(
-  patterns: Map<number, number>,
-  u0: number[][],
-  active: boolean[],
-  iterations: number,
-): EmResult {
-  const keys = [...patterns.keys()];
-  const counts = keys.map((k) => patterns.get(k)!);
-  const P = keys.length;
-  const F = FEATURE_COUNT;
-  const levelsOf = new Uint8Array(P * F);
-  const tmp = new Uint8Array(F);
-  keys.forEach((k, p) => {
-    unpackPattern(k, tmp);
-    levelsOf.set(tmp, p * F);
-  });
-  const total = counts.reduce((s, c) => s + c, 0);
-  let m = DEFAULT_M.map((r) => [...r]);
-  let u = u0.map((r) => [...r]);
-  let share = 0.1;
-  const mWeight = new Array<number>(F).fill(0);
-  if (total === 0) return { m, share: 0, iterations: 0, mWeight };
-  // prior strength in pseudo-pairs: weak, but it dominates tiny inputs
-  const alphaM = 8;
-  const alphaU = 8;
-  const posterior = new Float64Array(P);
-  let it = 0;
-  for (; it < iterations; it++) {
-    // E-step
-    const logShare = Math.log(share);
-    const logNot = Math.log(1 - share);
-    const logM = m.map((r) => r.map(Math.log));
-    const logU = u.map((r) => r.map(Math.log));
-    let expectedMatches = 0;
-    for (let p = 0; p < P; p++) {
-      let lm = logShare;
-      let lu = logNot;
-      for (let f = 0; f < F; f++) {
-        if (!active[f]) continue;
-        const l = levelsOf[p * F + f]!;
-        if (l === MISSING) continue;
-        lm += logM[f]![l]!;
-        lu += logU[f]![l]!;
-      }
-      const w = 1 / (1 + Math.exp(lu - lm));
-      posterior[p] = w;
-      expectedMatches += w * counts[p]!;
-    }
-    // M-step
-    const newM = FEATURES.map((f) => new Array<number>(f.levels.length).fill(0));
-    const newU = FEATURES.map((f) => new Array<number>(f.levels.length).fill(0));
-    for (let p = 0; p < P; p++) {
-      const w = posterior[p]! * counts[p]!;
-      const nw = (1 - posterior[p]!) * counts[p]!;
-      for (let f = 0; f < F; f++) {
-        const l = levelsOf[p * F + f]!;
-        if (l === MISSING) continue;
-        newM[f]![l]! += w;
-        newU[f]![l]! += nw;
-      }
-    }
-    for (let f = 0; f < F; f++) mWeight[f] = newM[f]!.reduce((a, b) => a + b, 0);
-    let delta = 0;
-    const nextM = newM.map((row, f) => {
-      const s = row.reduce((a, b) => a + b, 0);
-      return row.map((c, l) => (c + alphaM * DEFAULT_M[f]![l]!) / (s + alphaM));
-    });
-    const nextU = newU.map((row, f) => {
-      const s = row.reduce((a, b) => a + b, 0);
-      return row.map((c, l) => (c + alphaU * u0[f]![l]!) / (s + alphaU));
-    });
-    for (let f = 0; f < F; f++) {
-      for (let l = 0; l < nextM[f]!.length; l++) delta = Math.max(delta, Math.abs(nextM[f]![l]! - m[f]![l]!));
-    }
-    m = nextM;
-    u = nextU;
-    const nextShare = Math.min(0.999, Math.max(1e-6, (expectedMatches + 0.5) / (total + 1)));
-    delta = Math.max(delta, Math.abs(nextShare - share));
-    share = nextShare;
-    if (delta < 1e-6) {
-      it++;
-      break;
-    }
-  }
-  return { m, share, iterations: it, mWeight };
-}
-
-export interface EmResult {
-  m: number[][];
-  /** Estimated share of matches among the pairs. */
-  share: number;
-  iterations: number;
-  /** Per feature, the expected number of matching pairs on which the feature was present. */
-  mWeight: number[];
 }
 
 /**
@@ -287,24 +210,27 @@ export interface EstimateResult {
   match: MatchClass;
   /** Marginal m per feature and level. */
   m: number[][];
+  /** Related class: ρ per level for context features (undefined for personal ones). */
+  rho: Array<number[] | undefined>;
   iterations: number;
-  /** Expected number of matching pairs among the candidates. */
+  /** Expected numbers of matching and of related pairs among the candidates. */
   expectedMatches: number;
+  expectedRelated: number;
 }
 
 /**
- * Estimates the match class and the prior by EM over the candidates'
- * agreement patterns, with u fixed to the random-pair u and the prior P(match)
- * of a random pair.
+ * Fits the match and related classes by EM over the candidates' agreement
+ * patterns, with u fixed to the random-pair u and class priors that are
+ * population rates (expected pairs / all pairs).
  *
  * Why this is not biased by blocking: a pair's chance of becoming a candidate
- * depends (to a good approximation) only on its agreement pattern, for matches
- * and non-matches alike, so it cancels out of the posterior P(match | pattern)
- * as long as the posterior uses the population prior and population u, which
- * is what the E-step does. The M-step then learns the match class from the
- * candidates' matches, which are nearly all matches when blocking recall is high.
+ * depends (to a good approximation) only on its agreement pattern, whatever its
+ * class, so it cancels out of the posterior P(class | pattern) as long as the
+ * posterior uses population priors and the population u, which is what the
+ * E-step does. The M-step then learns each class from the candidates, which
+ * hold nearly all matches (and households) when blocking recall is high.
  */
-export function estimateM(
+export function estimateModel(
   patterns: Map<number, number>,
   uRaw: number[][],
   active: boolean[],
@@ -322,16 +248,14 @@ export function estimateM(
   const scratch = new Uint8Array(F);
   keys.forEach((key, q) => {
     unpackPattern(key, scratch);
-    levelsOf.set(scratch, q * F);
     let mask = 0;
     let k = 0;
     for (let f = 0; f < F; f++) {
-      if (!active[f] || scratch[f] === MISSING) {
-        levelsOf[q * F + f] = MISSING;
-        continue;
-      }
+      const l = !active[f] ? MISSING : scratch[f]!;
+      levelsOf[q * F + f] = l;
+      if (l === MISSING) continue;
       mask |= 1 << f;
-      if (scratch[f] !== 0) k++;
+      if (l !== 0) k++;
     }
     maskOf[q] = mask;
     kOf[q] = k;
@@ -346,40 +270,64 @@ export function estimateM(
     }),
     phi: new Array<number>(F + 1).fill(1),
   };
+  let rho: Array<number[] | undefined> = DEFAULT_R.map((r) => (r ? [...r] : undefined));
+  const hasContext = FEATURES.some((f, fi) => f.context && active[fi]);
   let expected = Math.max(1, 0.1 * P);
+  let expectedRelated = hasContext ? Math.max(1, 0.02 * P) : 0;
   const alpha = 8;
   let it = 0;
   for (; it < Math.max(1, iterations); it++) {
-    const prior = Math.min(0.5, Math.max(1e-12, expected / Math.max(1, totalPairs)));
-    const u = correctU(uRaw, marginalM(mc, active), prior);
+    const lambdaM = Math.min(0.5, Math.max(1e-12, expected / Math.max(1, totalPairs)));
+    const lambdaR = hasContext ? Math.min(0.3, Math.max(1e-12, expectedRelated / Math.max(1, totalPairs))) : 0;
+    const m = marginalM(mc, active);
+    const u = correctU(uRaw, m, rho, lambdaM, lambdaR);
     const logU = u.map((r) => r.map(Math.log));
     const logNonExact = mc.r.map((r, f) => r.map((x) => Math.log(mc.odds[f]! * Math.max(x, 1e-12))));
+    const logRho = rho.map((r) => r?.map((x) => Math.log(Math.max(x, 1e-12))));
     const logPhi = mc.phi.map((x) => Math.log(Math.max(x, 1e-300)));
     const logZ = new Map<number, number>();
     for (const mask of masks) logZ.set(mask, logNormaliser(mc, mask));
-    const base = Math.log(prior) - Math.log(1 - prior);
-    // E-step with expected counts for the M-step
+    const baseM = Math.log(lambdaM);
+    const baseR = lambdaR > 0 ? Math.log(lambdaR) : -Infinity;
+    const baseU = Math.log(1 - lambdaM - lambdaR);
     const nonExact = FEATURES.map((f) => new Array<number>(f.levels.length).fill(0));
+    const relatedCounts = FEATURES.map((f) => new Array<number>(f.levels.length).fill(0));
     const byK = new Array<number>(F + 1).fill(0);
     const byMask = new Map<number, number>();
     let matches = 0;
+    let related = 0;
     for (let q = 0; q < Q; q++) {
-      let s = base + logPhi[kOf[q]!]! - logZ.get(maskOf[q]!)!;
+      let lm = baseM + logPhi[kOf[q]!]! - logZ.get(maskOf[q]!)!;
+      let lr = baseR;
+      let lu = baseU;
       for (let f = 0; f < F; f++) {
         const l = levelsOf[q * F + f]!;
         if (l === MISSING) continue;
-        s += (l === 0 ? 0 : logNonExact[f]![l]!) - logU[f]![l]!;
+        const uu = logU[f]![l]!;
+        lm += l === 0 ? 0 : logNonExact[f]![l]!;
+        lu += uu;
+        const lrf = logRho[f];
+        lr += lrf ? lrf[l]! : uu;
       }
-      const w = cnt[q]! / (1 + Math.exp(-s));
-      matches += w;
-      byK[kOf[q]!]! += w;
-      byMask.set(maskOf[q]!, (byMask.get(maskOf[q]!) ?? 0) + w);
+      const top = Math.max(lm, lr, lu);
+      const em = Math.exp(lm - top);
+      const er = Math.exp(lr - top);
+      const eu = Math.exp(lu - top);
+      const total = em + er + eu;
+      const wm = (cnt[q]! * em) / total;
+      const wr = (cnt[q]! * er) / total;
+      matches += wm;
+      related += wr;
+      byK[kOf[q]!]! += wm;
+      byMask.set(maskOf[q]!, (byMask.get(maskOf[q]!) ?? 0) + wm);
       for (let f = 0; f < F; f++) {
         const l = levelsOf[q * F + f]!;
-        if (l !== MISSING) nonExact[f]![l]! += w;
+        if (l === MISSING) continue;
+        nonExact[f]![l]! += wm;
+        relatedCounts[f]![l]! += wr;
       }
     }
-    // M-step: r in closed form, odds and φ by iterative proportional fitting
+    // M-step, match class: r in closed form, odds and φ by iterative proportional fitting
     const prevOdds = [...mc.odds];
     for (let f = 0; f < F; f++) {
       const row = nonExact[f]!;
@@ -389,88 +337,119 @@ export function estimateM(
       for (let l = 1; l < row.length; l++) total += row[l]!;
       mc.r[f] = row.map((c, l) => (l === 0 ? 0 : (c + (alpha * prior0[l]!) / priorNon) / (total + alpha)));
     }
-    const targetNon = nonExact.map((row, f) => {
-      let t = 0;
-      for (let l = 1; l < row.length; l++) t += row[l]!;
-      return t + alpha * (1 - DEFAULT_M[f]![0]!);
+    fitOddsAndPhi(mc, nonExact, byK, byMask, active, alpha, dependence);
+    // related class
+    rho = rho.map((r, f) => {
+      if (!r) return undefined;
+      const row = relatedCounts[f]!;
+      const total = row.reduce((a, b) => a + b, 0);
+      return row.map((c, l) => (c + alpha * DEFAULT_R[f]![l]!) / (total + alpha));
     });
-    const targetPresent = nonExact.map((row) => row.reduce((a, b) => a + b, 0) + alpha);
-    for (let round = 0; round < 4; round++) {
-      // odds: match each feature's expected share of non-exact
-      for (let f = 0; f < F; f++) {
-        if (!active[f]) continue;
-        let model = 0;
-        let present = 0;
-        for (const [mask, wm] of byMask) {
-          if ((mask & (1 << f)) === 0) continue;
-          const e = elementary(mc.odds, mask);
-          const ef = elementary(mc.odds, mask, f);
-          let z = 0;
-          for (let j = 0; j < e.length; j++) z += mc.phi[j]! * e[j]!;
-          let non = 0;
-          for (let j = 0; j + 1 < mc.phi.length; j++) non += mc.phi[j + 1]! * ef[j]!;
-          model += (wm * mc.odds[f]! * non) / z;
-          present += wm;
-        }
-        if (present <= 0) continue;
-        const modelShare = (model + alpha * (1 - DEFAULT_M[f]![0]!)) / (present + alpha);
-        const targetShare = targetNon[f]! / targetPresent[f]!;
-        // odds ← odds · (target odds / model odds)
-        const ratio = (targetShare / (1 - targetShare)) / (modelShare / (1 - modelShare));
-        mc.odds[f] = Math.min(1e4, Math.max(1e-6, mc.odds[f]! * ratio));
-      }
-      if (!dependence) continue;
-      // φ: match the expected distribution of error counts. φ(1) and φ(2) are
-      // free; three or more errors share one factor, at most φ(2), so the sparse
-      // tail cannot run away (one pseudo-match per cell keeps thin cells near 1).
-      const modelK = new Array<number>(F + 1).fill(0);
-      for (const [mask, wm] of byMask) {
-        const e = elementary(mc.odds, mask);
-        let z = 0;
-        for (let j = 0; j < e.length; j++) z += mc.phi[j]! * e[j]!;
-        for (let j = 0; j < e.length; j++) modelK[j]! += (wm * mc.phi[j]! * e[j]!) / z;
-      }
-      const clamp = (x: number): number => Math.min(1e4, Math.max(1e-4, x));
-      const phi1 = clamp(mc.phi[1]! * ((byK[1]! + 1) / (modelK[1]! + 1)));
-      const phi2 = clamp(mc.phi[2]! * ((byK[2]! + 1) / (modelK[2]! + 1)));
-      let tailBy = 0;
-      let tailModel = 0;
-      for (let j = 3; j <= F; j++) {
-        tailBy += byK[j]!;
-        tailModel += modelK[j]!;
-      }
-      const tail = Math.min(phi2, clamp(mc.phi[3]! * ((tailBy + 1) / (tailModel + 1))));
-      const phi0 = clamp((byK[0]! + 1) / (modelK[0]! + 1));
-      mc.phi[0] = 1;
-      mc.phi[1] = phi1 / phi0;
-      mc.phi[2] = phi2 / phi0;
-      for (let j = 3; j <= F; j++) mc.phi[j] = tail / phi0;
-    }
     let delta = Math.abs(matches - expected) / Math.max(1, expected);
+    if (hasContext) delta = Math.max(delta, Math.abs(related - expectedRelated) / Math.max(1, expectedRelated));
     for (let f = 0; f < F; f++) delta = Math.max(delta, Math.abs(Math.log(mc.odds[f]! / prevOdds[f]!)));
     expected = Math.max(1, matches);
+    expectedRelated = hasContext ? Math.max(1, related) : 0;
     if (delta < 1e-5) {
       it++;
       break;
     }
   }
-  return { match: mc, m: marginalM(mc, active), iterations: it, expectedMatches: expected };
+  return { match: mc, m: marginalM(mc, active), rho, iterations: it, expectedMatches: expected, expectedRelated };
+}
+
+/** IPF step of the match class: odds to the features' non-exact shares, φ to the error-count distribution. */
+function fitOddsAndPhi(
+  mc: MatchClass,
+  nonExact: number[][],
+  byK: number[],
+  byMask: Map<number, number>,
+  active: boolean[],
+  alpha: number,
+  dependence: boolean,
+): void {
+  const F = FEATURE_COUNT;
+  const targetNon = nonExact.map((row, f) => {
+    let t = 0;
+    for (let l = 1; l < row.length; l++) t += row[l]!;
+    return t + alpha * (1 - DEFAULT_M[f]![0]!);
+  });
+  const targetPresent = nonExact.map((row) => row.reduce((a, b) => a + b, 0) + alpha);
+  for (let round = 0; round < 4; round++) {
+    for (let f = 0; f < F; f++) {
+      if (!active[f]) continue;
+      let model = 0;
+      let present = 0;
+      for (const [mask, wm] of byMask) {
+        if ((mask & (1 << f)) === 0) continue;
+        const e = elementary(mc.odds, mask);
+        const ef = elementary(mc.odds, mask, f);
+        let z = 0;
+        for (let j = 0; j < e.length; j++) z += mc.phi[j]! * e[j]!;
+        let non = 0;
+        for (let j = 0; j + 1 < mc.phi.length; j++) non += mc.phi[j + 1]! * ef[j]!;
+        model += (wm * mc.odds[f]! * non) / z;
+        present += wm;
+      }
+      if (present <= 0) continue;
+      const modelShare = (model + alpha * (1 - DEFAULT_M[f]![0]!)) / (present + alpha);
+      const targetShare = targetNon[f]! / targetPresent[f]!;
+      const ratio = targetShare / (1 - targetShare) / (modelShare / (1 - modelShare));
+      mc.odds[f] = Math.min(1e4, Math.max(1e-6, mc.odds[f]! * ratio));
+    }
+    if (!dependence) continue;
+    // φ(1), φ(2) free; three or more errors share one factor, at most φ(2), so
+    // the sparse tail cannot run away (one pseudo-match per cell keeps thin
+    // cells near independence)
+    const modelK = new Array<number>(F + 1).fill(0);
+    for (const [mask, wm] of byMask) {
+      const e = elementary(mc.odds, mask);
+      let z = 0;
+      for (let j = 0; j < e.length; j++) z += mc.phi[j]! * e[j]!;
+      for (let j = 0; j < e.length; j++) modelK[j]! += (wm * mc.phi[j]! * e[j]!) / z;
+    }
+    const clamp = (x: number): number => Math.min(1e4, Math.max(1e-4, x));
+    const phi1 = clamp(mc.phi[1]! * ((byK[1]! + 1) / (modelK[1]! + 1)));
+    const phi2 = clamp(mc.phi[2]! * ((byK[2]! + 1) / (modelK[2]! + 1)));
+    let tailBy = 0;
+    let tailModel = 0;
+    for (let j = 3; j <= F; j++) {
+      tailBy += byK[j]!;
+      tailModel += modelK[j]!;
+    }
+    const tail = Math.min(phi2, clamp(mc.phi[3]! * ((tailBy + 1) / (tailModel + 1))));
+    const phi0 = clamp((byK[0]! + 1) / (modelK[0]! + 1));
+    mc.phi[0] = 1;
+    mc.phi[1] = phi1 / phi0;
+    mc.phi[2] = phi2 / phi0;
+    for (let j = 3; j <= F; j++) mc.phi[j] = tail / phi0;
+  }
 }
 
 /** A fitted model ready for scoring. */
 export interface FittedModel {
+  /** Population priors: match, related. */
   prior: number;
+  relatedPrior: number;
   u: number[][];
-  /** Per feature and level, log2(m/u) with m the independence-equivalent m of the match class. */
+  /** Per feature and level, log2(m/u), m being the independence-equivalent m of the match class. */
   weights: number[][];
-  /** log2 of the dependence correction for a presence mask and error count (0 under independence). */
+  /** Per context feature and level, log2(ρ/u) (related vs random); undefined for personal features. */
+  relatedWeights: Array<number[] | undefined>;
+  /** log2 of the match class's dependence correction for a presence mask and error count (0 under independence). */
   correction: (mask: number, k: number) => number;
+  /**
+   * Posterior log2-odds of a match from the two log2 likelihood ratios:
+   * match vs random (`a`, including the correction) and related vs random (`b`).
+   */
+  logOdds: (a: number, b: number) => number;
 }
 
-/** Final u (random-pair u less the matches' share), weights and the dependence correction. */
-export function finalModel(est: EstimateResult, uRaw: number[][], active: boolean[], priorEstimate: number): FittedModel {
-  const prior = Math.min(0.5, Math.max(1e-12, priorEstimate));
-  const u = correctU(uRaw, est.m, prior);
+/** Final u (random-pair u less the other classes' share), weights and scoring functions. */
+export function finalModel(est: EstimateResult, uRaw: number[][], active: boolean[], totalPairs: number): FittedModel {
+  const prior = Math.min(0.5, Math.max(1e-12, est.expectedMatches / Math.max(1, totalPairs)));
+  const relatedPrior = Math.min(0.3, Math.max(0, est.expectedRelated / Math.max(1, totalPairs)));
+  const u = correctU(uRaw, est.m, est.rho, prior, relatedPrior);
   const mc = est.match;
   const weights = FEATURES.map((f, fi) => {
     if (!active[fi]) return f.levels.map(() => 0);
@@ -478,6 +457,7 @@ export function finalModel(est: EstimateResult, uRaw: number[][], active: boolea
     const mTilde = f.levels.map((_, l) => (l === 0 ? 1 / (1 + o) : (o * mc.r[fi]![l]!) / (1 + o)));
     return weightsFrom(mTilde, u[fi]!, f.monotone);
   });
+  const relatedWeights = est.rho.map((r, fi) => (r && active[fi] ? r.map((x, l) => Math.log2(Math.max(x, 1e-12) / Math.max(u[fi]![l]!, 1e-12))) : undefined));
   const cache = new Map<number, number>();
   const correction = (mask: number, k: number): number => {
     const key = mask * 32 + k;
@@ -490,13 +470,22 @@ export function finalModel(est: EstimateResult, uRaw: number[][], active: boolea
     }
     return c;
   };
-  return { prior, u, weights, correction };
+  const lp = Math.log2(prior);
+  const lu = 1 - prior - relatedPrior;
+  const logOdds = (a: number, b: number): number => lp + a - Math.log2(lu + relatedPrior * Math.pow(2, Math.min(b, 1000)));
+  return { prior, relatedPrior, u, weights, relatedWeights, correction, logOdds };
 }
 
-/** Random-pair u less the expected contribution of true matches (floored at 5% of the raw rate). */
-export function correctU(uRaw: number[][], m: number[][], prior: number): number[][] {
+/**
+ * Random-pair u less the share of the other classes: random pairs include a
+ * few matches (and relatives), which would otherwise inflate u for agreement.
+ * Floored at 5% of the raw rate.
+ */
+export function correctU(uRaw: number[][], m: number[][], rho: Array<number[] | undefined>, lambdaM: number, lambdaR: number): number[][] {
   return uRaw.map((row, f) => {
-    const corrected = row.map((x, l) => Math.max(x - prior * m[f]![l]!, x * 0.05));
+    const r = rho[f];
+    const rest = 1 - lambdaM - (r ? lambdaR : 0);
+    const corrected = row.map((x, l) => Math.max((x - lambdaM * m[f]![l]! - (r ? lambdaR * r[l]! : 0)) / rest, x * 0.05));
     const s = corrected.reduce((a, b) => a + b, 0);
     return corrected.map((x) => x / s);
   });
