@@ -1,16 +1,28 @@
 /**
  * ProfileStore on one DynamoDB table (pk/sk):
  *   identifier index  pk = `ID#<type>#<value>`  sk = `ID`  → profileId
- *   profile           pk = `P#<profileId>`      sk = `P`   → version, mergedInto, doc (the profile as JSON)
- * Keeping the profile as one JSON attribute makes a profile read one item and
- * lets traits hold any JSON (empty keys, deep nesting) without DynamoDB's
- * attribute-name rules getting in the way.
+ *   profile           pk = `P#<profileId>`      sk = `P`   → version, mergedInto, doc (the profile, JSON, deflated)
+ * Keeping the profile as one attribute makes a profile read one item and lets
+ * traits hold any JSON (empty keys, deep nesting) without DynamoDB's
+ * attribute-name rules getting in the way. Deflating it roughly halves the
+ * item, and DynamoDB bills writes per started kilobyte of item.
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ConditionalCheckFailedException, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Claim, VersionedWrite } from '../core/plan';
 import type { Profile } from '../core/profile';
 import type { ProfileStore } from '../ports';
+
+export function encodeProfile(profile: Profile): Uint8Array {
+  return deflateRawSync(JSON.stringify(profile));
+}
+
+/** The profile in a profile item (`doc` as written by encodeProfile). */
+export function decodeProfile(doc: unknown): Profile {
+  if (!(doc instanceof Uint8Array)) throw new Error('profile item has no binary doc attribute');
+  return JSON.parse(inflateRawSync(doc).toString('utf8')) as Profile;
+}
 
 export const identifierPk = (key: string) => `ID#${key}`;
 export const profilePk = (profileId: string) => `P#${profileId}`;
@@ -46,7 +58,7 @@ export class DynamoProfileStore implements ProfileStore {
     const items = await this.batchGet(ids.map((id) => profilePk(id)), PROFILE_SK, 'doc');
     const profiles = new Map<string, Profile>();
     for (const item of items) {
-      const profile = JSON.parse(String(item.doc)) as Profile;
+      const profile = decodeProfile(item.doc);
       profiles.set(profile.profileId, profile);
     }
     return profiles;
@@ -63,7 +75,7 @@ export class DynamoProfileStore implements ProfileStore {
             version: profile.version,
             ...(profile.mergedInto === undefined ? {} : { mergedInto: profile.mergedInto }),
             updatedAt: profile.updatedAt,
-            doc: JSON.stringify(profile),
+            doc: encodeProfile(profile),
           },
           expectedVersion === null
             ? { ConditionExpression: 'attribute_not_exists(pk)' }

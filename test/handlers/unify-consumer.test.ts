@@ -4,7 +4,7 @@ import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/li
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoProfileStore } from '../../lambda/adapters/dynamodb-profile-store';
+import { decodeProfile, DynamoProfileStore } from '../../lambda/adapters/dynamodb-profile-store';
 import { S3QuarantineSink } from '../../lambda/adapters/quarantine';
 import { documentClient } from '../../lambda/commons/clients';
 import { aggregate } from '../../lambda/core/kpl';
@@ -83,7 +83,7 @@ const quarantined = (): QuarantineEntry[] =>
     .map((line) => JSON.parse(line) as QuarantineEntry);
 
 const profileItems = (items: Map<string, Item>) =>
-  [...items.values()].filter((i) => i.sk === 'P').map((i) => JSON.parse(String(i.doc)) as { identifiers: Record<string, string[]> });
+  [...items.values()].filter((i) => i.sk === 'P').map((i) => decodeProfile(i.doc));
 
 beforeEach(() => {
   ddb.reset();
@@ -127,7 +127,7 @@ describe('unify consumer handler', () => {
     const response = await consumer()(kinesisEvent([packed]));
     expect(response.batchItemFailures).toEqual([]);
     expect(quarantined().map((r) => [r.subSequence, r.data])).toEqual([[1, 'not json']]);
-    const [profile] = profileItems(items) as unknown as Array<{ computed: { eventCount: number; revenue: number } }>;
+    const [profile] = profileItems(items);
     expect(profile?.computed).toMatchObject({ eventCount: 2, revenue: 120_000 });
   });
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { parseConfig, type C360ConfigInput } from '../../lib/config';
+import { decodeProfile } from '../../lambda/adapters/dynamodb-profile-store';
 import type { Profile } from '../../lambda/core/profile';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lambda/local/runtime';
 import type { QuarantineEntry } from '../../lambda/ports';
@@ -26,7 +27,7 @@ export async function allProfiles(runtime: LocalRuntime): Promise<Profile[]> {
   let start: Record<string, unknown> | undefined;
   do {
     const page = await runtime.doc.send(new ScanCommand({ TableName: runtime.tableName, ExclusiveStartKey: start }));
-    for (const item of page.Items ?? []) if (item.sk === 'P') out.push(JSON.parse(String(item.doc)) as Profile);
+    for (const item of page.Items ?? []) if (item.sk === 'P') out.push(decodeProfile(item.doc));
     start = page.LastEvaluatedKey;
   } while (start !== undefined);
   return out.sort((a, b) => (a.profileId < b.profileId ? -1 : 1));
