@@ -234,7 +234,8 @@ export function mergeProfiles(survivor: Profile, loser: Profile, record: MergeRe
 
 /** The loser's side of a merge: from now on it only redirects to the survivor. */
 export function markMerged(loser: Profile, survivorId: string, now: string): Profile {
-  return { ...loser, mergedInto: survivorId, updatedAt: now };
+  // A new version, so that a writer still holding the old one cannot overwrite the mark.
+  return { ...loser, mergedInto: survivorId, updatedAt: now, version: loser.version + 1 };
 }
 
 function unionSeen(

@@ -50,6 +50,7 @@ describe('deterministic identity resolution', () => {
     ]);
     expect(live(store)).toHaveLength(2);
     const before = new Map(store.owners);
+    const versions = new Map([...store.profiles.values()].map((p) => [p.profileId, p.version]));
     const profileOf = (anon: string) => before.get(idKey('anonymousId', anon));
     const outcome = await run([record(identify('link-1', { userId: 'u-1', anonymousId: 'anon-1', timestamp: '2026-10-10T00:00:00Z' }))]);
     expect(outcome.merges).toBe(1);
@@ -71,6 +72,9 @@ describe('deterministic identity resolution', () => {
       }),
     ]);
     expect(store.profiles.get(merged)?.mergedInto).toBe(survivor?.profileId);
+    // the mark takes a new version, so a writer holding the old one cannot overwrite it
+    const versionBefore = versions.get(merged) as number;
+    expect(store.profiles.get(merged)?.version).toBe(versionBefore + 1);
     // every identifier of the merged-away profile now points at the survivor
     expect(ownerOf(store, 'anonymousId', 'anon-1')).toBe(survivor?.profileId);
   });

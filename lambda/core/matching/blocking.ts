@@ -98,15 +98,19 @@ export function keyPart(p: NormalizedPerson, part: BlockingKeyPart): string {
   }
 }
 
-function recordKey(p: NormalizedPerson, parts: readonly BlockingKeyPart[], unordered: boolean): string {
-  const values: string[] = [];
-  for (const part of parts) {
-    const v = keyPart(p, part);
-    if (v === '') return '';
-    values.push(v);
+/** Key-part values per record, computed once per (field, transform) and shared by passes. */
+class KeyParts {
+  private cache = new Map<string, string[]>();
+  constructor(private readonly people: readonly NormalizedPerson[]) {}
+  column(part: BlockingKeyPart): string[] {
+    const id = `${part.field}:${part.transform}`;
+    let col = this.cache.get(id);
+    if (!col) {
+      col = this.people.map((p) => keyPart(p, part));
+      this.cache.set(id, col);
+    }
+    return col;
   }
-  if (unordered) values.sort();
-  return values.join('\u0001');
 }
 
 export interface BlockingPassStats {
@@ -164,13 +168,23 @@ export function generateCandidates(people: readonly NormalizedPerson[], rules: M
   const sortKeys = people.map(neighbourhoodKey);
   const { maxBlockSize, oversizedWindow } = rules.blocking;
   const passes: BlockingPassStats[] = [];
+  const parts = new KeyParts(people);
   let passId = 0;
   for (const pass of rules.blocking.passes) {
     out.pass = passId++;
     const blocks = new Map<string, number[]>();
+    const columns = pass.keys.map((k) => parts.column(k));
+    const values: string[] = [];
     for (let i = 0; i < n; i++) {
-      const key = recordKey(people[i]!, pass.keys, pass.unordered);
-      if (key === '') continue;
+      values.length = 0;
+      for (const col of columns) {
+        const v = col[i]!;
+        if (v === '') break;
+        values.push(v);
+      }
+      if (values.length < columns.length) continue;
+      if (pass.unordered) values.sort();
+      const key = values.length === 1 ? values[0]! : values.join('\u0001');
       const list = blocks.get(key);
       if (list) list.push(i);
       else blocks.set(key, [i]);
@@ -189,14 +203,16 @@ export function generateCandidates(people: readonly NormalizedPerson[], rules: M
   for (const snm of rules.blocking.sortedNeighbourhood) {
     out.pass = passId++;
     const keyed: Array<{ key: string; i: number }> = [];
+    const columns = snm.keys.map((k) => parts.column(k));
     for (let i = 0; i < n; i++) {
-      const parts: string[] = [];
-      for (const part of snm.keys) {
-        const v = keyPart(people[i]!, part);
-        parts.push(v);
+      let key = '';
+      let any = false;
+      for (let c = 0; c < columns.length; c++) {
+        const v = columns[c]![i]!;
+        if (v !== '') any = true;
+        key = c === 0 ? v : `${key}\u0001${v}`;
       }
-      if (parts.every((v) => v === '')) continue;
-      keyed.push({ key: parts.join('\u0001'), i });
+      if (any) keyed.push({ key, i });
     }
     keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i));
     let pairs = 0;

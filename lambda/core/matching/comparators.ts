@@ -31,6 +31,7 @@ export function jaro(a: string, b: string): number {
   const la = a.length;
   const lb = b.length;
   if (la === 0 || lb === 0) return 0;
+  if (la <= 31 && lb <= 31) return jaroShort(a, b, la, lb);
   ensureFlags(Math.max(la, lb));
   const window = Math.max(0, (Math.max(la, lb) >> 1) - 1);
   flagsA.fill(0, 0, la);
@@ -60,6 +61,37 @@ export function jaro(a: string, b: string): number {
   }
   const m = matches;
   return (m / la + m / lb + (m - transpositions / 2) / m) / 3;
+}
+
+/** Jaro for strings of at most 31 characters, with matched positions kept in integer bit masks. */
+function jaroShort(a: string, b: string, la: number, lb: number): number {
+  const window = Math.max(0, (Math.max(la, lb) >> 1) - 1);
+  let maskA = 0;
+  let maskB = 0;
+  let matches = 0;
+  for (let i = 0; i < la; i++) {
+    const lo = i > window ? i - window : 0;
+    const hi = i + window < lb - 1 ? i + window : lb - 1;
+    const ca = a.charCodeAt(i);
+    for (let j = lo; j <= hi; j++) {
+      if ((maskB & (1 << j)) === 0 && b.charCodeAt(j) === ca) {
+        maskA |= 1 << i;
+        maskB |= 1 << j;
+        matches++;
+        break;
+      }
+    }
+  }
+  if (matches === 0) return 0;
+  let transpositions = 0;
+  let k = 0;
+  for (let i = 0; i < la; i++) {
+    if ((maskA & (1 << i)) === 0) continue;
+    while ((maskB & (1 << k)) === 0) k++;
+    if (a.charCodeAt(i) !== b.charCodeAt(k)) transpositions++;
+    k++;
+  }
+  return (matches / la + matches / lb + (matches - transpositions / 2) / matches) / 3;
 }
 
 /**
@@ -139,6 +171,29 @@ export function damerauLevenshtein(a: string, b: string, max = Infinity): number
   return d > max ? max + 1 : d;
 }
 
+/**
+ * Whether two strings are at most one Damerau edit apart (one insertion,
+ * deletion, substitution or swap of adjacent characters). Linear time; equal
+ * to `damerauLevenshtein(a, b, 1) <= 1`.
+ */
+export function withinOneEdit(a: string, b: string): boolean {
+  if (a === b) return true;
+  const la = a.length;
+  const lb = b.length;
+  if (la === lb) {
+    let i = 0;
+    while (i < la && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+    // substitution at i, or swap of i and i + 1
+    if (a.slice(i + 1) === b.slice(i + 1)) return true;
+    return i + 1 < la && a.charCodeAt(i) === b.charCodeAt(i + 1) && a.charCodeAt(i + 1) === b.charCodeAt(i) && a.slice(i + 2) === b.slice(i + 2);
+  }
+  if (Math.abs(la - lb) !== 1) return false;
+  const [s, l] = la < lb ? [a, b] : [b, a];
+  let i = 0;
+  while (i < s.length && s.charCodeAt(i) === l.charCodeAt(i)) i++;
+  return s.slice(i) === l.slice(i + 1);
+}
+
 /** Cosine similarity of character-bigram count vectors, in [0, 1]. */
 export function bigramCosine(a: string, b: string): number {
   if (a === b) return a.length === 0 ? 0 : 1;
@@ -202,7 +257,7 @@ export function compareDates(a: DateParts, b: DateParts): DateAgreement {
     if (agreeing === 2) {
       const sa = String(a.year) + pad2(a.month) + pad2(a.day);
       const sb = String(b.year) + pad2(b.month) + pad2(b.day);
-      return damerauLevenshtein(sa, sb, 1) <= 1 ? 'close' : 'partial';
+      return withinOneEdit(sa, sb) ? 'close' : 'partial';
     }
     return 'disagree';
   }
@@ -220,5 +275,5 @@ export function compareNumbers(a: string, b: string, tolerance = 0): 'exact' | '
   const na = Number(a);
   const nb = Number(b);
   if (Number.isFinite(na) && Number.isFinite(nb) && Math.abs(na - nb) <= tolerance) return 'close';
-  return damerauLevenshtein(a, b, 1) <= 1 ? 'close' : 'disagree';
+  return withinOneEdit(a, b) ? 'close' : 'disagree';
 }

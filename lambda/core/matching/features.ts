@@ -10,7 +10,7 @@
  * (year, month, day): its parts err independently, and separate parts keep the
  * unsupervised estimation identifiable when blocking pins some of them.
  */
-import { damerauLevenshtein, jaroWinkler, type DateParts } from './comparators';
+import { jaroWinkler, withinOneEdit, type DateParts } from './comparators';
 import type { PersonField } from './fields';
 import { isNicknamePair } from './nicknames';
 import type { NormalizedPerson } from './normalize';
@@ -117,7 +117,8 @@ export function nameLevel(a: string, ac: string, any: string, b: string, bc: str
   }
   const jw = jaroWinkler(ac, bc);
   if (jw >= 0.92) return 1;
-  if (ac.length >= 4 && bc.length >= 4 && damerauLevenshtein(ac, bc, 1) <= 1) return 1;
+  // one edit in a name of four or more letters keeps Jaro at 0.83 or above
+  if (jw >= 0.83 && ac.length >= 4 && bc.length >= 4 && withinOneEdit(ac, bc)) return 1;
   if (tokenSubset(a, b)) return 1;
   if (jw >= 0.85 || (any !== '' && any === bny)) return 2;
   if (given && isNicknamePair(a, b)) return 2;
@@ -154,7 +155,7 @@ function addressLevel(a: PreparedPerson, b: PreparedPerson): number {
     if (a.line2 !== '' && b.line2 !== '') sSecond = a.line2 === b.line2 ? 1 : jaroWinkler(a.line2, b.line2);
   }
   let num = MISSING; // 0 exact, 1 close, 2 disagree
-  if (numComparable) num = a.num === b.num ? 0 : damerauLevenshtein(a.num, b.num, 1) <= 1 ? 1 : 2;
+  if (numComparable) num = a.num === b.num ? 0 : withinOneEdit(a.num, b.num) ? 1 : 2;
   if (sMain >= 0.92 && num === 0) return 0;
   if ((sMain >= 0.92 && num !== 2) || (sMain >= 0.8 && num === 0) || (num === 0 && sSecond >= 0.92)) return 1;
   if (sMain >= 0.8 || sSecond >= 0.92 || (num === 0 && !linesComparable)) return 2;
@@ -170,7 +171,7 @@ function localityLevel(a: PreparedPerson, b: PreparedPerson): number {
   if (a.country !== '' && b.country !== '' && a.country !== b.country) return 4;
   let pc = MISSING; // 0 exact, 1 close, 2 disagree
   if (a.postcode !== '' && b.postcode !== '') {
-    pc = a.postcode === b.postcode ? 0 : damerauLevenshtein(a.postcode, b.postcode, 1) <= 1 ? 1 : 2;
+    pc = a.postcode === b.postcode ? 0 : withinOneEdit(a.postcode, b.postcode) ? 1 : 2;
   }
   let city = MISSING;
   if (a.city !== '' && b.city !== '') {
@@ -198,18 +199,17 @@ function localityLevel(a: PreparedPerson, b: PreparedPerson): number {
  * strangers to count.
  */
 function yearTypo(a: number, b: number): boolean {
-  if (Math.abs(a - b) === 1) return true;
-  const sa = String(a);
-  const sb = String(b);
-  if (sa.length !== sb.length) return false;
-  const diffs: number[] = [];
-  for (let i = 0; i < sa.length; i++) if (sa[i] !== sb[i]) diffs.push(i);
-  if (diffs.length === 1) return diffs[0]! < sa.length - 2;
-  if (diffs.length === 2) {
-    const [p, q] = diffs as [number, number];
-    return q === p + 1 && sa[p] === sb[q] && sa[q] === sb[p];
-  }
-  return false;
+  const diff = a - b;
+  if (diff === 1 || diff === -1) return true;
+  if (a < 1000 || b < 1000 || a > 9999 || b > 9999) return false;
+  // digits, most significant first
+  const a0 = Math.floor(a / 1000), a1 = Math.floor(a / 100) % 10, a2 = Math.floor(a / 10) % 10, a3 = a % 10;
+  const b0 = Math.floor(b / 1000), b1 = Math.floor(b / 100) % 10, b2 = Math.floor(b / 10) % 10, b3 = b % 10;
+  const d0 = a0 !== b0, d1 = a1 !== b1, d2 = a2 !== b2, d3 = a3 !== b3;
+  const count = (d0 ? 1 : 0) + (d1 ? 1 : 0) + (d2 ? 1 : 0) + (d3 ? 1 : 0);
+  if (count === 1) return d0 || d1;
+  if (count !== 2) return false;
+  return (d0 && d1 && a0 === b1 && a1 === b0) || (d1 && d2 && a1 === b2 && a2 === b1) || (d2 && d3 && a2 === b3 && a3 === b2);
 }
 
 /**
@@ -237,7 +237,7 @@ function dateLevels(a: DateParts, b: DateParts, enabled: Uint8Array, out: Uint8A
 function idLevel(a: string, b: string): number {
   if (a === '' || b === '') return MISSING;
   if (a === b) return 0;
-  if (a.length >= 5 && b.length >= 5 && damerauLevenshtein(a, b, 1) <= 1) return 1;
+  if (a.length >= 5 && b.length >= 5 && withinOneEdit(a, b)) return 1;
   return 2;
 }
 
@@ -322,7 +322,7 @@ export function compareRecords(a: PreparedPerson, b: PreparedPerson, enabled: Ui
   out[F_LOCALITY] = enabled[F_LOCALITY] === 1 ? localityLevel(a, b) : MISSING;
   out[F_NID] = enabled[F_NID] === 1 ? idLevel(a.nationalId, b.nationalId) : MISSING;
   if (enabled[F_EMAIL] === 1 && a.email !== '' && b.email !== '') {
-    out[F_EMAIL] = a.email === b.email ? 0 : a.emailLocal === b.emailLocal && a.emailLocal.length >= 4 ? 1 : damerauLevenshtein(a.email, b.email, 1) <= 1 ? 1 : 2;
+    out[F_EMAIL] = a.email === b.email ? 0 : a.emailLocal === b.emailLocal && a.emailLocal.length >= 4 ? 1 : withinOneEdit(a.email, b.email) ? 1 : 2;
   } else out[F_EMAIL] = MISSING;
   out[F_PHONE] = enabled[F_PHONE] === 1 ? idLevel(a.phone, b.phone) : MISSING;
 }

@@ -227,7 +227,7 @@ export function matchPeople(records: readonly PersonRecord[], rulesInput?: Match
     // compare every candidate pair
     const levels = new Uint8Array(P * FEATURE_COUNT);
     const scratch = new Uint8Array(FEATURE_COUNT);
-    const patterns = new Map<number, number>();
+    const keys = new Float64Array(P);
     const present = new Float64Array(FEATURE_COUNT);
     for (let k = 0; k < P; k++) {
       const code = pairs[k]!;
@@ -235,9 +235,17 @@ export function matchPeople(records: readonly PersonRecord[], rulesInput?: Match
       const j = code - i * n;
       compareRecords(prepared[i]!, prepared[j]!, enabled, scratch);
       levels.set(scratch, k * FEATURE_COUNT);
-      const key = patternKey(scratch);
-      patterns.set(key, (patterns.get(key) ?? 0) + 1);
+      keys[k] = patternKey(scratch);
       for (let f = 0; f < FEATURE_COUNT; f++) if (scratch[f] !== MISSING) present[f]!++;
+    }
+    // agreement patterns with their counts (sorting beats a hash map of large keys)
+    keys.sort();
+    const patterns = new Map<number, number>();
+    for (let k = 0; k < P; ) {
+      let e = k + 1;
+      while (e < P && keys[e] === keys[k]) e++;
+      patterns.set(keys[k]!, e - k);
+      k = e;
     }
     t4 = performance.now();
 

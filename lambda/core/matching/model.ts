@@ -165,18 +165,21 @@ export interface MatchClass {
   phi: number[];
 }
 
-/** Elementary symmetric polynomials of the odds of the features in `mask` (bit f = feature f). */
-function elementary(odds: readonly number[], mask: number, skip = -1): number[] {
-  const e = new Array<number>(FEATURE_COUNT + 1).fill(0);
-  e[0] = 1;
+/**
+ * Elementary symmetric polynomials of the odds of the features in `mask` (bit
+ * f = feature f), optionally leaving feature `skip` out, written into `out`.
+ */
+function elementary(odds: readonly number[], mask: number, skip = -1, out = new Float64Array(FEATURE_COUNT + 1)): Float64Array {
+  out.fill(0);
+  out[0] = 1;
   let deg = 0;
   for (let f = 0; f < FEATURE_COUNT; f++) {
     if ((mask & (1 << f)) === 0 || f === skip) continue;
     const o = odds[f]!;
     deg++;
-    for (let j = deg; j >= 1; j--) e[j] = e[j]! + o * e[j - 1]!;
+    for (let j = deg; j >= 1; j--) out[j] = out[j]! + o * out[j - 1]!;
   }
-  return e;
+  return out;
 }
 
 /** log Z for a presence mask. */
@@ -375,24 +378,30 @@ function fitOddsAndPhi(
     return t + alpha * (1 - DEFAULT_M[f]![0]!);
   });
   const targetPresent = nonExact.map((row) => row.reduce((a, b) => a + b, 0) + alpha);
-  for (let round = 0; round < 4; round++) {
-    for (let f = 0; f < F; f++) {
-      if (!active[f]) continue;
-      let model = 0;
-      let present = 0;
-      for (const [mask, wm] of byMask) {
-        if ((mask & (1 << f)) === 0) continue;
-        const e = elementary(mc.odds, mask);
-        const ef = elementary(mc.odds, mask, f);
-        let z = 0;
-        for (let j = 0; j < e.length; j++) z += mc.phi[j]! * e[j]!;
+  const e = new Float64Array(F + 1);
+  const ef = new Float64Array(F + 1);
+  const modelNon = new Float64Array(F);
+  const presentW = new Float64Array(F);
+  for (let round = 0; round < 3; round++) {
+    // simultaneous update of all odds from the current model's non-exact shares
+    modelNon.fill(0);
+    presentW.fill(0);
+    for (const [mask, wm] of byMask) {
+      elementary(mc.odds, mask, -1, e);
+      let z = 0;
+      for (let j = 0; j < e.length; j++) z += mc.phi[j]! * e[j]!;
+      for (let f = 0; f < F; f++) {
+        if (!active[f] || (mask & (1 << f)) === 0) continue;
+        elementary(mc.odds, mask, f, ef);
         let non = 0;
         for (let j = 0; j + 1 < mc.phi.length; j++) non += mc.phi[j + 1]! * ef[j]!;
-        model += (wm * mc.odds[f]! * non) / z;
-        present += wm;
+        modelNon[f]! += (wm * mc.odds[f]! * non) / z;
+        presentW[f]! += wm;
       }
-      if (present <= 0) continue;
-      const modelShare = (model + alpha * (1 - DEFAULT_M[f]![0]!)) / (present + alpha);
+    }
+    for (let f = 0; f < F; f++) {
+      if (!active[f] || presentW[f]! <= 0) continue;
+      const modelShare = (modelNon[f]! + alpha * (1 - DEFAULT_M[f]![0]!)) / (presentW[f]! + alpha);
       const targetShare = targetNon[f]! / targetPresent[f]!;
       const ratio = targetShare / (1 - targetShare) / (modelShare / (1 - modelShare));
       mc.odds[f] = Math.min(1e4, Math.max(1e-6, mc.odds[f]! * ratio));
@@ -403,7 +412,7 @@ function fitOddsAndPhi(
     // cells near independence)
     const modelK = new Array<number>(F + 1).fill(0);
     for (const [mask, wm] of byMask) {
-      const e = elementary(mc.odds, mask);
+      elementary(mc.odds, mask, -1, e);
       let z = 0;
       for (let j = 0; j < e.length; j++) z += mc.phi[j]! * e[j]!;
       for (let j = 0; j < e.length; j++) modelK[j]! += (wm * mc.phi[j]! * e[j]!) / z;

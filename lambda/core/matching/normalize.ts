@@ -18,13 +18,17 @@ const PLACEHOLDERS = new Set([
   'tbd', 'test', 'anonymous', 'no name', 'noname', 'undefined',
 ]);
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** Lower case, accents and special letters folded to ASCII, punctuation to spaces, spaces collapsed. */
 export function normalizeText(value: unknown): string {
   if (value === null || value === undefined) return '';
   let s = String(value);
   if (s.length === 0) return '';
-  s = s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
-  s = s.replace(/[ßæÆœŒøØđĐðÐłŁþÞıħŋ]/g, (ch) => SPECIAL_LETTERS[ch] ?? ch);
+  if (!ASCII.test(s)) {
+    s = s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+    s = s.replace(/[ßæÆœŒøØđĐðÐłŁþÞıħŋ]/g, (ch) => SPECIAL_LETTERS[ch] ?? ch);
+  }
   s = s.toLowerCase();
   // apostrophes join (o'brien → obrien); any other punctuation separates
   s = s.replace(/['’`´]/g, '').replace(/[^a-z0-9]+/g, ' ').trim();

@@ -117,7 +117,7 @@ export const matchingRulesSchema = z
       .object({
         enabled: z.boolean().default(true),
         /** Match when the posterior match probability of a pair reaches this. */
-        threshold: z.number().gt(0).lt(1).default(0.9),
+        threshold: z.number().gt(0).lt(1).default(0.5),
         /** Fields the scorer compares; address and locality fields are scored as two groups. */
         fields: z.array(personFieldSchema).min(1).default(ALL_SCORED_FIELDS),
         /** Weight exact agreement on rare values up and on common ones down (names, dates, ids). */
