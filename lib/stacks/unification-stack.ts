@@ -11,6 +11,7 @@ import type { Construct } from 'constructs';
 import type { C360Config } from '../config';
 import { C360Function } from '../constructs/c360-function';
 import { DataKey } from '../constructs/data-key';
+import { PipelineMonitoring } from '../constructs/monitoring';
 import { LeastPrivilegeSqsDlq } from '../constructs/on-failure-queue';
 import { toRemovalPolicy, toRetentionDays } from '../constructs/removal-policy';
 
@@ -22,8 +23,8 @@ export interface UnificationStackProps extends StackProps {
   readonly lakeBucket: s3.IBucket;
 }
 
-/** Identifiers the profile lookup accepts as query strings (`GET /profiles?email=...`). */
-export const PROFILE_LOOKUP_PARAMETERS = ['email', 'phone', 'userId', 'anonymousId'] as const;
+/** Powertools service name of the stream consumer (its logs, traces and custom metrics). */
+const CONSUMER_SERVICE_NAME = 'unify-consumer';
 
 /**
  * Unification pillar: the stream consumer (identity resolution and aggregation)
@@ -39,6 +40,8 @@ export class UnificationStack extends Stack {
   public readonly onFailureQueue: sqs.IQueue;
   public readonly profileApiHandler: C360Function;
   public readonly api: apigateway.RestApi;
+  /** Alarms (to an encrypted SNS topic) and the pipeline dashboard. */
+  public readonly monitoring: PipelineMonitoring;
 
   constructor(scope: Construct, id: string, props: UnificationStackProps) {
     super(scope, id, props);
@@ -81,7 +84,7 @@ export class UnificationStack extends Stack {
 
     this.consumer = new C360Function(this, 'UnifyConsumer', {
       entry: 'lambda/handlers/unify-consumer.ts',
-      serviceName: 'unify-consumer',
+      serviceName: CONSUMER_SERVICE_NAME,
       description: 'Resolves identities and aggregates profiles from the c360 event stream',
       memorySize: consumerConfig.memorySize,
       timeout: Duration.seconds(consumerConfig.timeoutSeconds),
@@ -148,11 +151,13 @@ export class UnificationStack extends Stack {
     const integration = new apigateway.LambdaIntegration(this.profileApiHandler, { allowTestInvoke: false });
 
     const profiles = this.api.root.addResource('profiles');
+    // `GET /profiles?<type>=<value>`: any configured identifier type, each optional
+    // (the handler requires exactly one; it reads the same config).
     const lookup = profiles.addMethod('GET', integration, {
       authorizationType: apigateway.AuthorizationType.IAM,
       requestValidator: validator,
       requestParameters: Object.fromEntries(
-        PROFILE_LOOKUP_PARAMETERS.map((name) => [`method.request.querystring.${name}`, false]),
+        config.unification.identity.identifiers.map((type) => [`method.request.querystring.${type}`, false]),
       ),
     });
     const byId = profiles.addResource('{id}').addMethod('GET', integration, {
@@ -179,8 +184,22 @@ export class UnificationStack extends Stack {
         'JSON access logging to a dedicated log group, metrics and X-Ray tracing are on for the stage. Execution logging needs the account-wide API Gateway CloudWatch role, a per-account singleton this app deliberately does not manage (@aws-cdk/aws-apigateway:disableCloudWatchRole).',
     });
 
+    // ---- monitoring ------------------------------------------------------
+    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+      monitoring: config.monitoring,
+      encryptionKey: this.key,
+      stream: props.stream,
+      consumer: this.consumer,
+      consumerServiceName: CONSUMER_SERVICE_NAME,
+      onFailureQueue: this.onFailureQueue,
+      table: this.table,
+    });
+    this.monitoring.watchApi('ProfileApi', this.api);
+
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'Single customer view table' });
     new CfnOutput(this, 'ProfileApiUrl', { value: this.api.url, description: 'Profile API base URL (SigV4, service execute-api)' });
     new CfnOutput(this, 'OnFailureQueueUrl', { value: this.onFailureQueue.queueUrl, description: 'Batches the consumer gave up on' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'SNS topic every pipeline alarm notifies' });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName, description: 'CloudWatch dashboard of the pipeline' });
   }
 }
