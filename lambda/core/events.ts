@@ -84,6 +84,9 @@ export const LIMITS = {
 
 export type ParseResult = { ok: true; event: UnifyEvent } | { ok: false; reason: string };
 
+/** A timestamp already in the form toISOString() gives (formatting one is costly on the hot path). */
+const CANONICAL_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** Revenue is stored in ten-thousandths of the currency unit. */
 export const REVENUE_SCALE = 10_000;
 
@@ -177,7 +180,7 @@ function toUnifyEvent(e: SegmentEvent, text: string, fallbackTimestamp: number, 
       messageId: e.messageId ?? `sha256-${createHash('sha256').update(text).digest('hex').slice(0, 32)}`,
       type: e.type,
       ...(name === undefined ? {} : { name }),
-      timestamp: new Date(ts).toISOString(),
+      timestamp: e.timestamp !== undefined && CANONICAL_ISO.test(e.timestamp) ? e.timestamp : new Date(ts).toISOString(),
       ts,
       identifiers,
       ...(previousId === undefined ? {} : { previousId }),

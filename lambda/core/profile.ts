@@ -143,12 +143,15 @@ export function applyEvents<E extends UnifyEvent>(
     | undefined;
   for (const event of events) {
     const key = messageKey(event.messageId);
-    seenKeys ??= new Set(profile.seen.map(([k]) => k));
-    if (seenKeys.has(key)) {
+    // Most profiles have a short window: scanning it beats building a set.
+    const window = (draft ?? profile).seen;
+    if (seenKeys === undefined && window.length > 32) seenKeys = new Set(window.map(([k]) => k));
+    const isDuplicate = seenKeys !== undefined ? seenKeys.has(key) : window.some(([k]) => k === key);
+    if (isDuplicate) {
       duplicates.push(event);
       continue;
     }
-    seenKeys.add(key);
+    seenKeys?.add(key);
     draft ??= {
       ...profile,
       traits: { ...profile.traits },

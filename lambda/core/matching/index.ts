@@ -2,7 +2,7 @@
  * The built-in batch person matcher (pure: no I/O). See matcher.ts for the
  * pipeline and rules.ts for the rule set shared with AWS Entity Resolution.
  */
-export { matchPeople, ruleHolds, type MatchResult, type MatchStats } from './matcher';
+export { matchPeople, ruleHolds, type MatchResult, type MatchStats, type PairExplanation } from './matcher';
 export { pairwiseMetrics, type PairwiseMetrics } from './metrics';
 export {
   DEFAULT_MATCHING_RULES,

@@ -45,6 +45,25 @@ export interface MatchStats {
   timingsMs: { normalize: number; blocking: number; rules: number; compare: number; estimate: number; cluster: number; total: number };
 }
 
+/** Why a pair of records scored as it did. */
+export interface PairExplanation {
+  /** Posterior probability that the two records are the same person. */
+  probability: number;
+  /** The same as log2 odds. */
+  logOdds: number;
+  /**
+   * Per compared feature: its agreement level and its contribution in bits
+   * (match vs random), then `errorCount`: the correction for how many features
+   * are not exact (duplicates carry fewer or more errors than independence says).
+   * The log-odds are the prior plus these, less the related-class term.
+   */
+  features: Array<{ name: string; level: string; weight: number }>;
+  /** Deterministic rules the pair satisfies. */
+  rules: string[];
+  /** Whether the two records ended up in the same cluster. */
+  sameCluster: boolean;
+}
+
 export interface MatchResult {
   /** Record id → cluster id (the id of the cluster's first record in input order). */
   clusterIds: Map<string, string>;
@@ -53,6 +72,8 @@ export interface MatchResult {
   stats: MatchStats;
   /** The fitted scoring model (undefined when the probabilistic scorer is disabled). */
   model?: MatchModel;
+  /** Explains the score of any two records by id (undefined for an unknown id). */
+  explain: (idA: string, idB: string) => PairExplanation | undefined;
 }
 
 const log2Odds = (p: number): number => Math.log2(p / (1 - p));
@@ -218,6 +239,7 @@ export function matchPeople(records: readonly PersonRecord[], rulesInput?: Match
   const t3 = performance.now();
 
   let model: MatchModel | undefined;
+  let explainScore: ((x: number, y: number) => { logOdds: number; features: PairExplanation['features'] }) | undefined;
   let matchedPairs = ruleResult.total;
   let refused = 0;
   let t4 = t3;
@@ -335,7 +357,7 @@ export function matchPeople(records: readonly PersonRecord[], rulesInput?: Match
         if (l === 0) {
           const adj = tfAdj[f];
           const t = adj ? adj[i]! : 0;
-          a += adj ? Math.max(w[1]!, w[0]! + t) : w[0]!;
+          a += w[0]! + t;
           if (rw) b += rw[0]! + t;
         } else {
           a += w[l]!;
@@ -350,6 +372,26 @@ export function matchPeople(records: readonly PersonRecord[], rulesInput?: Match
       const j = Math.max(x, y);
       compareRecords(prepared[i]!, prepared[j]!, enabled, scratch);
       return scoreLevels(scratch, 0, i);
+    };
+    explainScore = (x, y) => {
+      const i = Math.min(x, y);
+      const j = Math.max(x, y);
+      const lv = new Uint8Array(FEATURE_COUNT);
+      compareRecords(prepared[i]!, prepared[j]!, enabled, lv);
+      const features: PairExplanation['features'] = [];
+      let mask = 0;
+      let k = 0;
+      FEATURES.forEach((feat, f) => {
+        const l = lv[f]!;
+        if (l === MISSING || !active[f]) return;
+        mask |= 1 << f;
+        if (l !== 0) k++;
+        const adj = l === 0 ? tfAdj[f] : undefined;
+        const w = weights[f]!;
+        features.push({ name: feat.name, level: feat.levels[l]!, weight: adj ? w[0]! + adj[i]! : w[l]! });
+      });
+      features.push({ name: 'errorCount', level: String(k), weight: correction(mask, k) });
+      return { logOdds: scoreLevels(lv, 0, i), features };
     };
 
     // edges at or above the threshold, strongest first
@@ -427,5 +469,21 @@ export function matchPeople(records: readonly PersonRecord[], rulesInput?: Match
       total: t6 - t0,
     },
   };
-  return model ? { clusterIds, clusters: clusterList, stats, model } : { clusterIds, clusters: clusterList, stats };
+  const indexOf = new Map<string, number>();
+  records.forEach((r, i) => indexOf.set(String(r.id), i));
+  const explain = (idA: string, idB: string): PairExplanation | undefined => {
+    const x = indexOf.get(idA);
+    const y = indexOf.get(idB);
+    if (x === undefined || y === undefined) return undefined;
+    const scored = explainScore?.(x, y);
+    const logOdds = scored?.logOdds ?? -Infinity;
+    return {
+      probability: 1 / (1 + Math.pow(2, -logOdds)),
+      logOdds,
+      features: scored?.features ?? [],
+      rules: rules.rules.filter((r) => ruleHolds(r, people[x]!, people[y]!)).map((r) => r.name),
+      sameCluster: clusterIds.get(idA) === clusterIds.get(idB),
+    };
+  };
+  return model ? { clusterIds, clusters: clusterList, stats, model, explain } : { clusterIds, clusters: clusterList, stats, explain };
 }

@@ -407,9 +407,12 @@ function fitOddsAndPhi(
       mc.odds[f] = Math.min(1e4, Math.max(1e-6, mc.odds[f]! * ratio));
     }
     if (!dependence) continue;
-    // φ(1), φ(2) free; three or more errors share one factor, at most φ(2), so
-    // the sparse tail cannot run away (one pseudo-match per cell keeps thin
-    // cells near independence)
+    // φ(0) = φ(1) = 1 fixes the scale (odds·c with φ(k)·c^-k is the same
+    // distribution), so the odds are single-error odds and φ only says whether
+    // duplicates carry two or more errors more or less often than independent
+    // errors would. φ(2) is free; the sparse tail is geometric, φ(k) =
+    // φ(2)·ρ^(k-2) with ρ ≤ 1, so it cannot run away (one pseudo-match per
+    // cell keeps thin cells near independence).
     const modelK = new Array<number>(F + 1).fill(0);
     for (const [mask, wm] of byMask) {
       elementary(mc.odds, mask, -1, e);
@@ -417,8 +420,7 @@ function fitOddsAndPhi(
       for (let j = 0; j < e.length; j++) z += mc.phi[j]! * e[j]!;
       for (let j = 0; j < e.length; j++) modelK[j]! += (wm * mc.phi[j]! * e[j]!) / z;
     }
-    const clamp = (x: number): number => Math.min(1e4, Math.max(1e-4, x));
-    const phi1 = clamp(mc.phi[1]! * ((byK[1]! + 1) / (modelK[1]! + 1)));
+    const clamp = (x: number): number => Math.min(1e3, Math.max(1e-4, x));
     const phi2 = clamp(mc.phi[2]! * ((byK[2]! + 1) / (modelK[2]! + 1)));
     let tailBy = 0;
     let tailModel = 0;
@@ -426,12 +428,12 @@ function fitOddsAndPhi(
       tailBy += byK[j]!;
       tailModel += modelK[j]!;
     }
-    const tail = Math.min(phi2, clamp(mc.phi[3]! * ((tailBy + 1) / (tailModel + 1))));
-    const phi0 = clamp((byK[0]! + 1) / (modelK[0]! + 1));
+    const rhoOld = mc.phi[2]! > 0 ? mc.phi[3]! / mc.phi[2]! : 1;
+    const rho = Math.min(1, Math.max(1e-3, rhoOld * ((tailBy + 1) / (tailModel + 1))));
     mc.phi[0] = 1;
-    mc.phi[1] = phi1 / phi0;
-    mc.phi[2] = phi2 / phi0;
-    for (let j = 3; j <= F; j++) mc.phi[j] = tail / phi0;
+    mc.phi[1] = 1;
+    mc.phi[2] = phi2;
+    for (let j = 3; j <= F; j++) mc.phi[j] = phi2 * Math.pow(rho, j - 2);
   }
 }
 
@@ -501,11 +503,14 @@ export function correctU(uRaw: number[][], m: number[][], rho: Array<number[] | 
 }
 
 /**
- * Weights log2(m/u), clamped to a sane range and, for features whose levels go
- * from agreement to disagreement, forced non-increasing over the levels.
+ * Weights log2(m/u), clamped to a sane range. For features whose levels go from
+ * agreement to disagreement, the non-exact levels (1, 2, ...) are forced
+ * non-increasing. Exact vs close is left alone: under the error-count
+ * dependence a typo-close value can rightly weigh more than an exact one (an
+ * exact name with the one error elsewhere is the weaker pattern).
  */
 export function weightsFrom(m: readonly number[], u: readonly number[], monotone = true): number[] {
   const w = m.map((mi, l) => Math.max(-30, Math.min(30, Math.log2(Math.max(mi, 1e-12) / Math.max(u[l]!, 1e-12)))));
-  if (monotone) for (let l = 1; l < w.length; l++) if (w[l]! > w[l - 1]!) w[l] = w[l - 1]!;
+  if (monotone) for (let l = 2; l < w.length; l++) if (w[l]! > w[l - 1]!) w[l] = w[l - 1]!;
   return w;
 }
