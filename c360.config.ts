@@ -10,6 +10,47 @@ export default defineConfig({
   removalPolicy: 'retain',
   collection: {
     stream: { mode: 'on-demand', retentionHours: 24 },
+    sources: {
+      // Segment-compatible HTTP sources. The local keys only work with `npm start`;
+      // deployed write keys live in Secrets Manager.
+      web: { localWriteKeys: ['local-web-write-key'] },
+      app: { localWriteKeys: ['local-app-write-key'] },
+      // Batch exports dropped under landing/<source>/ (or `c360 import FILE --source NAME`).
+      crm: {
+        file: {
+          type: 'identify',
+          userId: 'customer_id',
+          email: 'email',
+          phone: 'phone',
+          timestamp: 'updated_at',
+          traits: { firstName: 'first_name', lastName: 'last_name', city: 'city', state: 'state', loyaltyTier: 'loyalty_tier' },
+        },
+      },
+      pos: {
+        file: {
+          type: 'track',
+          event: 'Order Completed',
+          anonymousId: 'receipt_id',
+          messageId: 'receipt_id',
+          phone: 'phone',
+          timestamp: 'purchased_at',
+          properties: { orderId: 'receipt_id', total: 'total', store: 'store', sku: 'sku' },
+          numbers: ['total'],
+        },
+      },
+      support: {
+        file: {
+          type: 'track',
+          event: 'Ticket Closed',
+          anonymousId: 'ticket_id',
+          messageId: 'ticket_id',
+          email: 'email',
+          timestamp: 'closed_at',
+          properties: { ticketId: 'ticket_id', csat: 'csat', topic: 'topic' },
+          numbers: ['csat'],
+        },
+      },
+    },
   },
   unification: {
     identity: { identifiers: ['userId', 'email', 'phone', 'anonymousId'] },
