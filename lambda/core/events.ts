@@ -121,7 +121,7 @@ export function parseEvent(payload: Buffer | string, fallbackTimestamp: number, 
   return toUnifyEvent(parsed.data, text, fallbackTimestamp, opts);
 }
 
-function describeIssues(error: z.core.$ZodError): string {
+export function describeIssues(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`)
