@@ -11,6 +11,7 @@ import { kinesisClient } from '../lambda/commons/clients';
 import { generateDemo } from '../lambda/local/demo';
 import { startLocalRuntime } from '../lambda/local/runtime';
 import { payloadOf, sendPayloads } from '../lambda/local/send';
+import { registerResolveCommand } from './commands/resolve';
 
 const program = new Command('c360').description('c360: an open-source Customer 360 platform for AWS');
 
@@ -97,6 +98,8 @@ program
   .action((opts: { people: number }) => {
     for (const e of generateDemo({ people: opts.people }).events) process.stdout.write(JSON.stringify(e) + '\n');
   });
+
+registerResolveCommand(program);
 
 program
   .command('bench')

@@ -12,18 +12,10 @@ import { canonicalGivenName } from './nicknames';
 import { nysiis, soundex } from './phonetic';
 import type { BlockingKeyPart, MatchingRules } from './rules';
 
-/** Pass ids above this share one bit in the pass mask. */
-export const MAX_TRACKED_PASSES = 31;
-
-/**
- * A growable list of record pairs (i < j) with the pass that produced each,
- * encoded as (i * n + j) * 32 + pass.
- */
+/** A growable list of record pairs (i < j), encoded as i * n + j. */
 export class PairList {
   private data: Float64Array;
   length = 0;
-  /** The pass id recorded with pairs added from now on. */
-  pass = 0;
   constructor(
     readonly n: number,
     capacity = 1024,
@@ -37,29 +29,17 @@ export class PairList {
       next.set(this.data);
       this.data = next;
     }
-    const code = i < j ? i * this.n + j : j * this.n + i;
-    this.data[this.length++] = code * 32 + Math.min(this.pass, MAX_TRACKED_PASSES);
+    this.data[this.length++] = i < j ? i * this.n + j : j * this.n + i;
   }
-  /** Sorted, de-duplicated pairs (i * n + j) with a bit mask of the passes that produced each. */
-  unique(): { pairs: Float64Array; masks: Uint32Array } {
+  /** Sorted, de-duplicated encoded pairs. */
+  unique(): Float64Array {
     const view = this.data.subarray(0, this.length);
     view.sort();
-    const pairs = new Float64Array(view.length);
-    const masks = new Uint32Array(view.length);
-    let w = -1;
-    let last = -1;
+    let w = 0;
     for (let r = 0; r < view.length; r++) {
-      const v = view[r]!;
-      const code = Math.floor(v / 32);
-      const pass = v - code * 32;
-      if (code !== last) {
-        w++;
-        pairs[w] = code;
-        last = code;
-      }
-      masks[w] = (masks[w]! | (1 << pass)) >>> 0;
+      if (r === 0 || view[r] !== view[r - 1]) view[w++] = view[r]!;
     }
-    return { pairs: pairs.slice(0, w + 1), masks: masks.slice(0, w + 1) };
+    return view.slice(0, w);
   }
 }
 
@@ -124,8 +104,6 @@ export interface BlockingPassStats {
 export interface Candidates {
   /** Sorted unique encoded pairs (i * n + j, i < j). */
   pairs: Float64Array;
-  /** Per pair, bit p set when blocking pass p (passes first, then sorted-neighbourhood) produced it. */
-  masks: Uint32Array;
   /** Pairs generated over all passes before de-duplication. */
   generated: number;
   passes: BlockingPassStats[];
@@ -164,14 +142,12 @@ export function addBlock(
 /** Runs every blocking pass and returns the de-duplicated candidate pairs. */
 export function generateCandidates(people: readonly NormalizedPerson[], rules: MatchingRules): Candidates {
   const n = people.length;
-  const out = new PairList(n, Math.max(1024, n * 16));
+  const out = new PairList(n, Math.max(1024, n * 4));
   const sortKeys = people.map(neighbourhoodKey);
   const { maxBlockSize, oversizedWindow } = rules.blocking;
   const passes: BlockingPassStats[] = [];
   const parts = new KeyParts(people);
-  let passId = 0;
   for (const pass of rules.blocking.passes) {
-    out.pass = passId++;
     const blocks = new Map<string, number[]>();
     const columns = pass.keys.map((k) => parts.column(k));
     const values: string[] = [];
@@ -201,7 +177,6 @@ export function generateCandidates(people: readonly NormalizedPerson[], rules: M
     passes.push(stats);
   }
   for (const snm of rules.blocking.sortedNeighbourhood) {
-    out.pass = passId++;
     const keyed: Array<{ key: string; i: number }> = [];
     const columns = snm.keys.map((k) => parts.column(k));
     for (let i = 0; i < n; i++) {
@@ -225,5 +200,5 @@ export function generateCandidates(people: readonly NormalizedPerson[], rules: M
     passes.push({ name: snm.name, blocks: 1, largestBlock: keyed.length, oversizedBlocks: 0, pairs });
   }
   const generated = out.length;
-  return { ...out.unique(), generated, passes };
+  return { pairs: out.unique(), generated, passes };
 }

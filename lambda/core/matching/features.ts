@@ -7,14 +7,14 @@
  * Correlated fields are grouped so their evidence is not counted several times:
  * street number + address lines form one `address` feature; city + postcode +
  * state + country one `locality` feature. The date of birth is three features
- * (year, month, day): its parts err independently, and separate parts keep the
- * unsupervised estimation identifiable when blocking pins some of them.
+ * (year, month, day): its parts are corrupted independently of one another, and
+ * two right parts out of three is evidence the scorer should weigh on its own.
  */
-import { jaroWinkler, withinOneEdit, type DateParts } from './comparators';
+import { compareNumbers, jaroWinkler, withinOneEdit, type DateParts } from './comparators';
 import type { PersonField } from './fields';
 import { isNicknamePair } from './nicknames';
 import type { NormalizedPerson } from './normalize';
-import { nysiis, soundex } from './phonetic';
+import { nysiis } from './phonetic';
 
 export const MISSING = 255;
 
@@ -29,8 +29,6 @@ export interface PreparedPerson {
   lastNy: string;
   middle: string;
   dob: DateParts;
-  /** Full date YYYY-MM-DD, '' unless complete. */
-  dobKey: string;
   num: string;
   line1: string;
   line2: string;
@@ -65,6 +63,7 @@ export function streetCore(line: string): string {
   return core;
 }
 
+/** Precomputes the comparison forms of a normalised record (compact names, phonetic codes, street cores). */
 export function preparePerson(p: NormalizedPerson, index: number): PreparedPerson {
   const firstC = p.firstName.replace(/ /g, '');
   const lastC = p.lastName.replace(/ /g, '');
@@ -79,7 +78,6 @@ export function preparePerson(p: NormalizedPerson, index: number): PreparedPerso
     lastNy: nysiis(lastC),
     middle: p.middleName,
     dob: { year: p.birthYear, month: p.birthMonth, day: p.birthDay },
-    dobKey: p.birthYear > 0 && p.birthMonth > 0 && p.birthDay > 0 ? p.dateOfBirth : '',
     num: p.streetNumber,
     line1: streetCore(p.address1),
     line2: streetCore(p.address2),
@@ -155,7 +153,10 @@ function addressLevel(a: PreparedPerson, b: PreparedPerson): number {
     if (a.line2 !== '' && b.line2 !== '') sSecond = a.line2 === b.line2 ? 1 : jaroWinkler(a.line2, b.line2);
   }
   let num = MISSING; // 0 exact, 1 close, 2 disagree
-  if (numComparable) num = a.num === b.num ? 0 : withinOneEdit(a.num, b.num) ? 1 : 2;
+  if (numComparable) {
+    const c = compareNumbers(a.num, b.num);
+    num = c === 'exact' ? 0 : c === 'close' ? 1 : 2;
+  }
   if (sMain >= 0.92 && num === 0) return 0;
   if ((sMain >= 0.92 && num !== 2) || (sMain >= 0.8 && num === 0) || (num === 0 && sSecond >= 0.92)) return 1;
   if (sMain >= 0.8 || sSecond >= 0.92 || (num === 0 && !linesComparable)) return 2;
@@ -193,10 +194,10 @@ function localityLevel(a: PreparedPerson, b: PreparedPerson): number {
 }
 
 /**
- * Years that differ in a way typing explains better than chance: one year off,
- * two adjacent digits swapped (1945/1954), or one wrong digit in the century
- * (1450/1950). A wrong decade or last digit alone is too common between
- * strangers to count.
+ * Years that differ in a way typing explains far better than chance: one year
+ * off, two adjacent digits swapped (1945/1954), or one wrong digit in the
+ * century (1450/1950). A wrong decade or last digit alone is common between
+ * strangers, so it gets a level of its own (see dateLevels).
  */
 function yearTypo(a: number, b: number): boolean {
   const diff = a - b;
@@ -212,14 +213,27 @@ function yearTypo(a: number, b: number): boolean {
   return (d0 && d1 && a0 === b1 && a1 === b0) || (d1 && d2 && a1 === b2 && a2 === b1) || (d2 && d3 && a2 === b3 && a3 === b2);
 }
 
+/** Two numbers of the same length that differ in exactly one digit. */
+function oneDigitApart(a: number, b: number): boolean {
+  let diff = 0;
+  while (a > 0 || b > 0) {
+    if (a % 10 !== b % 10 && ++diff > 1) return false;
+    a = Math.floor(a / 10);
+    b = Math.floor(b / 10);
+  }
+  return diff === 1;
+}
+
 /**
- * Birth year: 0 equal, 1 one year off or one digit wrong, 2 disagree. Month: 0
+ * Birth year: 0 equal, 1 a typo (one year off, swapped digits, wrong century
+ * digit), 2 one other digit differs (1974/1971: common between strangers, but
+ * also how a typo changes a year; EM weighs it), 3 disagree. Month: 0
  * equal, 1 swapped with the day, 2 disagree. Day: 0 equal, 1 swapped with the
  * month, digits reversed or one day off, 2 disagree.
  */
 function dateLevels(a: DateParts, b: DateParts, enabled: Uint8Array, out: Uint8Array): void {
   if (enabled[F_YEAR] === 1 && a.year > 0 && b.year > 0) {
-    out[F_YEAR] = a.year === b.year ? 0 : yearTypo(a.year, b.year) ? 1 : 2;
+    out[F_YEAR] = a.year === b.year ? 0 : yearTypo(a.year, b.year) ? 1 : oneDigitApart(a.year, b.year) ? 2 : 3;
   } else out[F_YEAR] = MISSING;
   const swapped = a.month > 0 && a.day > 0 && a.month === b.day && a.day === b.month && a.month !== a.day;
   if (enabled[F_MONTH] === 1 && a.month > 0 && b.month > 0) {
@@ -252,7 +266,7 @@ export const FEATURES = [
   { name: 'firstName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['firstName'], monotone: true, context: false },
   { name: 'lastName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['lastName'], monotone: true, context: true },
   { name: 'middleName', levels: ['exact', 'close', 'disagree'], fields: ['middleName'], monotone: true, context: false },
-  { name: 'birthYear', levels: ['exact', 'close', 'disagree'], fields: ['dateOfBirth', 'birthYear'], monotone: true, context: false },
+  { name: 'birthYear', levels: ['exact', 'close', 'digit', 'disagree'], fields: ['dateOfBirth', 'birthYear'], monotone: true, context: false },
   { name: 'birthMonth', levels: ['exact', 'swapped', 'disagree'], fields: ['dateOfBirth', 'birthMonth'], monotone: true, context: false },
   { name: 'birthDay', levels: ['exact', 'close', 'disagree'], fields: ['dateOfBirth', 'birthDay'], monotone: true, context: false },
   { name: 'address', levels: ['same', 'close', 'partial', 'disagree'], fields: ['streetNumber', 'address1', 'address2'], monotone: true, context: true },
@@ -337,4 +351,3 @@ export function enabledFeatures(fields: readonly PersonField[]): Uint8Array {
   return out;
 }
 
-export { soundex, nysiis };

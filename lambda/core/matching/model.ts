@@ -1,22 +1,23 @@
 /**
- * The Fellegi–Sunter model: per feature and agreement level, m = P(level | same
- * person) and u = P(level | different people), and the prior probability that
- * two records match.
+ * The Fellegi–Sunter model, fitted without labels.
  *
- * - u is measured on random record pairs (nearly all of which are different
- *   people); the exact level of name, date and identifier features is computed
- *   exactly from value frequencies.
- * - m and the match prior are estimated unsupervised by expectation–maximisation
- *   over the candidate pairs' agreement patterns, with weak Dirichlet priors so
- *   that small inputs fall back to sensible defaults.
- * - A third class, "related" (relatives sharing a home), agrees on the
- *   context features (surname, address, locality, email, phone) but is as
- *   different as strangers on the personal ones (given name, date of birth,
- *   identifiers). Without it, EM folds households into the match class, and
- *   one shared address (worth ~30 bits under independence) outweighs a
- *   different given name and date of birth.
- * - Weights are log2(m/u), forced to decrease from the strongest level to
- *   disagreement; a missing feature contributes 0.
+ * - u = P(level | different people) is measured on random record pairs (nearly
+ *   all of which are different people); the exact level of names and
+ *   identifiers comes from value frequencies, which is exact and noise-free.
+ * - m = P(level | same person) and the prior are estimated by
+ *   expectation–maximisation over the candidate pairs' agreement patterns,
+ *   with u fixed and population priors (see estimateModel for why blocking
+ *   then does not bias the estimate), and weak Dirichlet priors so that small
+ *   inputs fall back to sensible defaults.
+ * - The match class is not forced to independent errors: an error-count factor
+ *   φ(k) lets EM learn that duplicates carry few errors each (see MatchClass).
+ * - A third class, "related" (relatives sharing a home), agrees on the context
+ *   features (surname, address, locality, email, phone) but is as different as
+ *   strangers on the personal ones (given name, date of birth, identifiers).
+ *   Without it, EM folds households into the match class, and one shared
+ *   address (worth ~30 bits under independence) outweighs a different given
+ *   name and date of birth.
+ * - A missing feature contributes nothing.
  */
 import { FEATURES, FEATURE_COUNT, MISSING } from './features';
 
@@ -25,7 +26,7 @@ export const DEFAULT_M: readonly (readonly number[])[] = [
   [0.86, 0.07, 0.04, 0.03], // firstName
   [0.86, 0.07, 0.04, 0.03], // lastName
   [0.85, 0.1, 0.05], // middleName
-  [0.9, 0.05, 0.05], // birthYear
+  [0.9, 0.04, 0.03, 0.03], // birthYear
   [0.92, 0.03, 0.05], // birthMonth
   [0.9, 0.05, 0.05], // birthDay
   [0.75, 0.08, 0.05, 0.12], // address
@@ -41,7 +42,7 @@ export const DEFAULT_U: readonly (readonly number[])[] = [
   [0.01, 0.005, 0.02, 0.965],
   [0.005, 0.005, 0.015, 0.975],
   [0.05, 0.1, 0.85],
-  [0.02, 0.05, 0.93],
+  [0.02, 0.02, 0.2, 0.76],
   [0.083, 0.005, 0.912],
   [0.033, 0.07, 0.897],
   [0.0005, 0.001, 0.01, 0.9885],
@@ -73,7 +74,7 @@ export interface FeatureModel {
   levels: string[];
   m: number[];
   u: number[];
-  /** log2(m/u) per level, non-increasing. */
+  /** log2(m/u) per level (m independence-equivalent; see the errorCount term of explanations). */
   weights: number[];
   /** Related class: ρ per level (context features), else undefined. */
   related?: number[];
@@ -96,7 +97,7 @@ export interface MatchModel {
   expectedMatches: number;
 }
 
-/** Agreement patterns (one level per feature, MISSING as 7) packed into an integer, with counts. */
+/** An agreement pattern (one level per feature, MISSING as 7) packed into an integer (8^12 < 2^53). */
 export function patternKey(levels: Uint8Array): number {
   let key = 0;
   for (let f = FEATURE_COUNT - 1; f >= 0; f--) {
@@ -152,10 +153,12 @@ export function estimateU(raw: URawCounts): number[][] {
  *   P(pattern | match) ∝ Π_f [non-exact_f ? odds_f · r_f(level) : 1] · φ(k)
  *
  * where k counts the present features that are not exact, odds_f is feature
- * f's tendency to be non-exact, r_f its distribution over the non-exact levels,
- * and φ re-weights error counts. φ ≡ 1 is the usual independence model; EM
- * learns φ from the data, so it departs from 1 only when the data ask for it.
- * The normaliser Z depends on which features are present.
+ * f's tendency to be the one non-exact feature, r_f its distribution over the
+ * non-exact levels, and φ re-weights error counts, with φ(0) = φ(1) = 1 (which
+ * fixes the scale). φ ≡ 1 is the usual independence model; EM learns φ(2) and
+ * a geometric tail from the data, so it departs from 1 only when the data ask
+ * for it (RLdata's duplicates carry one error each: φ(2) ≈ 0.001). The
+ * normaliser Z depends on which features are present.
  */
 export interface MatchClass {
   odds: number[];
@@ -265,9 +268,10 @@ export function estimateModel(
   });
   const masks = [...new Set(maskOf)];
   const P = cnt.reduce((a, b) => a + b, 0);
+  const mPrior = DEFAULT_M;
   const mc: MatchClass = {
-    odds: DEFAULT_M.map((r) => (1 - r[0]!) / r[0]!),
-    r: DEFAULT_M.map((r) => {
+    odds: mPrior.map((r) => (1 - r[0]!) / r[0]!),
+    r: mPrior.map((r) => {
       const non = 1 - r[0]!;
       return r.map((x, l) => (l === 0 ? 0 : x / non));
     }),
@@ -334,13 +338,13 @@ export function estimateModel(
     const prevOdds = [...mc.odds];
     for (let f = 0; f < F; f++) {
       const row = nonExact[f]!;
-      const prior0 = DEFAULT_M[f]!;
+      const prior0 = mPrior[f]!;
       const priorNon = 1 - prior0[0]!;
       let total = 0;
       for (let l = 1; l < row.length; l++) total += row[l]!;
       mc.r[f] = row.map((c, l) => (l === 0 ? 0 : (c + (alpha * prior0[l]!) / priorNon) / (total + alpha)));
     }
-    fitOddsAndPhi(mc, nonExact, byK, byMask, active, alpha, dependence);
+    fitOddsAndPhi(mc, mPrior, nonExact, byK, byMask, active, alpha, dependence);
     // related class
     rho = rho.map((r, f) => {
       if (!r) return undefined;
@@ -353,7 +357,7 @@ export function estimateModel(
     for (let f = 0; f < F; f++) delta = Math.max(delta, Math.abs(Math.log(mc.odds[f]! / prevOdds[f]!)));
     expected = Math.max(1, matches);
     expectedRelated = hasContext ? Math.max(1, related) : 0;
-    if (delta < 1e-5) {
+    if (delta < 1e-4) {
       it++;
       break;
     }
@@ -364,6 +368,7 @@ export function estimateModel(
 /** IPF step of the match class: odds to the features' non-exact shares, φ to the error-count distribution. */
 function fitOddsAndPhi(
   mc: MatchClass,
+  mPrior: readonly (readonly number[])[],
   nonExact: number[][],
   byK: number[],
   byMask: Map<number, number>,
@@ -375,7 +380,7 @@ function fitOddsAndPhi(
   const targetNon = nonExact.map((row, f) => {
     let t = 0;
     for (let l = 1; l < row.length; l++) t += row[l]!;
-    return t + alpha * (1 - DEFAULT_M[f]![0]!);
+    return t + alpha * (1 - mPrior[f]![0]!);
   });
   const targetPresent = nonExact.map((row) => row.reduce((a, b) => a + b, 0) + alpha);
   const e = new Float64Array(F + 1);
@@ -401,7 +406,7 @@ function fitOddsAndPhi(
     }
     for (let f = 0; f < F; f++) {
       if (!active[f] || presentW[f]! <= 0) continue;
-      const modelShare = (modelNon[f]! + alpha * (1 - DEFAULT_M[f]![0]!)) / (presentW[f]! + alpha);
+      const modelShare = (modelNon[f]! + alpha * (1 - mPrior[f]![0]!)) / (presentW[f]! + alpha);
       const targetShare = targetNon[f]! / targetPresent[f]!;
       const ratio = targetShare / (1 - targetShare) / (modelShare / (1 - modelShare));
       mc.odds[f] = Math.min(1e4, Math.max(1e-6, mc.odds[f]! * ratio));

@@ -312,6 +312,19 @@ export interface NormalizedPerson {
   phone: string;
 }
 
+/**
+ * The house number may be written inside the first address line ("12 main
+ * street"): take it out when the number field is empty, drop it from the line
+ * when it repeats the number field.
+ */
+function splitHouseNumber(num: string, line: string): { streetNumber: string; address1: string } {
+  const m = /^(\d+[a-z]?)\s+(.*[a-z].*)$/.exec(line);
+  if (!m) return { streetNumber: num, address1: line };
+  if (num === '') return { streetNumber: m[1]!, address1: m[2]! };
+  if (num === m[1]) return { streetNumber: num, address1: m[2]! };
+  return { streetNumber: num, address1: line };
+}
+
 /** Normalises every field of a person record; separate birth parts fill gaps in the date. */
 export function normalizePerson(record: PersonRecord, options: NormalizeOptions = {}): NormalizedPerson {
   const order = options.dateOrder ?? 'MDY';
@@ -340,8 +353,7 @@ export function normalizePerson(record: PersonRecord, options: NormalizeOptions 
     birthYear: parts.year,
     birthMonth: parts.month,
     birthDay: parts.day,
-    streetNumber: normalizeStreetNumber(record.streetNumber),
-    address1: normalizeStreet(record.address1),
+    ...splitHouseNumber(normalizeStreetNumber(record.streetNumber), normalizeStreet(record.address1)),
     address2: normalizeStreet(record.address2),
     city: normalizeText(record.city),
     postcode: normalizePostcode(record.postcode),

@@ -96,7 +96,14 @@ export const matchingRulesSchema = z
       .array(matchRuleSchema)
       .prefault([
         { name: 'nationalId-dateOfBirth', conditions: [{ field: 'nationalId', comparator: 'exact' }, { field: 'dateOfBirth', comparator: 'exact' }] },
-        { name: 'email-firstName', conditions: [{ field: 'email', comparator: 'exact' }, { field: 'firstName', comparator: 'exact' }] },
+        {
+          name: 'email-name',
+          conditions: [
+            { field: 'email', comparator: 'exact' },
+            { field: 'firstName', comparator: 'exact' },
+            { field: 'lastName', comparator: 'exact' },
+          ],
+        },
         {
           name: 'name-dateOfBirth',
           conditions: [
@@ -136,8 +143,8 @@ export const matchingRulesSchema = z
         method: z.enum(['coherent', 'connected']).default('coherent'),
         /** A merge is refused if any cross pair's match probability falls below this. */
         minPairProbability: z.number().min(0).lt(1).default(1e-4),
-        /** ...or if the cross pairs' mean log-odds falls below that of this probability. */
-        minAverageProbability: z.number().gt(0).lt(1).default(0.5),
+        /** ...or if the cross pairs' mean log-odds falls below that of this probability (default: the threshold). */
+        minAverageProbability: z.number().gt(0).lt(1).optional(),
       })
       .strict()
       .prefault({}),

@@ -1,0 +1,191 @@
+/**
+ * `c360 resolve`: batch person matching of a CSV file with the built-in matcher.
+ *
+ *   c360 resolve people.csv --id rec_id --map 'given_name=firstName,surname=lastName' \
+ *     [--out clusters.csv] [--truth entity_id] [--threshold 0.5] [--date-order DMY] [--na 'NA,-']
+ *
+ * Writes `<id column>,cluster_id` for every input row (to --out or stdout) and,
+ * with --truth, pairwise precision / recall / F1 against a true entity column
+ * (to stderr when the clusters go to stdout, else to stdout).
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parse } from 'csv-parse';
+import { stringify } from 'csv-stringify';
+import {
+  DEFAULT_MATCHING_RULES,
+  isPersonField,
+  matchPeople,
+  pairwiseMetrics,
+  PERSON_FIELDS,
+  PERSON_FIELD_DESCRIPTIONS,
+  type PairwiseMetrics,
+  type PersonField,
+  type PersonRecord,
+} from '../../lambda/core/matching';
+
+/** Source column → person field pairs; several columns may feed one field (joined with a space). */
+export type FieldMap = Array<{ column: string; field: PersonField }>;
+
+/** Parses `col=field,col2=field2`, rejecting unknown person fields. */
+export function parseFieldMap(spec: string): FieldMap {
+  const out: FieldMap = [];
+  for (const item of spec.split(',')) {
+    const trimmed = item.trim();
+    if (trimmed === '') continue;
+    const eq = trimmed.lastIndexOf('=');
+    if (eq <= 0 || eq === trimmed.length - 1) {
+      throw new Error(`--map entry "${trimmed}" is not COLUMN=field`);
+    }
+    const column = trimmed.slice(0, eq).trim();
+    const field = trimmed.slice(eq + 1).trim();
+    if (!isPersonField(field)) {
+      const near = PERSON_FIELDS.find((f) => f.toLowerCase() === field.toLowerCase().replace(/[^a-z0-9]/g, ''));
+      const hint = near ? ` (did you mean "${near}"?)` : '';
+      throw new Error(`--map: unknown person field "${field}" for column "${column}"${hint}; known fields: ${PERSON_FIELDS.join(', ')}`);
+    }
+    out.push({ column, field });
+  }
+  if (out.length === 0) throw new Error('--map names no columns');
+  return out;
+}
+
+/** Values read as missing by default (as R and pandas do). */
+export const DEFAULT_NA = ['', 'NA', 'N/A', 'n/a', '#N/A', 'NULL', 'null', 'NaN', 'nan', 'None', '<NA>'];
+
+export interface ReadOptions {
+  idColumn: string;
+  map: FieldMap;
+  truthColumn?: string;
+  na?: readonly string[];
+}
+
+export interface ReadResult {
+  records: PersonRecord[];
+  /** Record id → truth label (only with a truth column). */
+  truth?: Map<string, string>;
+}
+
+/** Streams a CSV (header row; spaces after commas trimmed) into person records. */
+export async function readPeopleCsv(file: string, options: ReadOptions): Promise<ReadResult> {
+  const na = new Set(options.na ?? DEFAULT_NA);
+  const needed = [options.idColumn, ...options.map.map((m) => m.column), ...(options.truthColumn ? [options.truthColumn] : [])];
+  const parser = createReadStream(file).pipe(
+    parse({
+      bom: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      columns: (header: string[]) => {
+        const names = header.map((h) => h.trim());
+        const missing = needed.filter((c) => !names.includes(c));
+        if (missing.length > 0) {
+          throw new Error(`column${missing.length > 1 ? 's' : ''} not found in ${file}: ${missing.join(', ')} (columns: ${names.join(', ')})`);
+        }
+        return names;
+      },
+    }),
+  );
+  const records: PersonRecord[] = [];
+  const truth = options.truthColumn ? new Map<string, string>() : undefined;
+  const seen = new Set<string>();
+  for await (const row of parser as AsyncIterable<Record<string, string | undefined>>) {
+    const id = row[options.idColumn] ?? '';
+    if (id === '') throw new Error(`row ${records.length + 2} of ${file} has an empty id (${options.idColumn})`);
+    if (seen.has(id)) throw new Error(`duplicate id "${id}" in ${file}`);
+    seen.add(id);
+    const record: PersonRecord = { id };
+    for (const { column, field } of options.map) {
+      const raw = row[column];
+      if (raw === undefined || na.has(raw)) continue;
+      const prev = record[field];
+      record[field] = prev === undefined || prev === null || prev === '' ? raw : `${prev} ${raw}`;
+    }
+    records.push(record);
+    if (truth && options.truthColumn) truth.set(id, row[options.truthColumn] ?? '');
+  }
+  return truth ? { records, truth } : { records };
+}
+
+function formatMetrics(m: PairwiseMetrics): string {
+  return (
+    `precision ${m.precision.toFixed(4)}  recall ${m.recall.toFixed(4)}  f1 ${m.f1.toFixed(4)}` +
+    `  (true pairs ${m.truePairs}, predicted pairs ${m.predictedPairs}, correct ${m.truePositives})\n`
+  );
+}
+
+function parseThreshold(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError('a match probability between 0 and 1 (exclusive), e.g. 0.9');
+  return n;
+}
+
+const FIELD_HELP = PERSON_FIELDS.map((f) => `  ${f.padEnd(13)} ${PERSON_FIELD_DESCRIPTIONS[f]}`).join('\n');
+
+export function registerResolveCommand(program: Command): Command {
+  return program
+    .command('resolve')
+    .description('match the people in a CSV file: write a cluster id per record (built-in matcher, same rules as Entity Resolution)')
+    .argument('<input>', 'CSV file with a header row')
+    .requiredOption('--id <column>', 'column holding each record\'s unique id')
+    .requiredOption('--map <mapping>', "source columns to person fields, e.g. 'given_name=firstName,surname=lastName'; several columns may map to one field")
+    .option('--out <file>', 'write the clusters CSV here instead of stdout')
+    .option('--truth <column>', 'column with the true entity id: print pairwise precision, recall and F1')
+    .option('--threshold <probability>', `match probability a pair needs (default ${DEFAULT_MATCHING_RULES.probabilistic.threshold})`, parseThreshold)
+    .addOption(new Option('--date-order <order>', 'reading of ambiguous dates like 03/04/1990').choices(['MDY', 'DMY']).default('MDY'))
+    .option('--na <values>', `comma-separated cell values read as missing (default: empty, ${DEFAULT_NA.slice(1).join(', ')})`)
+    .addHelpText('after', `\nPerson fields (targets of --map):\n${FIELD_HELP}\n\nOutput columns: <id column>,cluster_id. A cluster id is the id of the cluster's first record.`)
+    .action(async function (this: Command, input: string, opts: {
+      id: string;
+      map: string;
+      out?: string;
+      truth?: string;
+      threshold?: number;
+      dateOrder: 'MDY' | 'DMY';
+      na?: string;
+    }) {
+      let map: FieldMap;
+      try {
+        map = parseFieldMap(opts.map);
+      } catch (e) {
+        return this.error(`error: ${(e as Error).message}`, { exitCode: 2, code: 'c360.resolve.map' });
+      }
+      let read: ReadResult;
+      try {
+        read = await readPeopleCsv(input, {
+          idColumn: opts.id,
+          map,
+          ...(opts.truth ? { truthColumn: opts.truth } : {}),
+          ...(opts.na !== undefined ? { na: ['', ...opts.na.split(',').map((s) => s.trim())] } : {}),
+        });
+      } catch (e) {
+        return this.error(`error: ${(e as Error).message}`, { exitCode: 2, code: 'c360.resolve.input' });
+      }
+      const result = matchPeople(read.records, {
+        probabilistic: opts.threshold !== undefined ? { threshold: opts.threshold } : {},
+        normalization: { dateOrder: opts.dateOrder },
+      });
+
+      const toStdout = opts.out === undefined;
+      const sink = toStdout ? process.stdout : createWriteStream(opts.out!);
+      const csv = stringify({ header: true, columns: [opts.id, 'cluster_id'] });
+      csv.pipe(sink, { end: !toStdout });
+      for (const r of read.records) {
+        if (!csv.write([r.id, result.clusterIds.get(r.id)!])) await once(csv, 'drain');
+      }
+      csv.end();
+      if (toStdout) await once(csv, 'end');
+      else await once(sink, 'finish');
+
+      const info = (text: string): void => {
+        (toStdout ? process.stderr : process.stdout).write(text);
+      };
+      const s = result.stats;
+      info(
+        `${s.records} records → ${s.clusters} clusters (largest ${s.largestCluster}); ` +
+          `${s.comparedPairs} pairs compared, ${s.matchedPairs} matched; ${(s.timingsMs.total / 1000).toFixed(2)} s\n`,
+      );
+      if (read.truth) info(formatMetrics(pairwiseMetrics(result.clusterIds, read.truth)));
+    });
+}
