@@ -6,7 +6,7 @@
  * Pure module: no AWS SDK, no CDK import, so core/ and handlers may use it.
  */
 // zod/mini: the same validation as zod, a fraction of the bundle (this module is bundled into every Lambda).
-import * as z from 'zod/mini';
+import { z } from './zod';
 
 const identifierType = z
   .string()
@@ -22,6 +22,19 @@ const sourceName = z
   .string()
   .check(z.regex(/^[a-z][a-z0-9-]{0,62}$/, 'source names are lower-case letters, digits and dashes, e.g. "crm" or "web-app"'));
 const column = z.string().check(z.minLength(1));
+const blockedValue = z.string().check(
+  z.minLength(1),
+  z.refine((entry) => {
+    const m = /^\/(.*)\/([a-z]*)$/s.exec(entry);
+    if (m === null) return true;
+    try {
+      new RegExp(m[1] as string, m[2]);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'a blocked value written /like this/ must be a valid regular expression'),
+);
 
 /**
  * How the rows of a batch file dropped under `landing/<source>/` (CSV or JSON
@@ -122,6 +135,22 @@ export const configSchema = z.strictObject({
        * properties or context.externalIds by name.
        */
       identifiers: withDefault(z.array(identifierType).check(z.minLength(1)), ['userId', 'email', 'phone', 'anonymousId']),
+      /**
+       * The most values of a type one profile may hold. An event that would
+       * break a limit does not merge two people: its lower-priority identifier
+       * is not linked, and the profile records it as rejected with the reason.
+       * Types without a limit are unlimited.
+       */
+      limits: withDefault(z.record(identifierType, int(1, 100000)), { userId: 1, email: 5, phone: 5, anonymousId: 50 }),
+      /**
+       * Values that never link anything, for every identifier type: an exact
+       * value (compared case-insensitively) or a `/regular expression/flags`.
+       */
+      blocked: withDefault(z.array(blockedValue), [
+        '/^[0\\s.+()-]*$/',
+        '/^(null|undefined|none|nil|nan|n\\/?a|unknown|anonymous|guest|test|user|customer|default|-1)$/i',
+        '/^(test|noreply|no-reply|donotreply|none|null|nobody|noemail|email|example)@/i',
+      ]),
     }),
     /**
      * A re-sent message (same messageId) within this window is applied once.

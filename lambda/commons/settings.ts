@@ -1,11 +1,15 @@
 /** Runtime settings derived from the one c360 config, shared by Lambda and the local runtime. */
 import type { C360Config } from '../../lib/config';
+import { identityRules } from '../core/identity-rules';
 import type { UnifySettings } from '../usecases/unify-batch';
 
 export function unifySettings(config: C360Config): UnifySettings {
+  const rules = identityRules(config.unification.identity);
   return {
+    rules,
     parse: {
       identifierTypes: config.unification.identity.identifiers,
+      blockedReason: rules.blockedReason,
       defaultPhoneRegion: config.normalization.defaultPhoneRegion,
       revenueProperties: config.unification.revenueProperties,
     },

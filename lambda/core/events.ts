@@ -3,7 +3,7 @@
  * and the normalised form the rest of the unification pillar works on.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod/mini';
+import { z } from '../../lib/zod';
 import { normalizeIdentifier, normalizeId } from './normalize';
 
 export const EVENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
@@ -44,6 +44,11 @@ export interface Identifier {
   readonly value: string;
 }
 
+/** An identifier an event carried that was not linked, and why. */
+export interface RejectedIdentifier extends Identifier {
+  readonly reason: string;
+}
+
 /** The consumer's view of one valid event. */
 export interface UnifyEvent {
   readonly messageId: string;
@@ -53,8 +58,10 @@ export interface UnifyEvent {
   /** Event time, ISO-8601 UTC, and the same as epoch milliseconds. */
   readonly timestamp: string;
   readonly ts: number;
-  /** Normalised identifiers the event carries (deduplicated). */
+  /** Normalised identifiers the event carries (deduplicated, blocked values left out). */
   readonly identifiers: readonly Identifier[];
+  /** Identifiers that must not link anything (blocked values), with the reason. */
+  readonly rejectedIdentifiers?: readonly RejectedIdentifier[];
   /** An alias call's previous id: links to whichever profile holds it as userId or anonymousId. */
   readonly previousId?: string;
   /** Profile traits the event sets (identify traits, or context.traits on other calls). */
@@ -67,6 +74,8 @@ export interface UnifyEvent {
 export interface ParseOptions {
   /** Identifier types that link events to profiles (config: unification.identity.identifiers). */
   readonly identifierTypes: readonly string[];
+  /** Why an identifier value never links anything (blocked), or undefined. */
+  readonly blockedReason?: (value: string) => string | undefined;
   readonly defaultPhoneRegion: string;
   readonly revenueProperties: readonly string[];
   /** Processing time, epoch ms: bounds how far in the future a timestamp may be. */
@@ -152,12 +161,23 @@ function toUnifyEvent(e: SegmentEvent, text: string, fallbackTimestamp: number, 
   const properties = e.type === 'track' || e.type === 'page' || e.type === 'screen' ? (e.properties ?? {}) : {};
   const traits = { ...contextTraits, ...ownTraits };
 
-  const identifiers = extractIdentifiers(e, userId, anonymousId, traits, properties, opts);
-  if (identifiers.length > LIMITS.maxIdentifiersPerEvent) {
+  const carried = extractIdentifiers(e, userId, anonymousId, traits, properties, opts);
+  if (carried.length > LIMITS.maxIdentifiersPerEvent) {
     return {
       ok: false,
-      reason: `event carries ${identifiers.length} identifiers; the limit is ${LIMITS.maxIdentifiersPerEvent}`,
+      reason: `event carries ${carried.length} identifiers; the limit is ${LIMITS.maxIdentifiersPerEvent}`,
     };
+  }
+  const identifiers: Identifier[] = [];
+  const rejectedIdentifiers: RejectedIdentifier[] = [];
+  for (const id of carried) {
+    const blocked = opts.blockedReason?.(id.value);
+    if (blocked === undefined) identifiers.push(id);
+    else rejectedIdentifiers.push({ ...id, reason: blocked });
+  }
+  if (identifiers.length === 0) {
+    const what = rejectedIdentifiers.map((r) => `${r.type} ${JSON.stringify(r.value)}`).join(', ');
+    return { ok: false, reason: `no usable identifier: ${what} ${rejectedIdentifiers.length > 1 ? 'are blocked values' : 'is a blocked value'}` };
   }
 
   let revenue: number | undefined;
@@ -183,7 +203,8 @@ function toUnifyEvent(e: SegmentEvent, text: string, fallbackTimestamp: number, 
       timestamp: e.timestamp !== undefined && CANONICAL_ISO.test(e.timestamp) ? e.timestamp : new Date(ts).toISOString(),
       ts,
       identifiers,
-      ...(previousId === undefined ? {} : { previousId }),
+      ...(rejectedIdentifiers.length === 0 ? {} : { rejectedIdentifiers }),
+      ...(previousId === undefined || opts.blockedReason?.(previousId) !== undefined ? {} : { previousId }),
       traits,
       ...(e.context?.channel === undefined ? {} : { channel: e.context.channel }),
       ...(revenue === undefined ? {} : { revenue }),

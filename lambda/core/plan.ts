@@ -14,10 +14,12 @@
  * owned by a profile that was never written points at a `ghost`), so the
  * outcome is the same as if nothing had failed.
  */
-import type { Identifier, UnifyEvent } from './events';
+import type { Identifier, RejectedIdentifier, UnifyEvent } from './events';
+import type { IdentityRules } from './identity-rules';
 import {
   applyEvents,
   emptyProfile,
+  recordRejected,
   markMerged,
   mergeProfiles,
   pruneSeen,
@@ -99,7 +101,7 @@ export interface PlanInput<E extends UnifyEvent> {
   readonly events: readonly E[];
   readonly owners: ReadonlyMap<string, string>;
   readonly profiles: ReadonlyMap<string, Profile>;
-  readonly identifierTypes: readonly string[];
+  readonly rules: IdentityRules;
   readonly nowMs: number;
   readonly dedupeWindowSeconds: number;
   readonly newProfileId: () => string;
@@ -112,6 +114,8 @@ interface Link {
 
 class Group<E> {
   parent: Group<E> = this;
+  /** Identifier values per type the group's profile would hold: the limits are checked against these. */
+  readonly values = new Map<string, Set<string>>();
   readonly real = new Set<string>();
   readonly ghosts = new Set<string>();
   readonly pending = new Set<string>();
@@ -130,6 +134,29 @@ export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentP
   const { owners, profiles } = input;
   const now = new Date(input.nowMs).toISOString();
   const nowSeconds = Math.floor(input.nowMs / 1000);
+
+  const { rules } = input;
+  const addValues = (g: Group<E>, identifiers: Readonly<Record<string, readonly string[]>>) => {
+    for (const [type, values] of Object.entries(identifiers)) {
+      let set = g.values.get(type);
+      if (set === undefined) g.values.set(type, (set = new Set()));
+      for (const v of values) set.add(v);
+    }
+  };
+  /** The first limit that adding `extra` to the group would break. */
+  const breaks = (g: Group<E>, extra: ReadonlyMap<string, ReadonlySet<string>>) => {
+    for (const [type, values] of extra) {
+      const limit = rules.limit(type);
+      if (!Number.isFinite(limit)) continue;
+      const held = g.values.get(type);
+      let count = held?.size ?? 0;
+      for (const v of values) if (!held?.has(v)) count++;
+      if (count > limit) return { type, count, limit };
+    }
+    return undefined;
+  };
+  /** Identifiers an event carried that this plan does not link, by messageId. */
+  const rejectedByEvent = new Map<string, RejectedIdentifier[]>();
 
   /** Follows merge pointers to the live profile (or to a ghost: an id with no profile). */
   const rootOf = (id: string): { id: string; live?: Profile; via: string[] } => {
@@ -158,12 +185,18 @@ export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentP
     if (g === undefined) {
       g = newGroup();
       byRoot.set(root.id, g);
-      if (root.live !== undefined) g.real.add(root.id);
-      else g.ghosts.add(root.id);
+      if (root.live !== undefined) {
+        g.real.add(root.id);
+        addValues(g, root.live.identifiers);
+      } else g.ghosts.add(root.id);
     }
     const rootProfile = root.live;
     for (const id of root.via) {
-      if (!rootProfile?.mergedFrom.includes(id)) g.pending.add(id);
+      if (!rootProfile?.mergedFrom.includes(id) && !g.pending.has(id)) {
+        g.pending.add(id);
+        const pending = profiles.get(id);
+        if (pending !== undefined) addValues(g, pending.identifiers);
+      }
     }
     return g;
   };
@@ -176,53 +209,104 @@ export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentP
     for (const x of rb.ghosts) ra.ghosts.add(x);
     for (const x of rb.pending) ra.pending.add(x);
     for (const x of rb.keys) ra.keys.add(x);
+    for (const [type, values] of rb.values) {
+      const set = ra.values.get(type);
+      if (set === undefined) ra.values.set(type, new Set(values));
+      else for (const v of values) set.add(v);
+    }
     ra.events.push(...rb.events);
     ra.links.push(...rb.links);
     return ra;
   };
 
+  const groupOfKey = (key: string): Group<E> | undefined => {
+    let g = byKey.get(key)?.find();
+    if (g === undefined) {
+      const owner = owners.get(key);
+      if (owner !== undefined) {
+        g = groupOfOwner(owner).find();
+        byKey.set(key, g);
+      }
+    }
+    return g;
+  };
+  const claimKey = (g: Group<E>, key: string, id: Identifier) => {
+    g.keys.add(key);
+    if (!byKey.has(key)) byKey.set(key, g);
+    let set = g.values.get(id.type);
+    if (set === undefined) g.values.set(id.type, (set = new Set()));
+    set.add(id.value);
+  };
+
   const sorted = [...input.events].sort((x, y) => x.ts - y.ts || (x.messageId < y.messageId ? -1 : x.messageId > y.messageId ? 1 : 0));
   for (const event of sorted) {
-    const keys = event.identifiers.map((id) => idKey(id.type, id.value));
+    const ids: Identifier[] = [...event.identifiers];
     if (event.previousId !== undefined) {
-      const candidates = ['userId', 'anonymousId'].map((t) => idKey(t, event.previousId as string));
-      const owned = candidates.find((k) => owners.has(k) || byKey.has(k));
-      const fallbackType = input.identifierTypes.includes('anonymousId') ? 'anonymousId' : 'userId';
-      keys.push(owned ?? idKey(fallbackType, event.previousId));
+      const candidates = ['userId', 'anonymousId'].map((type) => ({ type, value: event.previousId as string }));
+      const owned = candidates.find((c) => owners.has(idKey(c.type, c.value)) || byKey.has(idKey(c.type, c.value)));
+      const fallbackType = rules.identifiers.includes('anonymousId') ? 'anonymousId' : 'userId';
+      ids.push(owned ?? { type: fallbackType, value: event.previousId });
     }
-    const touched: Array<{ group: Group<E>; key: string }> = [];
-    for (const key of keys) {
-      let g = byKey.get(key)?.find();
-      if (g === undefined) {
-        const owner = owners.get(key);
-        if (owner !== undefined) {
-          g = groupOfOwner(owner);
-          byKey.set(key, g);
-        }
+    // Highest priority first: when a link would break a limit, the identifier left out is the lower-priority one.
+    ids.sort((a, b) => rules.priority(a.type) - rules.priority(b.type) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+
+    let current: Group<E> | undefined;
+    const rejected: RejectedIdentifier[] = [];
+    const accepted: string[] = [];
+    for (const id of ids) {
+      const key = idKey(id.type, id.value);
+      const g = groupOfKey(key);
+      if (current === undefined) {
+        current = g ?? newGroup();
+        if (g === undefined) claimKey(current, key, id);
+        accepted.push(key);
+        continue;
       }
-      if (g !== undefined && !touched.some((t) => t.group === g)) touched.push({ group: g, key });
+      current = current.find();
+      if (g === current) {
+        accepted.push(key);
+        continue;
+      }
+      if (g === undefined) {
+        const over = breaks(current, new Map([[id.type, new Set([id.value])]]));
+        if (over !== undefined) {
+          rejected.push({ ...id, reason: `the profile already holds ${over.limit} ${over.type} value(s), the limit` });
+          continue;
+        }
+        claimKey(current, key, id);
+        accepted.push(key);
+        continue;
+      }
+      const over = breaks(current, g.values);
+      if (over !== undefined) {
+        rejected.push({
+          ...id,
+          reason: `it belongs to another profile; linking would give one profile ${over.count} ${over.type} values, over the limit of ${over.limit}`,
+        });
+        continue;
+      }
+      if (current.real.size > 0 && g.real.size > 0) {
+        current.links.push({
+          messageId: event.messageId,
+          sides: [
+            { real: [...current.real], key: accepted[0] as string },
+            { real: [...g.real], key },
+          ],
+        });
+      }
+      current = union(current, g);
+      current.keys.add(key);
+      accepted.push(key);
     }
-    let target = touched[0]?.group ?? newGroup();
-    const realSides = touched.filter((t) => t.group.real.size > 0);
-    if (realSides.length > 1) {
-      target.find().links.push({
-        messageId: event.messageId,
-        sides: realSides.map((t) => ({ real: [...t.group.real], key: t.key })),
-      });
-    }
-    for (const t of touched.slice(1)) target = union(target, t.group);
-    target = target.find();
-    for (const key of keys) {
-      target.keys.add(key);
-      if (!byKey.has(key)) byKey.set(key, target);
-    }
+    const target = (current ?? newGroup()).find();
     target.events.push(event);
+    if (rejected.length > 0) rejectedByEvent.set(event.messageId, rejected);
   }
 
   const plans: ComponentPlan<E>[] = [];
   for (const g of groups) {
     if (g.find() !== g) continue;
-    plans.push(planComponent(g, input, now, nowSeconds));
+    plans.push(planComponent(g, input, now, nowSeconds, rejectedByEvent));
   }
   return plans;
 }
@@ -236,6 +320,7 @@ function planComponent<E extends UnifyEvent>(
   input: PlanInput<E>,
   now: string,
   nowSeconds: number,
+  rejectedByEvent: ReadonlyMap<string, readonly RejectedIdentifier[]>,
 ): ComponentPlan<E> {
   const { owners, profiles } = input;
   const live = [...g.real].map((id) => profiles.get(id) as Profile).sort(byAge);
@@ -271,9 +356,27 @@ function planComponent<E extends UnifyEvent>(
     marks.push({ profile: markMerged(emptyProfile(ghost, now), survivorId, now), expectedVersion: null });
   }
 
-  const { profile: afterEvents, applied, duplicates } = applyEvents(state, g.events, nowSeconds);
+  // An event's identifiers that were not linked stay out of the profile's identifiers.
+  const linked = g.events.map((e) => {
+    const rejected = rejectedByEvent.get(e.messageId);
+    if (rejected === undefined) return e;
+    const out = new Set(rejected.map((r) => idKey(r.type, r.value)));
+    return { ...e, identifiers: e.identifiers.filter((id) => !out.has(idKey(id.type, id.value))) };
+  });
+  const { profile: afterEvents, applied: appliedLinked, duplicates: duplicatesLinked } = applyEvents(state, linked, nowSeconds);
+  const original = new Map(g.events.map((e) => [e.messageId, e]));
+  const applied = appliedLinked.map((e) => original.get(e.messageId) as E);
+  const duplicates = duplicatesLinked.map((e) => original.get(e.messageId) as E);
   state = afterEvents;
-  if (applied.length > 0) changed = true;
+  if (applied.length > 0) {
+    changed = true;
+    state = recordRejected(
+      state,
+      applied.flatMap((e) =>
+        [...(e.rejectedIdentifiers ?? []), ...(rejectedByEvent.get(e.messageId) ?? [])].map((r) => ({ ...r, messageId: e.messageId, at: e.timestamp })),
+      ),
+    );
+  }
 
   const claims: Claim[] = [];
   const claimed = new Set<string>();

@@ -6,7 +6,7 @@
  * fold over the union of their events, so nothing is lost or counted twice.
  */
 import { createHash } from 'node:crypto';
-import { REVENUE_SCALE, type Identifier, type UnifyEvent } from './events';
+import { REVENUE_SCALE, type Identifier, type RejectedIdentifier, type UnifyEvent } from './events';
 
 export interface TraitValue {
   /** The value. */
@@ -59,6 +59,12 @@ export interface Profile {
   readonly merges: readonly MergeRecord[];
   /** Every profile id this one absorbed, directly or through another merge, sorted. */
   readonly mergedFrom: readonly string[];
+  /**
+   * Identifiers events carried that were not linked to this profile (blocked
+   * values, or links that would have broken a limit), with the reason; the
+   * most recent MAX_REJECTED by event time.
+   */
+  readonly rejectedIdentifiers?: readonly RejectedLink[];
   /** Set once this profile has been merged into another: it then only redirects. */
   readonly mergedInto?: string;
   /**
@@ -67,6 +73,24 @@ export interface Profile {
    * unique, and objects with ever-new property names are slow in V8.
    */
   readonly seen: ReadonlyArray<readonly [string, number]>;
+}
+
+export interface RejectedLink extends RejectedIdentifier {
+  readonly messageId: string;
+  /** Event time of the event that carried it. */
+  readonly at: string;
+}
+
+/** How many rejected identifiers a profile keeps. */
+export const MAX_REJECTED = 100;
+
+/** Adds rejected identifiers, keeping the most recent MAX_REJECTED by event time (order-independent). */
+export function recordRejected(profile: Profile, rejected: readonly RejectedLink[]): Profile {
+  if (rejected.length === 0) return profile;
+  const key = (r: RejectedLink) => `${r.at}|${r.messageId}|${r.type}|${r.value}`;
+  const all = new Map([...(profile.rejectedIdentifiers ?? []), ...rejected].map((r) => [key(r), r]));
+  const kept = [...all.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1)).slice(-MAX_REJECTED);
+  return { ...profile, rejectedIdentifiers: kept };
 }
 
 /** How many recent message keys a profile keeps for de-duplication. */
@@ -229,6 +253,9 @@ export function mergeProfiles(survivor: Profile, loser: Profile, record: MergeRe
     },
     channels,
     merges,
+    ...(survivor.rejectedIdentifiers === undefined && loser.rejectedIdentifiers === undefined
+      ? {}
+      : { rejectedIdentifiers: recordRejected(survivor, loser.rejectedIdentifiers ?? []).rejectedIdentifiers }),
     mergedFrom: [...new Set([...survivor.mergedFrom, ...loser.mergedFrom, loser.profileId])].sort(),
     seen: unionSeen(survivor.seen, loser.seen),
     createdAt: survivor.createdAt < loser.createdAt ? survivor.createdAt : loser.createdAt,
@@ -277,6 +304,7 @@ export interface ProfileView {
   channels: Record<string, number>;
   mergedFrom: string[];
   merges: MergeRecord[];
+  rejectedIdentifiers: RejectedLink[];
   createdAt: string;
   updatedAt: string;
 }
@@ -297,6 +325,7 @@ export function toView(p: Profile): ProfileView {
     channels: { ...p.channels },
     mergedFrom: [...p.mergedFrom],
     merges: [...p.merges],
+    rejectedIdentifiers: [...(p.rejectedIdentifiers ?? [])],
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };

@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ParseOptions } from '../core/events';
+import type { IdentityRules } from '../core/identity-rules';
 import { keysToLookUp, planBatch, profilesToLoad, type Claim, type ComponentPlan } from '../core/plan';
 import type { Profile } from '../core/profile';
 import { decodeRecords, type SourcedEvent, type StreamRecord } from '../core/records';
@@ -18,6 +19,7 @@ import type { ProfileStore, QuarantineSink } from '../ports';
 
 export interface UnifySettings {
   readonly parse: Omit<ParseOptions, 'now'>;
+  readonly rules: IdentityRules;
   readonly dedupeWindowSeconds: number;
   /** Plan-and-write attempts for components whose conditional writes conflict. */
   readonly maxAttempts: number;
@@ -144,7 +146,7 @@ async function plan(
     events,
     owners,
     profiles,
-    identifierTypes: settings.parse.identifierTypes,
+    rules: settings.rules,
     nowMs,
     dedupeWindowSeconds: settings.dedupeWindowSeconds,
     newProfileId,

@@ -75,6 +75,7 @@ describe('parseEvent', () => {
     [{ type: 'track', messageId: 'm', userId: 'u', event: 'X', timestamp: '1970-01-01T00:00:00Z' }, /before 2000/],
     [{ type: 'track', messageId: 'm', userId: 'u', event: 'Order Completed', properties: { revenue: 'lots' } }, /revenue .* must be a number/],
     [{ type: 'alias', messageId: 'm', userId: 'u' }, /^schema: previousId/],
+    [{ type: 'identify', messageId: 'm', userId: 'null', traits: { email: 'noreply@shop.com' } }, /no usable identifier: userId "null", email "noreply@shop.com" are blocked values/],
   ])('rejects %j with a reason', (input, expected) => {
     expect(reason(parse(input))).toMatch(expected);
   });

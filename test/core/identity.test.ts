@@ -187,4 +187,45 @@ describe('deterministic identity resolution', () => {
     expect(live(store)[0]?.computed.eventCount).toBe(2);
     expect(live(store)[0]?.identifiers).toEqual({ anonymousId: ['anon-9'], email: ['same@example.com'], userId: ['u-1'] });
   });
+
+  it('does not merge two people who share a device: the shared anonymousId is not linked the second time', async () => {
+    const { store, run } = harness();
+    await run([
+      record(identify('m1', { userId: 'alice', anonymousId: 'family-ipad', timestamp: '2026-10-01T00:00:00Z' })),
+      record(identify('m2', { userId: 'bob', anonymousId: 'family-ipad', timestamp: '2026-10-02T00:00:00Z' })),
+    ]);
+    expect(live(store)).toHaveLength(2);
+    const alice = live(store).find((p) => p.identifiers.userId?.includes('alice'));
+    const bob = live(store).find((p) => p.identifiers.userId?.includes('bob'));
+    expect(alice?.identifiers.anonymousId).toEqual(['family-ipad']);
+    expect(bob?.identifiers.anonymousId).toBeUndefined();
+    expect(bob?.computed.eventCount).toBe(1);
+    expect(bob?.rejectedIdentifiers).toEqual([
+      expect.objectContaining({ type: 'anonymousId', value: 'family-ipad', messageId: 'm2', reason: expect.stringMatching(/2 userId values, over the limit of 1/) }),
+    ]);
+  });
+
+  it('never links anything through a junk value such as test@example.com', async () => {
+    const { store, run } = harness();
+    await run([record(identify('j1', { userId: 'u-1', traits: { email: 'test@example.com' } }))]);
+    await run([record(identify('j2', { userId: 'u-2', traits: { email: 'TEST@example.com' } }))]);
+    expect(live(store)).toHaveLength(2);
+    expect(ownerOf(store, 'email', 'test@example.com')).toBeUndefined();
+    for (const p of live(store)) {
+      expect(p.identifiers.email).toBeUndefined();
+      expect(p.rejectedIdentifiers?.[0]).toMatchObject({ type: 'email', value: 'test@example.com', reason: expect.stringMatching(/blocked value/) });
+    }
+  });
+
+  it('refuses a sixth email on one profile (limit 5) but keeps the event', async () => {
+    const { store, run } = harness();
+    for (let i = 1; i <= 6; i++) {
+      await run([record(identify(`e${i}`, { userId: 'u-1', traits: { email: `me${i}@mail.test` }, timestamp: `2026-10-0${i}T00:00:00Z` }))]);
+    }
+    const [profile] = live(store);
+    expect(profile?.identifiers.email).toHaveLength(5);
+    expect(profile?.computed.eventCount).toBe(6);
+    expect(profile?.rejectedIdentifiers).toEqual([expect.objectContaining({ value: 'me6@mail.test', reason: expect.stringMatching(/limit/) })]);
+    expect(ownerOf(store, 'email', 'me6@mail.test')).toBeUndefined();
+  });
 });

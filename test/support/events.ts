@@ -1,15 +1,13 @@
 /** Small builders for Segment events and stream records used across tests. */
+import { parseConfig } from '../../lib/config';
+import { unifySettings } from '../../lambda/commons/settings';
 import type { ParseOptions } from '../../lambda/core/events';
 import type { StreamRecord } from '../../lambda/core/records';
 import type { UnifySettings } from '../../lambda/usecases/unify-batch';
 
-export const parseOptions: Omit<ParseOptions, 'now'> = {
-  identifierTypes: ['userId', 'email', 'phone', 'anonymousId'],
-  defaultPhoneRegion: 'US',
-  revenueProperties: ['revenue', 'total'],
-};
-
-export const settings: UnifySettings = { parse: parseOptions, dedupeWindowSeconds: 24 * 3600, maxAttempts: 8 };
+/** The settings of the default config: identifier types, limits and blocked values included. */
+export const settings: UnifySettings = unifySettings(parseConfig({}));
+export const parseOptions: Omit<ParseOptions, 'now'> = settings.parse;
 
 let seq = 0;
 export function record(payload: unknown, arrivalMs = Date.UTC(2026, 10, 1)): StreamRecord {
