@@ -6,7 +6,8 @@
  * Pure module: no AWS SDK, no CDK import, so core/ and handlers may use it.
  */
 // zod/mini: the same validation as zod, a fraction of the bundle (this module is bundled into every Lambda).
-import { z } from './zod';
+import * as z from 'zod/mini';
+import './zod-locale';
 
 const identifierType = z
   .string()

@@ -3,7 +3,8 @@
  * and the normalised form the rest of the unification pillar works on.
  */
 import { createHash } from 'node:crypto';
-import { z } from '../../lib/zod';
+import * as z from 'zod/mini';
+import '../../lib/zod-locale';
 import { normalizeIdentifier, normalizeId } from './normalize';
 
 export const EVENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
