@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { Faker, base, de, en, en_AU, en_GB, en_US, es, fr, it } from '@faker-js/faker';
 import { parseFieldMap, readPeopleCsv } from '../bin/commands/resolve';
 import { matchPeople, pairwiseMetrics, type MatchingRulesInput, type PersonRecord } from '../lambda/core/matching';
+import { seededRandom } from '../lambda/core/random';
 
 export interface BenchResult {
   name: string;
@@ -62,16 +63,6 @@ export async function loadRldata(datasetsDir: string): Promise<Labelled> {
 // ---------------------------------------------------------------------------
 // Synthetic people with a corruption model
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Person {
   first: string;
@@ -181,7 +172,7 @@ export type CorruptionModel = 'tune' | 'holdout';
  */
 export function syntheticPeople(options: { records: number; seed: number; model: CorruptionModel }): Labelled {
   const { records: target, seed, model } = options;
-  const r = prng(seed);
+  const r = seededRandom(seed);
   const locales = model === 'tune' ? [[en_US, en, base]] : [[de, en, base], [fr, en, base], [es, en, base], [it, en, base], [en_GB, en, base], [en_AU, en, base]];
   const fakers = locales.map((l, i) => {
     const f = new Faker({ locale: l });

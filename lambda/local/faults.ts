@@ -8,17 +8,8 @@ import type { Claim, VersionedWrite } from '../core/plan';
 import type { Profile } from '../core/profile';
 import type { ProfileStore } from '../ports';
 
-/** A seeded random source, so a failing run can be repeated. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded randomness, so a failing run can be repeated. */
+export { seededRandom } from '../core/random';
 
 /** Any AWS SDK v3 client (or document client): all have a middleware stack. */
 interface MiddlewareClient {

@@ -25,20 +25,11 @@ import {
 } from '../../lambda/core/matching/normalize';
 import { nysiis, soundex } from '../../lambda/core/matching/phonetic';
 import { DEFAULT_MATCHING_RULES, matchingRulesSchema, parseMatchingRules, toEntityResolutionCondition } from '../../lambda/core/matching/rules';
+import { seededRandom } from '../../lambda/core/random';
 
 // ---------------------------------------------------------------------------
 // A small deterministic population with a corruption model, built here.
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIRST = ['james', 'mary', 'robert', 'patricia', 'john', 'jennifer', 'michael', 'linda', 'david', 'elizabeth', 'william', 'barbara',
   'richard', 'susan', 'joseph', 'jessica', 'thomas', 'sarah', 'charles', 'karen', 'daniel', 'nancy', 'matthew', 'lisa', 'anthony',
@@ -59,7 +50,7 @@ function typo(r: () => number, s: string): string {
 }
 
 function population(people: number, seed: number): { records: PersonRecord[]; truth: Map<string, string> } {
-  const r = prng(seed);
+  const r = seededRandom(seed);
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const records: PersonRecord[] = [];
   const truth = new Map<string, string>();

@@ -1,5 +1,6 @@
 /**
- * The probabilistic scorer: compares the candidate pairs, measures u on random
+
+* The probabilistic scorer: compares the candidate pairs, measures u on random
  * pairs, fits the model by EM (model.ts) and scores pairs as posterior log2
  * odds of being the same person, with term-frequency adjustments.
  */
@@ -15,6 +16,7 @@ import {
   MISSING,
   type PreparedPerson,
 } from './features';
+import { seededRandom } from '../random';
 import { DEFAULT_U, estimateModel, estimateU, finalModel, patternKey, type MatchModel, type URawCounts } from './model';
 
 /** Random pairs measured for u (all pairs when there are fewer). */
@@ -26,17 +28,6 @@ const TF_MAX_BITS = 8;
 
 export const log2Odds = (p: number): number => Math.log2(p / (1 - p));
 
-/** Deterministic PRNG (mulberry32) so results never depend on Math.random. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Features whose exact agreement is weighted by how rare the agreed value is. */
 const TF_FEATURES: ReadonlyArray<readonly [number, (p: PreparedPerson) => string]> = [
@@ -127,7 +118,7 @@ export function buildScorer(
   if (totalPairs <= U_SAMPLE) {
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) tally(i, j);
   } else {
-    const rand = prng(0x5eed);
+    const rand = seededRandom(0x5eed);
     for (let s = 0; s < U_SAMPLE; s++) {
       const i = Math.floor(rand() * n);
       let j = Math.floor(rand() * (n - 1));
