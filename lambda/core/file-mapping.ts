@@ -143,8 +143,14 @@ export function parseDate(value: unknown): string | undefined {
  *   cell) a hash of (source, file key, line): a re-imported file is applied once.
  * - `context.channel` is the source; `context.file` records where the row came from.
  */
+const numberColumns = new WeakMap<FileMapping, ReadonlySet<string>>();
+
 export function mapRow(row: Row, mapping: FileMapping, ctx: RowContext): MapResult {
-  const numbers = new Set(mapping.numbers);
+  let numbers = numberColumns.get(mapping);
+  if (numbers === undefined) {
+    numbers = new Set(mapping.numbers);
+    numberColumns.set(mapping, numbers);
+  }
   const read = (column: string): { value?: unknown; error?: string } => {
     const value = cell(row, column);
     if (value === undefined || !numbers.has(column)) return { value };

@@ -19,7 +19,9 @@ import type { IdentityRules } from './identity-rules';
 import {
   applyEvents,
   emptyProfile,
+  isTombstone,
   recordRejected,
+  withMergedFrom,
   markMerged,
   mergeProfiles,
   pruneSeen,
@@ -337,11 +339,16 @@ function planComponent<E extends UnifyEvent>(
   for (const id of [...g.pending].sort()) {
     const p = profiles.get(id);
     if (p === undefined || state.mergedFrom.includes(id) || id === survivorId) continue;
+    changed = true;
+    if (isTombstone(p)) {
+      // A placeholder left by a race, never holding data: nothing to explain.
+      state = withMergedFrom(state, [id]);
+      continue;
+    }
     const record: MergeRecord = { at: now, survivor: survivorId, merged: id, rule: 'resumed' };
     state = mergeProfiles(state, { ...p, mergedInto: undefined }, record);
     merges.push(record);
     absorbed.push(p);
-    changed = true;
   }
   for (const loser of live.slice(1)) {
     const record = mergeReason(g.links, loser.profileId, survivorId, now);
@@ -351,9 +358,15 @@ function planComponent<E extends UnifyEvent>(
     marks.push({ profile: markMerged(loser, survivorId, now), expectedVersion: loser.version });
     changed = true;
   }
-  for (const ghost of ghosts) {
-    if (ghost === survivorId) continue;
+  const tombstones = ghosts.filter((ghost) => ghost !== survivorId);
+  for (const ghost of tombstones) {
+    // An identifier points at a profile that was never written (a race, or a crash between writes):
+    // occupy the id so that its late writer fails and re-plans, and let it redirect here.
     marks.push({ profile: markMerged(emptyProfile(ghost, now), survivorId, now), expectedVersion: null });
+  }
+  if (tombstones.length > 0) {
+    state = withMergedFrom(state, tombstones);
+    changed = true;
   }
 
   // An event's identifiers that were not linked stay out of the profile's identifiers.

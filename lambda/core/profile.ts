@@ -262,6 +262,16 @@ export function mergeProfiles(survivor: Profile, loser: Profile, record: MergeRe
   };
 }
 
+/** Adds ids to the profiles this one absorbed. */
+export function withMergedFrom(profile: Profile, ids: readonly string[]): Profile {
+  return { ...profile, mergedFrom: [...new Set([...profile.mergedFrom, ...ids])].sort() };
+}
+
+/** A profile that never held anything: a placeholder id that only redirects. */
+export function isTombstone(p: Profile): boolean {
+  return p.computed.eventCount === 0 && Object.keys(p.identifiers).length === 0 && p.mergedFrom.length === 0;
+}
+
 /** The loser's side of a merge: from now on it only redirects to the survivor. */
 export function markMerged(loser: Profile, survivorId: string, now: string): Profile {
   // A new version, so that a writer still holding the old one cannot overwrite the mark.
