@@ -103,7 +103,7 @@ export const configSchema = z.strictObject({
     /** The raw lake: Firehose delivery from the stream to S3, partitioned by event date and source. */
     lake: section({
       /** Firehose buffering: whichever comes first, this many seconds or this many MiB. */
-      bufferIntervalSeconds: withDefault(int(0, 900), 300),
+      bufferIntervalSeconds: withDefault(int(60, 900), 300),
       bufferSizeMiB: withDefault(int(64, 128), 64),
     }),
     /** Browser origins allowed to call the HTTP collector (CORS). */
