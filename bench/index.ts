@@ -8,13 +8,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { C360Config } from '../lib/config';
 import { benchBundles } from './bundles';
+import { benchCollector } from './collector';
 import { benchConsumer } from './consumer';
 import { formatTable, type Figure } from './figures';
 import { benchMatching } from './matching';
 import { PRICES } from './prices';
 import { benchRuntime } from './runtime';
 
-export const SECTIONS = ['consumer', 'runtime', 'bundles', 'matching'] as const;
+export const SECTIONS = ['consumer', 'collector', 'runtime', 'bundles', 'matching'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -45,6 +46,10 @@ export async function runBench(config: C360Config, opts: BenchOptions): Promise<
     log('consumer, in-process');
     consumer = await benchConsumer(config, opts.people);
     figures.push(...consumer.figures);
+  }
+  if (opts.sections.includes('collector')) {
+    log('HTTP collector, in-process');
+    figures.push(...(await benchCollector(config)));
   }
   if (opts.sections.includes('runtime')) {
     log('local runtime: end-to-end, cost, freshness, lookups');

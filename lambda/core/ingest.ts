@@ -7,7 +7,8 @@
  * truncated IP. Fields c360 does not know pass through untouched.
  */
 import { randomUUID } from 'node:crypto';
-import countries from 'i18n-iso-countries';
+// The package's Node entry registers every language (~700 KB); index.js registers none, and only English is added below.
+import countries from 'i18n-iso-countries/index.js';
 import english from 'i18n-iso-countries/langs/en.json';
 import UAParser from 'ua-parser-js';
 import { describeIssues, EVENT_TYPES, LIMITS, segmentEventSchema, type EventType } from './events';
@@ -84,7 +85,21 @@ function normalizeTraits(traits: unknown, region: string): unknown {
   return out;
 }
 
+/** Parsing a user agent is most of an event's ingest cost; the same few agents recur, so recent results are kept. */
+const UA_MEMO_LIMIT = 2_000;
+const uaMemo = new Map<string, Json>();
+
 function userAgentContext(userAgent: string): Json {
+  let parsed = uaMemo.get(userAgent);
+  if (parsed === undefined) {
+    parsed = parseUserAgent(userAgent);
+    if (uaMemo.size >= UA_MEMO_LIMIT) uaMemo.clear();
+    uaMemo.set(userAgent, parsed);
+  }
+  return parsed;
+}
+
+function parseUserAgent(userAgent: string): Json {
   const ua = new UAParser(userAgent).getResult();
   const clean = (o: Record<string, string | undefined>) =>
     Object.fromEntries(Object.entries(o).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].length > 0));
@@ -142,7 +157,7 @@ export function ingestEvent(raw: unknown, ctx: IngestContext): IngestResult {
     const parsedUa = userAgentContext(context.userAgent);
     for (const key of ['device', 'os', 'browser'] as const) {
       // Mobile SDKs send their own device and os: keep what the client knows.
-      context[key] = isObject(context[key]) ? { ...(parsedUa[key] as Json), ...(context[key] as Json) } : parsedUa[key];
+      context[key] = { ...(parsedUa[key] as Json), ...(isObject(context[key]) ? context[key] : {}) };
     }
   }
   const ip = typeof context.ip === 'string' && context.ip.length > 0 ? context.ip : ctx.ip;

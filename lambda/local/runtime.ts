@@ -5,8 +5,9 @@
  * local poller plays the event source mapping; the profile API is served on
  * localhost; the lake (quarantine, on-failure records) is a folder.
  */
+import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,14 +15,18 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient }
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { C360Config } from '../../lib/config';
 import { DynamoProfileStore } from '../adapters/dynamodb-profile-store';
 import { FileQuarantineSink } from '../adapters/quarantine';
+import { ConfigWriteKeys, type WriteKeys } from '../adapters/write-keys';
 import { documentClient, kinesisClient } from '../commons/clients';
 import { unifySettings } from '../commons/settings';
+import { createCollector, type CollectorEvent, type CollectorResult } from '../handlers/collector-handler';
 import { createProfileApi } from '../handlers/profile-api-handler';
 import { createUnifyConsumer } from '../handlers/unify-consumer-handler';
 import type { QuarantineSink, ProfileStore } from '../ports';
+import { ingestOptionsOf } from '../usecases/collect';
 import type { BatchOutcome } from '../usecases/unify-batch';
 import { LocalPoller, type ConsumerHandler, type OnFailureEntry } from './poller';
 
@@ -54,6 +59,11 @@ export interface LocalRuntimeOptions {
   readonly wrapQuarantine?: (sink: QuarantineSink) => QuarantineSink;
   /** Wraps the consumer handler (fault injection in tests). */
   readonly wrapHandler?: (handler: ConsumerHandler) => ConsumerHandler;
+  /**
+   * Write keys of the HTTP collector served under `/v1/*`; defaults to the
+   * config's `collection.sources[*].localWriteKeys`.
+   */
+  readonly writeKeys?: WriteKeys;
 }
 
 export interface LocalRuntime {
@@ -75,6 +85,68 @@ export interface LocalRuntime {
   /** Builds another consumer over the same store (several consumers at once). */
   consumer(observe?: (o: BatchOutcome) => void): ConsumerHandler;
   stop(): Promise<void>;
+}
+
+/** Largest request body the local collector reads: Lambda's synchronous invocation payload limit (6 MB). */
+const MAX_LOCAL_BODY_BYTES = 6 * 1024 * 1024;
+
+/** The request body as bytes, or undefined once it passes `limit` (the rest is discarded). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolveBody(size <= limit ? Buffer.concat(chunks) : undefined));
+    req.on('error', reject);
+  });
+}
+
+/** An API Gateway HTTP API (payload 2.0) event of a request to the local server, as API Gateway would build it. */
+function toHttpApiEvent(req: IncomingMessage, url: URL, body: Buffer): APIGatewayProxyEventV2 & CollectorEvent {
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k.toLowerCase(), Array.isArray(v) ? v.join(',') : v]])),
+  );
+  const method = req.method ?? 'GET';
+  const now = Date.now();
+  const type = /^\/v1\/([^/]+)\/?$/.exec(url.pathname)?.[1];
+  return {
+    version: '2.0',
+    routeKey: `${method} /v1/{type}`,
+    rawPath: url.pathname,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    headers,
+    ...(url.search.length > 1 ? { queryStringParameters: Object.fromEntries(url.searchParams.entries()) } : {}),
+    ...(type === undefined ? {} : { pathParameters: { type } }),
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        // IPv4 clients of a dual-stack socket show as ::ffff:a.b.c.d.
+        sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: `${method} /v1/{type}`,
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+    },
+    body: body.toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+function writeResult(res: ServerResponse, out: CollectorResult): void {
+  res.writeHead(out.statusCode, out.headers);
+  res.end(out.body);
 }
 
 function listen(server: Server, port: number): Promise<number> {
@@ -179,8 +251,33 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
     identifierTypes: config.unification.identity.identifiers,
     defaultPhoneRegion: config.normalization.defaultPhoneRegion,
   });
+  // The Segment-compatible HTTP collector on the same server: a Segment SDK's host is apiUrl.
+  const collector = createCollector({
+    writeKeys: opts.writeKeys ?? new ConfigWriteKeys(config.collection.sources),
+    kinesis,
+    streamName,
+    ingest: ingestOptionsOf(config),
+    corsAllowedOrigins: config.collection.corsAllowedOrigins,
+  });
+  const serveCollector = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const body = await readBody(req, MAX_LOCAL_BODY_BYTES);
+    if (body === undefined) {
+      // What API Gateway answers for a payload over Lambda's limit.
+      writeResult(res, { statusCode: 413, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Request Entity Too Large' }) });
+      return;
+    }
+    writeResult(res, await collector(toHttpApiEvent(req, url, body)));
+  };
+
   const apiServer = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith('/v1/')) {
+      serveCollector(req, res, url).catch((err: Error) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'internal', message: err.message }));
+      });
+      return;
+    }
     const match = /^\/profiles\/([^/]+)\/?$/.exec(url.pathname);
     const query = Object.fromEntries(url.searchParams.entries());
     api({

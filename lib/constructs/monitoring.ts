@@ -1,5 +1,6 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -27,6 +28,14 @@ export const PIPELINE_TABLE_OPERATIONS: readonly dynamodb.Operation[] = [
   dynamodb.Operation.BATCH_WRITE_ITEM,
   dynamodb.Operation.TRANSACT_WRITE_ITEMS,
 ];
+
+/** The four metrics of an API that `watchApi` and `watchHttpApi` alarm on and graph. */
+interface ApiMetrics {
+  readonly serverErrors: (props: cloudwatch.MetricOptions) => cloudwatch.Metric;
+  readonly clientErrors: (props: cloudwatch.MetricOptions) => cloudwatch.Metric;
+  readonly requests: (props: cloudwatch.MetricOptions) => cloudwatch.Metric;
+  readonly latency: (props: cloudwatch.MetricOptions) => cloudwatch.Metric;
+}
 
 /** CloudWatch's limit on the metrics one metric-math alarm may query. */
 const MAX_ALARM_METRICS = 10;
@@ -119,7 +128,7 @@ export interface PipelineMonitoringProps {
 /**
  * Alarms and one dashboard for the unification pipeline: the stream, its
  * consumer (AWS and custom metrics), the on-failure queue, the profile table
- * and every HTTP API registered with `watchApi`.
+ * and every API registered with `watchApi` (REST) or `watchHttpApi` (HTTP).
  *
  * Every alarm notifies the KMS-encrypted `topic` on ALARM and on OK. Construct
  * IDs (and so logical IDs) are stable: `AlarmTopic`, `Dashboard`,
@@ -290,22 +299,48 @@ export class PipelineMonitoring extends Construct {
    * (`ProfileApi`, `CollectorApi`): keep it stable, it names the alarms' logical IDs.
    */
   public watchApi(name: string, api: apigateway.RestApiBase): void {
+    const stage = api.deploymentStage;
+    // REST APIs publish 5XXError, 4XXError, Count and Latency per stage (dimensions ApiName, Stage).
+    this.watch(name, {
+      serverErrors: (props) => stage.metricServerError(props),
+      clientErrors: (props) => stage.metricClientError(props),
+      requests: (props) => stage.metricCount(props),
+      latency: (props) => stage.metricLatency(props),
+    });
+  }
+
+  /**
+   * The same alarms and dashboard row as `watchApi`, for an API Gateway HTTP
+   * API. HTTP APIs publish `5xx`, `4xx`, `Count` and `Latency` in
+   * AWS/ApiGateway with the dimension `ApiId`, and `ApiId` + `Stage` per
+   * stage: with `stage` the metrics are that stage's, otherwise the whole API's.
+   */
+  public watchHttpApi(name: string, api: apigwv2.IHttpApi, stage?: apigwv2.IHttpStage): void {
+    const source = stage ?? api;
+    this.watch(name, {
+      serverErrors: (props) => source.metricServerError(props),
+      clientErrors: (props) => source.metricClientError(props),
+      requests: (props) => source.metricCount(props),
+      latency: (props) => source.metricLatency(props),
+    });
+  }
+
+  private watch(name: string, metrics: ApiMetrics): void {
     if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) {
       throw new Error(`watchApi: name must be alphanumeric (a construct ID prefix), got "${name}"`);
     }
     if (this.watchedApis.has(name)) throw new Error(`watchApi: an API named "${name}" is already watched`);
     this.watchedApis.add(name);
-    const stage = api.deploymentStage;
     const { api5xxAlarmPercent, apiLatencyP99AlarmMs } = this.thresholds;
 
     const rateEval = ALARM_EVALUATION.api5xxRate;
     const serverErrorRate = new cloudwatch.MathExpression({
-      // API Gateway publishes 5XXError (0 when none) with every request count,
+      // API Gateway publishes the 5xx count (0 when none) with every request count,
       // so both series have the same datapoints; no requests, no datapoint.
       expression: '100 * errors / requests',
       usingMetrics: {
-        errors: stage.metricServerError({ statistic: cloudwatch.Stats.SUM, period: rateEval.period }),
-        requests: stage.metricCount({ statistic: cloudwatch.Stats.SAMPLE_COUNT, period: rateEval.period }),
+        errors: metrics.serverErrors({ statistic: cloudwatch.Stats.SUM, period: rateEval.period }),
+        requests: metrics.requests({ statistic: cloudwatch.Stats.SAMPLE_COUNT, period: rateEval.period }),
       },
       label: `${name} 5xx (% of requests)`,
       period: rateEval.period,
@@ -319,24 +354,24 @@ export class PipelineMonitoring extends Construct {
 
     const latencyEval = ALARM_EVALUATION.apiLatencyP99;
     const latencyAlarm = this.addAlarm(`${name}LatencyP99Alarm`, {
-      metric: stage.metricLatency({ statistic: cloudwatch.Stats.percentile(99), period: latencyEval.period }),
+      metric: metrics.latency({ statistic: cloudwatch.Stats.percentile(99), period: latencyEval.period }),
       threshold: apiLatencyP99AlarmMs,
       ...latencyEval,
       alarmDescription: `The p99 latency of ${name} has been above ${apiLatencyP99AlarmMs} ms for 15 minutes.`,
     });
 
     this.dashboard.addWidgets(
-      graph(`${name}: requests`, [stage.metricCount({ statistic: cloudwatch.Stats.SAMPLE_COUNT })]),
+      graph(`${name}: requests`, [metrics.requests({ statistic: cloudwatch.Stats.SAMPLE_COUNT })]),
       graph(`${name}: 4xx, 5xx`, [
-        stage.metricClientError({ statistic: cloudwatch.Stats.SUM }),
-        stage.metricServerError({ statistic: cloudwatch.Stats.SUM }),
+        metrics.clientErrors({ statistic: cloudwatch.Stats.SUM }),
+        metrics.serverErrors({ statistic: cloudwatch.Stats.SUM }),
       ]),
       graph(`${name}: 5xx (% of requests)`, [rateAlarm.metric], { annotations: [rateAlarm.toAnnotation()] }),
       graph(
         `${name}: latency (ms)`,
         [
-          stage.metricLatency({ statistic: cloudwatch.Stats.percentile(50), label: 'p50' }),
-          stage.metricLatency({ statistic: cloudwatch.Stats.percentile(99), label: 'p99' }),
+          metrics.latency({ statistic: cloudwatch.Stats.percentile(50), label: 'p50' }),
+          metrics.latency({ statistic: cloudwatch.Stats.percentile(99), label: 'p99' }),
         ],
         { annotations: [latencyAlarm.toAnnotation()] },
       ),

@@ -5,7 +5,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { C360Config } from '../config';
 import { DataKey } from '../constructs/data-key';
-import { toRemovalPolicy } from '../constructs/removal-policy';
+import { HttpCollector } from '../constructs/http-collector';
+import { toRemovalPolicy, toRetentionDays } from '../constructs/removal-policy';
 import { AccessLogsBucket, DataBucket } from '../constructs/secure-bucket';
 
 export interface CollectionStackProps extends StackProps {
@@ -22,6 +23,8 @@ export class CollectionStack extends Stack {
   public readonly stream: kinesis.IStream;
   /** Raw events under `raw/`, rejected input with its reason under `quarantine/`. */
   public readonly lakeBucket: s3.IBucket;
+  /** The Segment-compatible HTTP collector (API Gateway HTTP API + Lambda, writing to the stream). */
+  public readonly collector: HttpCollector;
 
   constructor(scope: Construct, id: string, props: CollectionStackProps) {
     super(scope, id, props);
@@ -48,6 +51,15 @@ export class CollectionStack extends Stack {
       id: 'AwsSolutions-KDS3',
       reason:
         'The stream carries PII events, so it is encrypted with the customer-managed collection key (as the raw lake is) instead of aws/kinesis: the key policy, not only IAM, controls who can decrypt, and key use is auditable per principal. The extra KMS cost is accepted.',
+    });
+
+    this.collector = new HttpCollector(this, 'HttpCollector', {
+      config,
+      stream: this.stream,
+      streamKey,
+      encryptionKey: streamKey,
+      removalPolicy,
+      logRetention: toRetentionDays(config.logRetentionDays),
     });
 
     const accessLogs = new AccessLogsBucket(this, 'AccessLogsBucket', { removalPolicy });

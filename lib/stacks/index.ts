@@ -54,6 +54,8 @@ export function buildApp(app: App, config: C360Config): C360Stacks {
     stream: collection.stream,
     lakeBucket: collection.lakeBucket,
   });
+  // One dashboard and alarm topic for the pipeline: the collector's API is watched there too.
+  unification.monitoring.watchHttpApi('HttpCollector', collection.collector.api, collection.collector.stage);
   const analytics = new AnalyticsStack(app, stackName(config, 'analytics'), common('analytics', 'c360 analytics: curated zone'));
   const activation = new ActivationStack(
     app,

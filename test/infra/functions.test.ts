@@ -17,8 +17,9 @@ describe('every Lambda function', () => {
       return Object.entries(template.findResources('AWS::Lambda::Function')).map(([id, fn]) => ({ pillar, template, id, fn }));
     });
 
-  it('exists where expected (consumer and profile API)', () => {
+  it('exists where expected (collector, consumer and profile API)', () => {
     expect(allFunctions().map((f) => `${f.pillar}/${f.id.replace(/[0-9A-F]{8}$/, '')}`).sort()).toEqual([
+      'collection/HttpCollectorHandler',
       'unification/ProfileApiHandler',
       'unification/UnifyConsumer',
     ]);

@@ -16,6 +16,8 @@ const PIPELINE_ALARMS = [
   'TableThrottlesAlarm',
 ] as const;
 const PROFILE_API_ALARMS = ['ProfileApi5xxRateAlarm', 'ProfileApiLatencyP99Alarm'] as const;
+/** The collection stack's HTTP collector, watched from the same pipeline monitoring. */
+const COLLECTOR_ALARMS = ['HttpCollector5xxRateAlarm', 'HttpCollectorLatencyP99Alarm'] as const;
 
 const CUSTOM = {
   monitoring: {
@@ -146,7 +148,7 @@ describe('pipeline monitoring', () => {
   describe('alarms', () => {
     it('are the pipeline and profile API alarms, each notifying the topic on ALARM and OK, silent on missing data', () => {
       const alarms = template.findResources('AWS::CloudWatch::Alarm');
-      const expected = [...PIPELINE_ALARMS, ...PROFILE_API_ALARMS].map((id) => logicalId(child(t.stacks.unification, id)));
+      const expected = [...PIPELINE_ALARMS, ...PROFILE_API_ALARMS, ...COLLECTOR_ALARMS].map((id) => logicalId(child(t.stacks.unification, id)));
       expect(Object.keys(alarms).sort()).toEqual(expected.sort());
       for (const [id, alarm] of Object.entries(alarms)) {
         expect(alarm.Properties.AlarmActions, id).toEqual([topicRef()]);
@@ -360,7 +362,7 @@ describe('watchApi', () => {
       ]),
       AlarmActions: [{ Ref: logicalId(stack.monitoring.topic) }],
     });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', PIPELINE_ALARMS.length + 2 * PROFILE_API_ALARMS.length);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', PIPELINE_ALARMS.length + PROFILE_API_ALARMS.length + COLLECTOR_ALARMS.length + 2);
 
     // Registered after the dashboard was built, yet listed in its alarm widget and graphed.
     const alarmWidget = dashboardBody(template).widgets.find((w) => w.type === 'alarm');
