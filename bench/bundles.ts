@@ -13,6 +13,7 @@ import { atMost, percentile, type Figure } from './figures';
 const ENTRIES: Record<string, Record<string, string>> = {
   'unify-consumer': { TABLE_NAME: 'bench', LAKE_BUCKET: 'bench' },
   'profile-api': { TABLE_NAME: 'bench' },
+  'file-import': { STREAM_NAME: 'bench', LANDING_BUCKET: 'bench' },
   collector: { STREAM_NAME: 'bench', WRITE_KEYS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench' },
 };
 

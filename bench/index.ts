@@ -9,13 +9,14 @@ import { fileURLToPath } from 'node:url';
 import type { C360Config } from '../lib/config';
 import { benchBundles } from './bundles';
 import { benchCollector } from './collector';
+import { benchImport } from './import';
 import { benchConsumer } from './consumer';
 import { formatTable, type Figure } from './figures';
 import { benchMatching } from './matching';
 import { PRICES } from './prices';
 import { benchRuntime } from './runtime';
 
-export const SECTIONS = ['consumer', 'collector', 'runtime', 'bundles', 'matching'] as const;
+export const SECTIONS = ['consumer', 'collector', 'runtime', 'bundles', 'import', 'matching'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -60,6 +61,10 @@ export async function runBench(config: C360Config, opts: BenchOptions): Promise<
   if (opts.sections.includes('bundles')) {
     log('Lambda bundles');
     figures.push(...(await benchBundles(ROOT)));
+  }
+  if (opts.sections.includes('import')) {
+    log('batch-file import, 1M rows');
+    figures.push(...(await benchImport(config)));
   }
   if (opts.sections.includes('matching')) {
     log('batch matcher');

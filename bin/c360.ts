@@ -11,6 +11,7 @@ import { kinesisClient } from '../lambda/commons/clients';
 import { generateDemo } from '../lambda/local/demo';
 import { startLocalRuntime } from '../lambda/local/runtime';
 import { payloadOf, sendPayloads } from '../lambda/local/send';
+import { registerImportCommand } from './commands/import';
 import { registerResolveCommand } from './commands/resolve';
 
 const program = new Command('c360').description('c360: an open-source Customer 360 platform for AWS');
@@ -99,13 +100,14 @@ program
     for (const e of generateDemo({ people: opts.people }).events) process.stdout.write(JSON.stringify(e) + '\n');
   });
 
+registerImportCommand(program);
 registerResolveCommand(program);
 
 program
   .command('bench')
   .description("measure c360 on this machine (throughput, cost per event, freshness, lookups, bundles, matching) and print each figure with its target")
   .option('--json', 'print one JSON object of the figures instead of a table')
-  .option('--only <sections>', 'comma-separated sections: consumer, collector, runtime, bundles, matching')
+  .option('--only <sections>', 'comma-separated sections: consumer, collector, runtime, bundles, import, matching')
   .option('--people <n>', 'people in the demo workload', positiveInt, 2000)
   .option('--datasets <dir>', 'folder of the matching benchmark datasets (febrl3/, rldata/)')
   .action(async (opts: { json?: boolean; only?: string; people: number; datasets?: string }) => {

@@ -28,6 +28,7 @@ import { createUnifyConsumer } from '../handlers/unify-consumer-handler';
 import type { QuarantineSink, ProfileStore } from '../ports';
 import { ingestOptionsOf } from '../usecases/collect';
 import type { BatchOutcome } from '../usecases/unify-batch';
+import { createLakeWriter } from './lake-writer';
 import { LocalPoller, type ConsumerHandler, type OnFailureEntry } from './poller';
 
 export const LOCAL_REGION = 'us-east-1';
@@ -81,6 +82,8 @@ export interface LocalRuntime {
   readonly doc: DynamoDBDocumentClient;
   readonly store: DynamoProfileStore;
   readonly poller?: LocalPoller;
+  /** The local Firehose: lands every record in lakeDir/raw (drain it before reading the lake). */
+  readonly lakePoller?: LocalPoller;
   readonly totals: RuntimeTotals;
   /** Builds another consumer over the same store (several consumers at once). */
   consumer(observe?: (o: BatchOutcome) => void): ConsumerHandler;
@@ -246,6 +249,26 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
         });
   await poller?.start();
 
+  const lakePoller =
+    opts.startConsumer === false
+      ? undefined
+      : new LocalPoller({
+          kinesis,
+          streamName,
+          streamArn,
+          handler: createLakeWriter({ lakeDir, sources: Object.keys(config.collection.sources) }),
+          onFailure: async (entry: OnFailureEntry) =>
+            appendFile(join(dataDir, 'on-failure', 'lake-writer.jsonl'), JSON.stringify(entry) + '\n'),
+          batchSize: 1000,
+          maxRetryAttempts: c.maxRetryAttempts,
+          maxRecordAgeSeconds: config.collection.stream.retentionHours * 3600,
+          bisectBatchOnError: true,
+          pollIntervalMs: config.local.pollIntervalMs,
+          region: LOCAL_REGION,
+          onError: (err) => console.error(`c360: the local lake writer could not read the stream, retrying: ${err.message}`),
+        });
+  await lakePoller?.start();
+
   const api = createProfileApi({
     store: wrappedStore,
     identifierTypes: config.unification.identity.identifiers,
@@ -313,10 +336,12 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
     doc,
     store,
     ...(poller === undefined ? {} : { poller }),
+    ...(lakePoller === undefined ? {} : { lakePoller }),
     totals,
     consumer,
     async stop() {
       await poller?.stop();
+      await lakePoller?.stop();
       await new Promise<void>((r) => apiServer.close(() => r()));
       apiServer.closeAllConnections();
       kinesis.destroy();

@@ -5,7 +5,9 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { C360Config } from '../config';
 import { DataKey } from '../constructs/data-key';
+import { BatchImport } from '../constructs/batch-import';
 import { HttpCollector } from '../constructs/http-collector';
+import { RawLake } from '../constructs/raw-lake';
 import { toRemovalPolicy, toRetentionDays } from '../constructs/removal-policy';
 import { AccessLogsBucket, DataBucket } from '../constructs/secure-bucket';
 
@@ -25,6 +27,10 @@ export class CollectionStack extends Stack {
   public readonly lakeBucket: s3.IBucket;
   /** The Segment-compatible HTTP collector (API Gateway HTTP API + Lambda, writing to the stream). */
   public readonly collector: HttpCollector;
+  /** Batch files: the landing bucket (`landing/<source>/`, reports under `reports/<source>/`) and the import function. */
+  public readonly batchImport: BatchImport;
+  /** Firehose from the stream to `raw/`, the Glue database and tables, the landing crawler. */
+  public readonly rawLake: RawLake;
 
   constructor(scope: Construct, id: string, props: CollectionStackProps) {
     super(scope, id, props);
@@ -69,6 +75,30 @@ export class CollectionStack extends Stack {
       accessLogsPrefix: 'lake/',
       removalPolicy,
     });
+
+    streamKey.allowCloudWatchLogs();
+    this.batchImport = new BatchImport(this, 'BatchImport', {
+      config,
+      stream: this.stream,
+      encryptionKey: streamKey,
+      logEncryptionKey: streamKey,
+      accessLogsBucket: accessLogs,
+      removalPolicy,
+      logRetention: toRetentionDays(config.logRetentionDays),
+    });
+
+    this.rawLake = new RawLake(this, 'RawLake', {
+      stream: this.stream,
+      streamKey,
+      lakeBucket: this.lakeBucket,
+      lakeKey: streamKey,
+      landingBucket: this.batchImport.landingBucket,
+      landingKey: this.batchImport.landingKey,
+      config,
+      removalPolicy,
+    });
+    new CfnOutput(this, 'LakeDatabaseName', { value: this.rawLake.databaseName, description: 'Glue database of the lake (query it with Athena)' });
+    new CfnOutput(this, 'DeliveryStreamName', { value: this.rawLake.deliveryStream.ref, description: 'Firehose delivery stream from the event stream to the raw lake' });
 
     new CfnOutput(this, 'StreamName', { value: this.stream.streamName, description: 'Kinesis stream producers write events to' });
     new CfnOutput(this, 'StreamArn', { value: this.stream.streamArn });

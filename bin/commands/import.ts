@@ -1,0 +1,159 @@
+/**
+ * `c360 import`: imports a batch file (CSV or JSON Lines, optionally gzipped)
+ * of a configured source into the event stream, the same way the deployed
+ * import function does for files dropped under `landing/<source>/`.
+ *
+ *   c360 import contacts.csv --source crm [--stream NAME] [--reports DIR]
+ *
+ * Sends to the local runtime's stream (found through
+ * `<local.dataDir>/runtime.json`), or with --stream to a deployed one. Writes
+ * `<file>.report.json` and `<file>.rejects.csv|jsonl` next to the input (or
+ * in --reports DIR), shows a progress bar on stderr and prints the counts.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { config as appConfig } from '../../lib/app-config';
+import type { C360Config } from '../../lib/config';
+import { kinesisClient } from '../../lambda/commons/clients';
+import { kinesisEventSink } from '../../lambda/handlers/file-import-handler';
+import {
+  importFile,
+  ImportFailedError,
+  importSettings,
+  LANDING_PREFIX,
+  type FileFormat,
+  type ImportReport,
+  type RejectsSink,
+  type RejectsWriter,
+  type ReportSink,
+} from '../../lambda/usecases/import-file';
+
+/** A file written as it is produced; `write` waits for the stream to drain. */
+export class FileWriter implements RejectsWriter {
+  private readonly out;
+
+  constructor(readonly location: string) {
+    this.out = createWriteStream(location);
+  }
+
+  async write(text: string): Promise<void> {
+    if (!this.out.write(text)) await once(this.out, 'drain');
+  }
+
+  async close(): Promise<void> {
+    this.out.end();
+    await finished(this.out);
+  }
+
+  async abort(): Promise<void> {
+    this.out.destroy();
+    await rm(this.location, { force: true });
+  }
+}
+
+/** Rejects and report of `file`, in `dir`: `<name>.rejects.<csv|jsonl>`, `<name>.report.json`. */
+export function fileSinks(dir: string, file: string): { rejects: RejectsSink; reports: ReportSink } {
+  const base = join(dir, basename(file));
+  const reportPath = `${base}.report.json`;
+  return {
+    rejects: { open: (format: FileFormat) => new FileWriter(`${base}.rejects.${format}`) },
+    reports: {
+      location: reportPath,
+      put: (report: ImportReport) => writeFile(reportPath, JSON.stringify(report, null, 2) + '\n'),
+    },
+  };
+}
+
+interface LocalRuntimeInfo {
+  readonly kinesisEndpoint: string;
+  readonly streamName: string;
+  readonly region: string;
+}
+
+/** The local runtime's stream, as `c360 start` records it in `<dataDir>/runtime.json`. */
+export async function localRuntime(dataDir: string): Promise<LocalRuntimeInfo> {
+  const runtimeFile = resolve(dataDir, 'runtime.json');
+  const text = await readFile(runtimeFile, 'utf8').catch(() => {
+    throw new Error(`no local runtime found (${runtimeFile}); start one with npm start, or pass --stream`);
+  });
+  return JSON.parse(text) as LocalRuntimeInfo;
+}
+
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+
+function summary(report: ImportReport): string {
+  const lines = [
+    `${report.file}: ${report.status}` + (report.reason === undefined ? '' : ` (${report.reason})`),
+    `  rows read ${report.rowsRead}, sent ${report.sent}, rejected ${report.rejected}` + (report.unsent > 0 ? `, not sent ${report.unsent}` : ''),
+  ];
+  for (const [reason, count] of Object.entries(report.reasons).slice(0, 10)) lines.push(`    ${String(count).padStart(8)}  ${reason}`);
+  if (Object.keys(report.reasons).length > 10) lines.push(`    ... ${Object.keys(report.reasons).length - 10} more reasons in the report`);
+  for (const warning of report.warnings) lines.push(`  warning: ${warning}`);
+  if (report.rejectsFile !== undefined) lines.push(`  rejects  ${report.rejectsFile}`);
+  lines.push(`  report   ${report.reportFile}`);
+  return lines.join('\n');
+}
+
+export function registerImportCommand(program: Command, config: C360Config = appConfig): Command {
+  return program
+    .command('import')
+    .description('import a batch file (CSV or JSON Lines, optionally gzipped) of a source into the stream, as the landing bucket does')
+    .argument('<file>', '.csv, .csv.gz, .jsonl, .jsonl.gz or .ndjson file')
+    .requiredOption('--source <name>', `the source whose file mapping applies (configured: ${Object.keys(config.collection.sources).join(', ') || 'none'})`)
+    .option('--stream <name>', 'a deployed Kinesis stream (uses your AWS credentials and region) instead of the local runtime')
+    .option('--reports <dir>', 'write the report and rejects here instead of next to the file')
+    .addHelpText(
+      'after',
+      `\nRows become events by collection.sources.<name>.file in the config. Each row's messageId is its messageId column,\nor a hash of the source, "${LANDING_PREFIX}<source>/<file name>" and the line, so importing a file again (here or through\nthe landing bucket) is applied once.`,
+    )
+    .action(async function (this: Command, file: string, opts: { source: string; stream?: string; reports?: string }) {
+      const info = await stat(file).catch(() => this.error(`error: cannot read ${file}`, { exitCode: 2, code: 'c360.import.file' }));
+      const reportsDir = opts.reports ?? dirname(file);
+      await mkdir(reportsDir, { recursive: true });
+
+      let streamName = opts.stream;
+      let kinesis;
+      if (streamName === undefined) {
+        const local = await localRuntime(config.local.dataDir);
+        streamName = local.streamName;
+        kinesis = kinesisClient({ endpoint: local.kinesisEndpoint, region: local.region });
+      } else kinesis = kinesisClient();
+
+      const bar = new SingleBar({
+        stream: process.stderr,
+        format: 'import {bar} {percentage}% | {read}/{size} MB | {rows} rows',
+        hideCursor: true,
+        clearOnComplete: true,
+      });
+      bar.start(info.size, 0, { read: mb(0), size: mb(info.size), rows: 0 });
+      let report: ImportReport;
+      try {
+        report = await importFile(
+          { key: `${LANDING_PREFIX}${opts.source}/${basename(file)}`, body: createReadStream(file), fileTime: info.mtimeMs },
+          {
+            settings: importSettings(config),
+            events: kinesisEventSink(kinesis, streamName),
+            ...fileSinks(reportsDir, file),
+            onProgress: ({ bytesRead, rowsRead }) => bar.update(bytesRead, { read: mb(bytesRead), rows: rowsRead }),
+          },
+        );
+      } catch (err) {
+        bar.stop();
+        kinesis.destroy();
+        if (err instanceof ImportFailedError) {
+          console.log(summary(err.report));
+          return this.error(`error: the import stopped: ${err.report.reason ?? err.message}`, { exitCode: 1, code: 'c360.import.failed' });
+        }
+        throw err;
+      }
+      bar.stop();
+      kinesis.destroy();
+      console.log(summary(report));
+      if (report.status === 'rejected') this.error(`error: ${report.reason ?? 'the file was rejected'}`, { exitCode: 2, code: 'c360.import.rejected' });
+    });
+}
