@@ -35,7 +35,9 @@ export async function benchBundles(root: string): Promise<Figure[]> {
       target: 'node22',
       format: 'esm',
       mainFields: ['module', 'main'],
-      external: ['@aws-sdk/*'],
+      // As the C360Function builds them: the runtime provides the SDK (and, with the CDK flag
+      // @aws-cdk/aws-lambda-nodejs:sdkV3ExcludeSmithyPackages, its @smithy packages).
+      external: ['@aws-sdk/*', '@smithy/*'],
       banner: { js: "import { createRequire as __c360CreateRequire } from 'node:module'; const require = __c360CreateRequire(import.meta.url);" },
       logLevel: 'error',
     });

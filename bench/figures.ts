@@ -23,10 +23,10 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[i] as number;
 }
 
-export function round(value: number, digits = 3): number {
+/** A figure for reading: whole numbers from 100 up, otherwise up to three decimals (so 2.003 does not print as 2). */
+export function round(value: number): number {
   if (!Number.isFinite(value)) return value;
-  const magnitude = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 1 ? 2 : digits;
-  return Number(value.toFixed(magnitude));
+  return Number(value.toFixed(Math.abs(value) >= 100 ? 0 : 3));
 }
 
 export function formatTable(figures: readonly Figure[]): string {

@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 // The package's Node entry registers every language (~700 KB); index.js registers none, and only English is added below.
 import countries from 'i18n-iso-countries/index.js';
 import english from 'i18n-iso-countries/langs/en.json';
-import UAParser from 'ua-parser-js';
 import { describeIssues, EVENT_TYPES, LIMITS, segmentEventSchema, type EventType } from './events';
 import { normalizeEmail, normalizeId, normalizePhone } from './normalize';
 
@@ -35,6 +34,12 @@ export interface IngestContext {
    * merged into `context.location`.
    */
   readonly geo?: (ip: string) => Record<string, unknown> | undefined;
+  /**
+   * Reads a user agent into `{ device, os, browser }` (core/user-agent.ts).
+   * Paths whose events carry user agents (the HTTP collector) pass it; batch
+   * files have none, and their bundle is spared the parser.
+   */
+  readonly userAgent?: (userAgent: string) => Record<string, unknown>;
 }
 
 export type IngestResult = { ok: true; event: Record<string, unknown> } | { ok: false; reason: string };
@@ -85,28 +90,6 @@ function normalizeTraits(traits: unknown, region: string): unknown {
   return out;
 }
 
-/** Parsing a user agent is most of an event's ingest cost; the same few agents recur, so recent results are kept. */
-const UA_MEMO_LIMIT = 2_000;
-const uaMemo = new Map<string, Json>();
-
-function userAgentContext(userAgent: string): Json {
-  let parsed = uaMemo.get(userAgent);
-  if (parsed === undefined) {
-    parsed = parseUserAgent(userAgent);
-    if (uaMemo.size >= UA_MEMO_LIMIT) uaMemo.clear();
-    uaMemo.set(userAgent, parsed);
-  }
-  return parsed;
-}
-
-function parseUserAgent(userAgent: string): Json {
-  const ua = new UAParser(userAgent).getResult();
-  const clean = (o: Record<string, string | undefined>) =>
-    Object.fromEntries(Object.entries(o).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].length > 0));
-  const device = clean({ type: ua.device.type ?? 'desktop', vendor: ua.device.vendor, model: ua.device.model });
-  return { device, os: clean({ name: ua.os.name, version: ua.os.version }), browser: clean({ name: ua.browser.name, version: ua.browser.version }) };
-}
-
 /**
  * Validates, normalises and enriches one event. Never throws: an unusable
  * event comes back with the reason it is rejected.
@@ -153,8 +136,8 @@ export function ingestEvent(raw: unknown, ctx: IngestContext): IngestResult {
 
   const context: Json = isObject(event.context) ? { ...event.context } : {};
   if (context.traits !== undefined) context.traits = normalizeTraits(context.traits, region);
-  if (ctx.options.parseUserAgent && typeof context.userAgent === 'string' && context.userAgent.length > 0) {
-    const parsedUa = userAgentContext(context.userAgent);
+  if (ctx.options.parseUserAgent && ctx.userAgent !== undefined && typeof context.userAgent === 'string' && context.userAgent.length > 0) {
+    const parsedUa = ctx.userAgent(context.userAgent);
     for (const key of ['device', 'os', 'browser'] as const) {
       // Mobile SDKs send their own device and os: keep what the client knows.
       context[key] = { ...(parsedUa[key] as Json), ...(isObject(context[key]) ? context[key] : {}) };

@@ -9,6 +9,7 @@
 import type { KinesisClient, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import type { C360Config } from '../../lib/config';
 import { ingestEvent, type IngestOptions } from '../core/ingest';
+import { userAgentContext } from '../core/user-agent';
 import { normalizeId } from '../core/normalize';
 import { PartialWriteError, putRecordsReliably, type ProducerOptions } from '../adapters/kinesis-producer';
 
@@ -124,6 +125,7 @@ export async function collect(request: CollectRequest, deps: CollectDeps): Promi
       options: deps.ingest,
       ...(request.ip === undefined ? {} : { ip: request.ip }),
       ...(deps.geo === undefined ? {} : { geo: deps.geo }),
+      userAgent: userAgentContext,
     });
     if (!result.ok) {
       const messageId = messageIdOf(raw);

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ingestEvent, normalizeCountry, truncateIp, type IngestContext } from '../../lambda/core/ingest';
+import { userAgentContext } from '../../lambda/core/user-agent';
 
 const ctx: IngestContext = {
   source: 'web',
   receivedAt: Date.parse('2026-11-01T08:00:00.000Z'),
   options: { defaultPhoneRegion: 'US', parseUserAgent: true, truncateIp: true },
+  userAgent: userAgentContext,
 };
 const iphone =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1';
