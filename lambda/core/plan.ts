@@ -157,6 +157,13 @@ export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentP
     }
     return undefined;
   };
+  /** The limit that one more identifier would break (no allocation: this runs for most events). */
+  const breaksWith = (g: Group<E>, id: Identifier) => {
+    const limit = rules.limit(id.type);
+    const held = g.values.get(id.type);
+    const count = (held?.size ?? 0) + (held?.has(id.value) ? 0 : 1);
+    return count > limit ? { type: id.type, count, limit } : undefined;
+  };
   /** Identifiers an event carried that this plan does not link, by messageId. */
   const rejectedByEvent = new Map<string, RejectedIdentifier[]>();
 
@@ -270,7 +277,7 @@ export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentP
         continue;
       }
       if (g === undefined) {
-        const over = breaks(current, new Map([[id.type, new Set([id.value])]]));
+        const over = breaksWith(current, id);
         if (over !== undefined) {
           rejected.push({ ...id, reason: `the profile already holds ${over.limit} ${over.type} value(s), the limit` });
           continue;
