@@ -58,7 +58,12 @@ Try:
       one profile joining ${hero?.channels.join(', ')} activity (${hero?.firstName} ${hero?.lastName})
   curl -s '${runtime.apiUrl}/profiles?phone=${encodeURIComponent(hero?.phone ?? '')}'
   curl -s '${runtime.apiUrl}/profiles?userId=${hero?.userId}'
-  npx tsx bin/c360.ts send events.jsonl      send your own events (one JSON event per line)`);
+  curl -s -u ${Object.values(config.collection.sources).flatMap((s) => s.localWriteKeys)[0] ?? '<write key>'}: -H 'content-type: application/json' \\
+       -d '{"userId":"${hero?.userId}","event":"Product Viewed"}' ${runtime.apiUrl}/v1/track
+      the Segment-compatible collector (point any Segment SDK at ${runtime.apiUrl})
+  npx tsx bin/c360.ts import contacts.csv --source crm      a batch file, mapped by collection.sources in c360.config.ts
+  npx tsx bin/c360.ts send events.jsonl                     your own events straight to the stream (one JSON event per line)
+Raw events land in ${join(runtime.lakeDir, 'raw')} by source and event date.`);
     }
     console.log('\nPress Ctrl-C to stop.');
     const stop = async () => {
