@@ -2,7 +2,7 @@
  * The HTTP collector's own work, in-process: the real handler (routing, write
  * key, decoding, limits, ingest normalisation with user-agent parsing,
  * PutRecords entries) over API Gateway HTTP API events, with a Kinesis client
- * stub that accepts every record, so the figures measure the collector and
+ * client that accepts every record, so the figures measure the collector and
  * not a stream server.
  */
 import { gzipSync } from 'node:zlib';
@@ -14,6 +14,7 @@ import { createCollector } from '../lambda/handlers/collector-handler';
 import { generateDemo, type DemoEvent } from '../lambda/local/demo';
 import { ingestOptionsOf } from '../lambda/usecases/collect';
 import type { Figure } from './figures';
+import { httpApiEvent } from '../lambda/local/http-api-event';
 
 const WRITE_KEY = 'bench-write-key';
 const BATCH_SIZE = 100;
@@ -41,31 +42,18 @@ function sdkEvents(people: number, seed: number): Record<string, unknown>[] {
 }
 
 function httpEvent(path: string, body: Buffer, gzip: boolean): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: 'POST /v1/{type}',
-    rawPath: path,
-    rawQueryString: '',
+  return httpApiEvent({
+    method: 'POST',
+    path,
     headers: {
       authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`,
       'content-type': 'application/json',
+      'user-agent': USER_AGENT,
       ...(gzip ? { 'content-encoding': 'gzip' } : {}),
     },
-    requestContext: {
-      accountId: 'bench',
-      apiId: 'bench',
-      domainName: 'bench',
-      domainPrefix: 'bench',
-      http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.23', userAgent: USER_AGENT },
-      requestId: 'bench',
-      routeKey: 'POST /v1/{type}',
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
-    body: body.toString('base64'),
-    isBase64Encoded: true,
-  };
+    body,
+    sourceIp: '198.51.100.23',
+  });
 }
 
 /** Single-event requests: each track event to /v1/track. */
@@ -109,7 +97,7 @@ export async function benchCollector(config: C360Config): Promise<Figure[]> {
   const warm = sdkEvents(100, 98);
   const events = sdkEvents(400, 2);
   const meanBytes = Math.round(events.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e)), 0) / events.length);
-  const base = `demo retail events as a browser SDK sends them (UA parsed, IP truncated; mean ${meanBytes} bytes), in-process handler, Kinesis stub accepting every record`;
+  const base = `demo retail events as a browser SDK sends them (UA parsed, IP truncated; mean ${meanBytes} bytes), in-process handler, a Kinesis client that accepts every record`;
   const figures: Figure[] = [];
   const cases: Array<{ name: string; workload: string; build: (e: readonly Record<string, unknown>[]) => APIGatewayProxyEventV2[] }> = [
     {

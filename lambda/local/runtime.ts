@@ -5,7 +5,6 @@
  * local poller plays the event source mapping; the profile API is served on
  * localhost; the lake (quarantine, on-failure records) is a folder.
  */
-import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +28,7 @@ import type { QuarantineSink, ProfileStore } from '../ports';
 import { ingestOptionsOf } from '../usecases/collect';
 import type { BatchOutcome } from '../usecases/unify-batch';
 import { createLakeWriter } from './lake-writer';
+import { httpApiEvent } from './http-api-event';
 import { LocalPoller, type ConsumerHandler, type OnFailureEntry } from './poller';
 
 export const LOCAL_REGION = 'us-east-1';
@@ -107,44 +107,21 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
   });
 }
 
-/** An API Gateway HTTP API (payload 2.0) event of a request to the local server, as API Gateway would build it. */
+/** The API Gateway HTTP API (payload 2.0) event of a request to the local server. */
 function toHttpApiEvent(req: IncomingMessage, url: URL, body: Buffer): APIGatewayProxyEventV2 & CollectorEvent {
   const headers = Object.fromEntries(
     Object.entries(req.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k.toLowerCase(), Array.isArray(v) ? v.join(',') : v]])),
   );
-  const method = req.method ?? 'GET';
-  const now = Date.now();
-  const type = /^\/v1\/([^/]+)\/?$/.exec(url.pathname)?.[1];
-  return {
-    version: '2.0',
-    routeKey: `${method} /v1/{type}`,
-    rawPath: url.pathname,
-    rawQueryString: url.search.replace(/^\?/, ''),
+  return httpApiEvent({
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: url.searchParams,
     headers,
-    ...(url.search.length > 1 ? { queryStringParameters: Object.fromEntries(url.searchParams.entries()) } : {}),
-    ...(type === undefined ? {} : { pathParameters: { type } }),
-    requestContext: {
-      accountId: 'local',
-      apiId: 'local',
-      domainName: headers.host ?? 'localhost',
-      domainPrefix: 'local',
-      http: {
-        method,
-        path: url.pathname,
-        protocol: `HTTP/${req.httpVersion}`,
-        // IPv4 clients of a dual-stack socket show as ::ffff:a.b.c.d.
-        sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId: randomUUID(),
-      routeKey: `${method} /v1/{type}`,
-      stage: '$default',
-      time: new Date(now).toISOString(),
-      timeEpoch: now,
-    },
-    body: body.toString('base64'),
-    isBase64Encoded: true,
-  };
+    body,
+    protocol: `HTTP/${req.httpVersion}`,
+    // IPv4 clients of a dual-stack socket show as ::ffff:a.b.c.d.
+    sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+  });
 }
 
 function writeResult(res: ServerResponse, out: CollectorResult): void {

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config';
 import { ConfigWriteKeys } from '../../lambda/adapters/write-keys';
 import { createCollector } from '../../lambda/handlers/collector-handler';
+import { httpApiEvent } from '../../lambda/local/http-api-event';
 import { ingestOptionsOf } from '../../lambda/usecases/collect';
 
 const KEY = 'fuzz-write-key-0001';
@@ -35,31 +36,17 @@ const collect = createCollector({
 });
 
 function request(path: string, body: Buffer, gzip: boolean): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: 'POST /v1/{type}',
-    rawPath: path,
-    rawQueryString: '',
+  return httpApiEvent({
+    method: 'POST',
+    path,
     headers: {
       'content-type': 'application/json',
       authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`,
       ...(gzip ? { 'content-encoding': 'gzip' } : {}),
     },
-    requestContext: {
-      accountId: '1',
-      apiId: 'api',
-      domainName: 'h',
-      domainPrefix: 'h',
-      http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.1', userAgent: 'fuzz' },
-      requestId: 'r',
-      routeKey: 'POST /v1/{type}',
-      stage: '$default',
-      time: '',
-      timeEpoch: Date.now(),
-    },
-    body: (gzip ? gzipSync(body) : body).toString('base64'),
-    isBase64Encoded: true,
-  };
+    body: gzip ? gzipSync(body) : body,
+    sourceIp: '198.51.100.1',
+  });
 }
 
 const eventLike = fc.record(

@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config';
 import { ConfigWriteKeys, SecretsManagerWriteKeys, type WriteKeys } from '../../lambda/adapters/write-keys';
 import { COLLECTOR_LIMITS, createCollector, type CollectorDeps, type CollectorObservation } from '../../lambda/handlers/collector-handler';
+import { httpApiEvent } from '../../lambda/local/http-api-event';
 import { ingestOptionsOf } from '../../lambda/usecases/collect';
 
 const kinesis = mockClient(KinesisClient);
@@ -56,35 +57,22 @@ interface RequestOptions {
 /** An API Gateway HTTP API (payload 2.0) event, as API Gateway builds it. */
 function request(path: string, body: unknown, opts: RequestOptions = {}): APIGatewayProxyEventV2 {
   const raw = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-  const bytes = opts.gzip ? gzipSync(raw) : raw;
   const key = opts.key === undefined ? WEB_KEY : opts.key;
-  const method = opts.method ?? 'POST';
-  return {
-    version: '2.0',
-    routeKey: 'POST /v1/{type}',
-    rawPath: path,
-    rawQueryString: '',
+  return httpApiEvent({
+    method: opts.method ?? 'POST',
+    path,
     headers: {
       'content-type': 'application/json',
+      'user-agent': 'test',
       ...(key === null ? {} : { authorization: basic(key) }),
       ...(opts.gzip ? { 'content-encoding': 'gzip' } : {}),
       ...opts.headers,
     },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'api.example.com',
-      domainPrefix: 'api',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: SOURCE_IP, userAgent: 'test' },
-      requestId: 'req',
-      routeKey: 'POST /v1/{type}',
-      stage: '$default',
-      time: '01/Nov/2026:12:00:00 +0000',
-      timeEpoch: NOW,
-    },
-    body: opts.text ? raw.toString('utf8') : bytes.toString('base64'),
-    isBase64Encoded: !opts.text,
-  };
+    body: opts.gzip && !opts.text ? gzipSync(raw) : raw,
+    sourceIp: SOURCE_IP,
+    now: NOW,
+    ...(opts.text ? { text: true } : {}),
+  });
 }
 
 /** PutRecords accepting everything; the records of every call are kept. */
