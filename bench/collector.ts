@@ -2,7 +2,7 @@
  * The HTTP collector's own work, in-process: the real handler (routing, write
  * key, decoding, limits, ingest normalisation with user-agent parsing,
  * PutRecords entries) over API Gateway HTTP API events, with a Kinesis client
- * client that accepts every record, so the figures measure the collector and
+ * that accepts every record, so the figures measure the collector and
  * not a stream server.
  */
 import { gzipSync } from 'node:zlib';
