@@ -118,6 +118,8 @@ class Group<E> {
   parent: Group<E> = this;
   /** Identifier values per type the group's profile would hold: the limits are checked against these. */
   readonly values = new Map<string, Set<string>>();
+  /** Profiles' identifiers not yet added to `values` (most events never need a limit check). */
+  unread: Array<Readonly<Record<string, readonly string[]>>> = [];
   readonly real = new Set<string>();
   readonly ghosts = new Set<string>();
   readonly pending = new Set<string>();
@@ -139,18 +141,27 @@ export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentP
 
   const { rules } = input;
   const addValues = (g: Group<E>, identifiers: Readonly<Record<string, readonly string[]>>) => {
-    for (const [type, values] of Object.entries(identifiers)) {
-      let set = g.values.get(type);
-      if (set === undefined) g.values.set(type, (set = new Set()));
-      for (const v of values) set.add(v);
+    g.unread.push(identifiers);
+  };
+  /** The group's values per type, reading the profiles' identifiers the first time they are needed. */
+  const valuesOf = (g: Group<E>): Map<string, Set<string>> => {
+    for (const identifiers of g.unread) {
+      for (const [type, values] of Object.entries(identifiers)) {
+        let set = g.values.get(type);
+        if (set === undefined) g.values.set(type, (set = new Set()));
+        for (const v of values) set.add(v);
+      }
     }
+    g.unread = [];
+    return g.values;
   };
   /** The first limit that adding `extra` to the group would break. */
-  const breaks = (g: Group<E>, extra: ReadonlyMap<string, ReadonlySet<string>>) => {
-    for (const [type, values] of extra) {
+  const breaks = (g: Group<E>, other: Group<E>) => {
+    const mine = valuesOf(g);
+    for (const [type, values] of valuesOf(other)) {
       const limit = rules.limit(type);
       if (!Number.isFinite(limit)) continue;
-      const held = g.values.get(type);
+      const held = mine.get(type);
       let count = held?.size ?? 0;
       for (const v of values) if (!held?.has(v)) count++;
       if (count > limit) return { type, count, limit };
@@ -160,7 +171,7 @@ export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentP
   /** The limit that one more identifier would break (no allocation: this runs for most events). */
   const breaksWith = (g: Group<E>, id: Identifier) => {
     const limit = rules.limit(id.type);
-    const held = g.values.get(id.type);
+    const held = valuesOf(g).get(id.type);
     const count = (held?.size ?? 0) + (held?.has(id.value) ? 0 : 1);
     return count > limit ? { type: id.type, count, limit } : undefined;
   };
@@ -223,6 +234,7 @@ export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentP
       if (set === undefined) ra.values.set(type, new Set(values));
       else for (const v of values) set.add(v);
     }
+    ra.unread.push(...rb.unread);
     ra.events.push(...rb.events);
     ra.links.push(...rb.links);
     return ra;
@@ -286,7 +298,7 @@ export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentP
         accepted.push(key);
         continue;
       }
-      const over = breaks(current, g.values);
+      const over = breaks(current, g);
       if (over !== undefined) {
         rejected.push({
           ...id,

@@ -35,7 +35,6 @@ export function decodeRecords(records: readonly StreamRecord[], source: string, 
   const quarantined: QuarantineEntry[] = [];
   let payloads = 0;
   for (const record of records) {
-    const receivedAt = new Date(record.arrivalMs).toISOString();
     const reject = (reason: string, data: Buffer, subSequence?: number) =>
       quarantined.push({
         reason,
@@ -43,7 +42,7 @@ export function decodeRecords(records: readonly StreamRecord[], source: string, 
         sequenceNumber: record.sequenceNumber,
         ...(subSequence === undefined ? {} : { subSequence }),
         partitionKey: record.partitionKey,
-        receivedAt,
+        receivedAt: new Date(record.arrivalMs).toISOString(),
         ...asStored(data),
       });
     const kpl = deaggregate(record.data);

@@ -97,7 +97,7 @@ export async function unifyBatch(
       }
       // The survivor write is the commit point: these events are applied even if a
       // repoint after it conflicted and the component goes round again.
-      for (const e of p.applied) appliedIds.add(e.messageId);
+      if (conflicted.has(p)) for (const e of p.applied) appliedIds.add(e.messageId);
       applied += p.applied.length;
       duplicates += p.duplicates.filter((e) => !appliedIds.has(e.messageId)).length;
       merges += p.merges.length;
