@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProfileApiError, ProfileClient } from '../../lambda/client/profile-client';
+import type { LocalRuntime } from '../../lambda/local/runtime';
+import { payloadOf, sendPayloads } from '../../lambda/local/send';
+import { testRuntime } from '../support/runtime';
+
+describe('ProfileClient', () => {
+  let runtime: LocalRuntime;
+  beforeAll(async () => {
+    runtime = await testRuntime();
+    const events = [
+      { type: 'identify', messageId: 'c1', userId: 'u-1', anonymousId: 'a-1', traits: { email: 'ana@example.com', name: 'Ana' } },
+      { type: 'track', messageId: 'c2', anonymousId: 'a-1', event: 'Order Completed', properties: { revenue: 12.5 } },
+    ];
+    await sendPayloads(runtime.kinesis, runtime.streamName, events.map((e) => payloadOf(JSON.stringify(e))));
+    await runtime.poller?.drain();
+  });
+  afterAll(async () => runtime?.stop());
+
+  it('finds a profile by identifier and by id, and answers undefined for none', async () => {
+    const client = new ProfileClient({ endpoint: runtime.apiUrl, sign: false });
+    const byEmail = await client.findProfile('email', 'Ana@Example.com');
+    expect(byEmail?.traits).toEqual({ email: 'ana@example.com', name: 'Ana' });
+    expect(byEmail?.computed.totalRevenue).toBe(12.5);
+    expect((await client.getProfile(byEmail?.profileId as string))?.identifiers).toEqual(byEmail?.identifiers);
+    expect(await client.findProfile('userId', 'nobody')).toBeUndefined();
+    await expect(client.findProfile('shoeSize', '42')).rejects.toMatchObject({ status: 400, code: 'bad_request' });
+    await expect(client.findProfile('shoeSize', '42')).rejects.toBeInstanceOf(ProfileApiError);
+  });
+
+  it('signs requests with SigV4 for execute-api', async () => {
+    const seen: Array<{ url: string; headers: Record<string, string> }> = [];
+    const fakeFetch: typeof fetch = async (input, init) => {
+      seen.push({ url: String(input), headers: init?.headers as Record<string, string> });
+      return new Response(JSON.stringify({ error: 'not_found', message: 'no profile' }), { status: 404 });
+    };
+    const client = new ProfileClient({
+      endpoint: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/',
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      fetch: fakeFetch,
+    });
+    expect(await client.findProfile('email', 'ana@example.com')).toBeUndefined();
+    expect(seen[0]?.url).toBe('https://abc123.execute-api.eu-west-1.amazonaws.com/prod/profiles?email=ana%40example.com');
+    expect(seen[0]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=.*host.*, Signature=[0-9a-f]{64}$/);
+    expect(seen[0]?.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
+  });
+});
