@@ -154,6 +154,22 @@ export const configSchema = z.strictObject({
       ]),
     }),
     /**
+     * Enrichment after identity resolution: derived attributes on the profile
+     * (`enriched`), recomputed whenever it changes.
+     */
+    enrichment: section({
+      /**
+       * Region of a profile from its country (ISO alpha-2, `traits.country` or
+       * `traits.address.country`) and postcode (`traits.address.postalCode`,
+       * `traits.postalCode`, `traits.postcode` or `traits.zip`): the longest
+       * postcode prefix listed for the country wins, else the country's region.
+       */
+      regions: section({
+        byCountry: withDefault(z.record(z.string().check(z.length(2)), z.string()), {}),
+        byPostcodePrefix: withDefault(z.record(z.string().check(z.length(2)), z.record(z.string(), z.string())), {}),
+      }),
+    }),
+    /**
      * A re-sent message (same messageId) within this window is applied once.
      * Segment documents the same 24-hour de-duplication window.
      */

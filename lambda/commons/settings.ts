@@ -1,5 +1,6 @@
 /** Runtime settings derived from the one c360 config, shared by Lambda and the local runtime. */
 import type { C360Config } from '../../lib/config';
+import { regionEnricher } from '../core/enrich';
 import { identityRules } from '../core/identity-rules';
 import type { UnifySettings } from '../usecases/unify-batch';
 
@@ -7,6 +8,8 @@ export function unifySettings(config: C360Config): UnifySettings {
   const rules = identityRules(config.unification.identity);
   return {
     rules,
+    // More enrichers go here: each derives attributes from a profile's traits.
+    enrichers: [regionEnricher(config.unification.enrichment.regions)],
     parse: {
       identifierTypes: config.unification.identity.identifiers,
       blockedReason: rules.blockedReason,

@@ -15,6 +15,7 @@
  * outcome is the same as if nothing had failed.
  */
 import type { Identifier, RejectedIdentifier, UnifyEvent } from './events';
+import { enrichProfile, type Enricher } from './enrich';
 import type { IdentityRules } from './identity-rules';
 import {
   applyEvents,
@@ -104,6 +105,8 @@ export interface PlanInput<E extends UnifyEvent> {
   readonly owners: ReadonlyMap<string, string>;
   readonly profiles: ReadonlyMap<string, Profile>;
   readonly rules: IdentityRules;
+  /** Run on every survivor that changes, after its events are applied. */
+  readonly enrichers?: readonly Enricher[];
   readonly nowMs: number;
   readonly dedupeWindowSeconds: number;
   readonly newProfileId: () => string;
@@ -435,6 +438,7 @@ function planComponent<E extends UnifyEvent>(
     }
   }
 
+  if (changed) state = enrichProfile(state, input.enrichers ?? []);
   const survivor: VersionedWrite | undefined = changed
     ? {
         profile: {

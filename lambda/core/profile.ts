@@ -65,6 +65,8 @@ export interface Profile {
    * most recent MAX_REJECTED by event time.
    */
   readonly rejectedIdentifiers?: readonly RejectedLink[];
+  /** Attributes derived by the enrichers from the current traits (core/enrich.ts). */
+  readonly enriched?: Readonly<Record<string, unknown>>;
   /** Set once this profile has been merged into another: it then only redirects. */
   readonly mergedInto?: string;
   /**
@@ -315,6 +317,7 @@ export interface ProfileView {
   mergedFrom: string[];
   merges: MergeRecord[];
   rejectedIdentifiers: RejectedLink[];
+  enriched: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
 }
@@ -336,6 +339,7 @@ export function toView(p: Profile): ProfileView {
     mergedFrom: [...p.mergedFrom],
     merges: [...p.merges],
     rejectedIdentifiers: [...(p.rejectedIdentifiers ?? [])],
+    enriched: { ...(p.enriched ?? {}) },
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };

@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ParseOptions } from '../core/events';
+import type { Enricher } from '../core/enrich';
 import type { IdentityRules } from '../core/identity-rules';
 import { keysToLookUp, planBatch, profilesToLoad, type Claim, type ComponentPlan } from '../core/plan';
 import type { Profile } from '../core/profile';
@@ -20,6 +21,7 @@ import type { ProfileStore, QuarantineSink } from '../ports';
 export interface UnifySettings {
   readonly parse: Omit<ParseOptions, 'now'>;
   readonly rules: IdentityRules;
+  readonly enrichers: readonly Enricher[];
   readonly dedupeWindowSeconds: number;
   /** Plan-and-write attempts for components whose conditional writes conflict. */
   readonly maxAttempts: number;
@@ -147,6 +149,7 @@ async function plan(
     owners,
     profiles,
     rules: settings.rules,
+    enrichers: settings.enrichers,
     nowMs,
     dedupeWindowSeconds: settings.dedupeWindowSeconds,
     newProfileId,
