@@ -47,11 +47,11 @@ export class PairList {
 export function keyPart(p: NormalizedPerson, part: BlockingKeyPart): string {
   switch (part.transform) {
     case 'year':
-      return p.birthYear > 0 ? String(p.birthYear) : '';
+      return fieldText(p, 'birthYear');
     case 'month':
-      return p.birthMonth > 0 ? String(p.birthMonth) : '';
+      return fieldText(p, 'birthMonth');
     case 'day':
-      return p.birthDay > 0 ? String(p.birthDay) : '';
+      return fieldText(p, 'birthDay');
     case 'monthDay':
       if (p.birthMonth === 0 || p.birthDay === 0) return '';
       return p.birthMonth <= p.birthDay ? `${p.birthMonth}/${p.birthDay}` : `${p.birthDay}/${p.birthMonth}`;
