@@ -38,3 +38,27 @@ export interface QuarantineSink {
    */
   put(batchId: string, entries: readonly QuarantineEntry[]): Promise<void>;
 }
+
+/** A profile entering or leaving a segment. */
+export interface SegmentChange {
+  readonly segment: string;
+  readonly profileId: string;
+  readonly change: 'entered' | 'exited';
+  /** When the change was made (processing time, ISO-8601). */
+  readonly at: string;
+  /** Why, when not a rule evaluation: e.g. `merged into <id>`. */
+  readonly reason?: string;
+}
+
+/** Segment membership, queryable by segment (items `pk = SEG#<segment>`, `sk = <profileId>`). */
+export interface SegmentMembershipStore {
+  /** Adds members on `entered`, removes them on `exited`; idempotent. */
+  apply(changes: readonly SegmentChange[]): Promise<void>;
+  /** One page of a segment's members, in profile-id order; `next` is an opaque cursor for the following page. */
+  members(segment: string, limit: number, cursor?: string): Promise<{ profileIds: string[]; next?: string }>;
+}
+
+/** Where segment changes are published for activation: EventBridge deployed, a local bus locally. */
+export interface SegmentEventPublisher {
+  publish(changes: readonly SegmentChange[]): Promise<void>;
+}

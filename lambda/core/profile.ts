@@ -75,6 +75,12 @@ export interface Profile {
    * unique, and objects with ever-new property names are slow in V8.
    */
   readonly seen: ReadonlyArray<readonly [string, number]>;
+  /** Segments the profile is in: segment name → when it entered (ISO-8601). */
+  readonly segments?: Readonly<Record<string, string>>;
+  /** State of each computed trait from config (core/computed-traits.ts), by trait name. */
+  readonly aggregates?: Readonly<Record<string, unknown>>;
+  /** Epoch ms when time alone may change a segment or a windowed computed trait: the scheduled re-check picks it up. */
+  readonly recheckAt?: number;
 }
 
 export interface RejectedLink extends RejectedIdentifier {
