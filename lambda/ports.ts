@@ -2,8 +2,25 @@
  * The narrow interfaces the use cases talk to. Each has an AWS adapter and a
  * local one (lambda/adapters/).
  */
+import type { UnifyEvent } from './core/events';
 import type { Claim, VersionedWrite } from './core/plan';
 import type { Profile } from './core/profile';
+
+/**
+ * The events applied to a profile in one write, kept so that a profile can be
+ * rebuilt and an unmerge can replay them (items `pk = P#<profileId>`,
+ * `sk = J#…`).
+ */
+export interface JournalEntry {
+  readonly profileId: string;
+  /** Unique within the profile; entries sort by it in write order. */
+  readonly key: string;
+  /** When it was written (processing time, ISO-8601). */
+  readonly at: string;
+  readonly events: readonly UnifyEvent[];
+  /** messageIds journaled under this profile earlier that an unmerge moved to another profile. */
+  readonly moved?: readonly string[];
+}
 
 /** The single customer view: profiles and the identifier index. */
 export interface ProfileStore {
@@ -15,6 +32,17 @@ export interface ProfileStore {
   putProfiles(writes: readonly VersionedWrite[]): Promise<boolean[]>;
   /** Conditional identifier claims; one boolean per claim: false when its condition failed. */
   putClaims(claims: readonly Claim[]): Promise<boolean[]>;
+  /**
+   * All-or-nothing profile writes and claims (an unmerge rewrites two
+   * profiles and repoints identifiers at once); false when any condition failed.
+   */
+  transact(writes: readonly VersionedWrite[], claims: readonly Claim[]): Promise<boolean>;
+  /** Unconditional, idempotent journal writes. */
+  putJournal(entries: readonly JournalEntry[]): Promise<void>;
+  /** Removes journal entries of writes that lost their race. */
+  deleteJournal(entries: ReadonlyArray<Pick<JournalEntry, 'profileId' | 'key'>>): Promise<void>;
+  /** Every journal entry of these profiles, in key order per profile. */
+  readJournal(profileIds: readonly string[]): Promise<JournalEntry[]>;
 }
 
 /** A record that could not be applied, kept with the reason. */

@@ -1,7 +1,9 @@
 /**
  * ProfileStore on one DynamoDB table (pk/sk):
  *   identifier index  pk = `ID#<type>#<value>`  sk = `ID`  → profileId
- *   profile           pk = `P#<profileId>`      sk = `P`   → version, mergedInto, doc (the profile, JSON, deflated)
+ *   profile           pk = `P#<profileId>`      sk = `P`   → version, mergedInto, doc (the profile, JSON, deflated),
+ *                                                            and `rs`/`recheckAt` for the sparse re-check index
+ *   journal           pk = `P#<profileId>`      sk = `J#…` → at, doc (the events one write applied, deflated)
  * Keeping the profile as one attribute makes a profile read one item and lets
  * traits hold any JSON (empty keys, deep nesting) without DynamoDB's
  * attribute-name rules getting in the way. Deflating it roughly halves the
@@ -9,10 +11,19 @@
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ConditionalCheckFailedException, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { UnifyEvent } from '../core/events';
 import type { Claim, VersionedWrite } from '../core/plan';
 import type { Profile } from '../core/profile';
-import type { ProfileStore } from '../ports';
+import type { JournalEntry, ProfileStore } from '../ports';
 
 export function encodeProfile(profile: Profile): Uint8Array {
   return deflateRawSync(JSON.stringify(profile));
@@ -23,6 +34,36 @@ export function decodeProfile(doc: unknown): Profile {
   if (!(doc instanceof Uint8Array)) throw new Error('profile item has no binary doc attribute');
   return JSON.parse(inflateRawSync(doc).toString('utf8')) as Profile;
 }
+
+/** The re-check index: profiles whose segments or windowed traits time alone will change, by when. */
+export const RECHECK_INDEX = 'recheck';
+/** Partitions of the re-check index (a scheduled job queries each). */
+export const RECHECK_SHARDS = 4;
+export const recheckShard = (profileId: string) => `R#${createHash('sha1').update(profileId).digest()[0]! % RECHECK_SHARDS}`;
+
+/** A journal item's doc: events without what can be derived (their ISO timestamp) or what is the stream's (sequence numbers). */
+function encodeJournal(entry: JournalEntry): Uint8Array {
+  const events = entry.events.map((e) => {
+    const { timestamp: _t, sequenceNumber: _s, subSequence: _ss, ...rest } = e as UnifyEvent & { sequenceNumber?: string; subSequence?: number };
+    return rest;
+  });
+  return deflateRawSync(JSON.stringify({ events, ...(entry.moved === undefined ? {} : { moved: entry.moved }) }));
+}
+
+function decodeJournal(profileId: string, key: string, at: string, doc: unknown): JournalEntry {
+  if (!(doc instanceof Uint8Array)) throw new Error(`journal item ${key} of profile ${profileId} has no binary doc`);
+  const body = JSON.parse(inflateRawSync(doc).toString('utf8')) as { events: Array<Omit<UnifyEvent, 'timestamp'>>; moved?: string[] };
+  return {
+    profileId,
+    key,
+    at,
+    events: body.events.map((e) => ({ ...e, timestamp: new Date(e.ts).toISOString() })),
+    ...(body.moved === undefined ? {} : { moved: body.moved }),
+  };
+}
+
+/** BatchWriteItem takes at most 25 requests per call. */
+const BATCH_WRITE_LIMIT = 25;
 
 export const identifierPk = (key: string) => `ID#${key}`;
 export const profilePk = (profileId: string) => `P#${profileId}`;
@@ -37,6 +78,38 @@ export interface DynamoUsage {
   calls: number;
   readUnits: number;
   writeUnits: number;
+}
+
+function profileItem(profile: Profile): Record<string, unknown> {
+  return {
+    pk: profilePk(profile.profileId),
+    sk: PROFILE_SK,
+    profileId: profile.profileId,
+    version: profile.version,
+    ...(profile.mergedInto === undefined ? {} : { mergedInto: profile.mergedInto }),
+    // Sparse: only live profiles that time alone will change are in the re-check index.
+    ...(profile.recheckAt === undefined || profile.mergedInto !== undefined
+      ? {}
+      : { rs: recheckShard(profile.profileId), recheckAt: profile.recheckAt }),
+    updatedAt: profile.updatedAt,
+    doc: encodeProfile(profile),
+  };
+}
+
+function profileCondition(expectedVersion: number | null) {
+  return expectedVersion === null
+    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+    : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } };
+}
+
+function claimItem({ key, profileId }: Claim): Record<string, unknown> {
+  return { pk: identifierPk(key), sk: ID_SK, profileId };
+}
+
+function claimCondition(expectedOwner: string | null) {
+  return expectedOwner === null
+    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+    : { ConditionExpression: 'profileId = :expected', ExpressionAttributeValues: { ':expected': expectedOwner } };
 }
 
 export class DynamoProfileStore implements ProfileStore {
@@ -65,36 +138,90 @@ export class DynamoProfileStore implements ProfileStore {
   }
 
   putProfiles(writes: readonly VersionedWrite[]): Promise<boolean[]> {
-    return Promise.all(
-      writes.map(({ profile, expectedVersion }) =>
-        this.conditionalPut(
-          {
-            pk: profilePk(profile.profileId),
-            sk: PROFILE_SK,
-            profileId: profile.profileId,
-            version: profile.version,
-            ...(profile.mergedInto === undefined ? {} : { mergedInto: profile.mergedInto }),
-            updatedAt: profile.updatedAt,
-            doc: encodeProfile(profile),
-          },
-          expectedVersion === null
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } },
-        ),
-      ),
-    );
+    return Promise.all(writes.map((w) => this.conditionalPut(profileItem(w.profile), profileCondition(w.expectedVersion))));
   }
 
   putClaims(claims: readonly Claim[]): Promise<boolean[]> {
-    return Promise.all(
-      claims.map(({ key, profileId, expectedOwner }) =>
-        this.conditionalPut(
-          { pk: identifierPk(key), sk: ID_SK, profileId },
-          expectedOwner === null
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: 'profileId = :expected', ExpressionAttributeValues: { ':expected': expectedOwner } },
-        ),
-      ),
+    return Promise.all(claims.map((c) => this.conditionalPut(claimItem(c), claimCondition(c.expectedOwner))));
+  }
+
+  async transact(writes: readonly VersionedWrite[], claims: readonly Claim[]): Promise<boolean> {
+    const items = [
+      ...writes.map((w) => ({ Put: { TableName: this.tableName, Item: profileItem(w.profile), ...profileCondition(w.expectedVersion) } })),
+      ...claims.map((c) => ({ Put: { TableName: this.tableName, Item: claimItem(c), ...claimCondition(c.expectedOwner) } })),
+    ];
+    if (items.length === 0) return true;
+    try {
+      const out = await this.doc.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }));
+      this.meter('write', out.ConsumedCapacity);
+      return true;
+    } catch (err) {
+      if ((err as Error).name === 'TransactionCanceledException') {
+        const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+        // Only a failed condition is a conflict; anything else (throttling, validation) is an error.
+        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
+          this.meter('write', { CapacityUnits: items.length });
+          return false;
+        }
+      }
+      throw err;
+    }
+  }
+
+  async putJournal(entries: readonly JournalEntry[]): Promise<void> {
+    await this.batchWrite(
+      entries.map((e) => ({ PutRequest: { Item: { pk: profilePk(e.profileId), sk: e.key, at: e.at, doc: encodeJournal(e) } } })),
+    );
+  }
+
+  async deleteJournal(entries: ReadonlyArray<Pick<JournalEntry, 'profileId' | 'key'>>): Promise<void> {
+    await this.batchWrite(entries.map((e) => ({ DeleteRequest: { Key: { pk: profilePk(e.profileId), sk: e.key } } })));
+  }
+
+  async readJournal(profileIds: readonly string[]): Promise<JournalEntry[]> {
+    const perProfile = await Promise.all(
+      [...new Set(profileIds)].map(async (profileId) => {
+        const entries: JournalEntry[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          const out = await this.doc.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :j)',
+              ExpressionAttributeValues: { ':pk': profilePk(profileId), ':j': 'J#' },
+              ConsistentRead: true,
+              ReturnConsumedCapacity: 'TOTAL',
+              ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+            }),
+          );
+          this.meter('read', out.ConsumedCapacity);
+          for (const item of out.Items ?? []) entries.push(decodeJournal(profileId, String(item.sk), String(item.at), item.doc));
+          start = out.LastEvaluatedKey;
+        } while (start !== undefined);
+        return entries;
+      }),
+    );
+    return perProfile.flat();
+  }
+
+  private async batchWrite(requests: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+    const chunks: Array<Array<Record<string, unknown>>> = [];
+    for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) chunks.push(requests.slice(i, i + BATCH_WRITE_LIMIT));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let pending = chunk;
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt > UNPROCESSED_RETRIES) {
+            throw new Error(`DynamoDB left ${pending.length} writes unprocessed after ${UNPROCESSED_RETRIES} retries`);
+          }
+          if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 25 * 2 ** attempt));
+          const out = await this.doc.send(
+            new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never }, ReturnConsumedCapacity: 'TOTAL' }),
+          );
+          this.meter('write', out.ConsumedCapacity);
+          pending = (out.UnprocessedItems?.[this.tableName] ?? []) as Array<Record<string, unknown>>;
+        }
+      }),
     );
   }
 

@@ -5,7 +5,7 @@
  */
 import type { Claim, VersionedWrite } from '../core/plan';
 import type { Profile } from '../core/profile';
-import type { ProfileStore } from '../ports';
+import type { JournalEntry, ProfileStore } from '../ports';
 
 export interface StoreCounters {
   roundTrips: number;
@@ -17,6 +17,8 @@ export interface StoreCounters {
 export class MemoryProfileStore implements ProfileStore {
   readonly owners = new Map<string, string>();
   readonly profiles = new Map<string, Profile>();
+  /** Journal entries by profile id, then key. */
+  readonly journal = new Map<string, Map<string, JournalEntry>>();
   readonly counters: StoreCounters = { roundTrips: 0, itemsRead: 0, itemsWritten: 0, conditionFailures: 0 };
 
   async getOwners(keys: readonly string[]): Promise<Map<string, string>> {
@@ -67,5 +69,50 @@ export class MemoryProfileStore implements ProfileStore {
       } else this.counters.conditionFailures++;
       return ok;
     });
+  }
+
+  async transact(writes: readonly VersionedWrite[], claims: readonly Claim[]): Promise<boolean> {
+    this.counters.roundTrips++;
+    const ok =
+      writes.every(({ profile, expectedVersion }) => {
+        const current = this.profiles.get(profile.profileId);
+        return expectedVersion === null ? current === undefined : current?.version === expectedVersion;
+      }) &&
+      claims.every(({ key, expectedOwner }) => {
+        const current = this.owners.get(key);
+        return expectedOwner === null ? current === undefined : current === expectedOwner;
+      });
+    if (!ok) {
+      this.counters.conditionFailures++;
+      return false;
+    }
+    for (const { profile } of writes) this.profiles.set(profile.profileId, profile);
+    for (const { key, profileId } of claims) this.owners.set(key, profileId);
+    this.counters.itemsWritten += writes.length + claims.length;
+    return true;
+  }
+
+  async putJournal(entries: readonly JournalEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    this.counters.roundTrips++;
+    for (const e of entries) {
+      let byKey = this.journal.get(e.profileId);
+      if (byKey === undefined) this.journal.set(e.profileId, (byKey = new Map()));
+      byKey.set(e.key, e);
+    }
+    this.counters.itemsWritten += entries.length;
+  }
+
+  async deleteJournal(entries: ReadonlyArray<Pick<JournalEntry, 'profileId' | 'key'>>): Promise<void> {
+    if (entries.length === 0) return;
+    this.counters.roundTrips++;
+    for (const e of entries) this.journal.get(e.profileId)?.delete(e.key);
+  }
+
+  async readJournal(profileIds: readonly string[]): Promise<JournalEntry[]> {
+    this.counters.roundTrips++;
+    return [...new Set(profileIds)].flatMap((id) =>
+      [...(this.journal.get(id)?.values() ?? [])].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    );
   }
 }

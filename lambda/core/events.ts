@@ -67,6 +67,8 @@ export interface UnifyEvent {
   readonly previousId?: string;
   /** Profile traits the event sets (identify traits, or context.traits on other calls). */
   readonly traits: Readonly<Record<string, unknown>>;
+  /** Properties of a track, page or screen call (computed traits filter and aggregate them). */
+  readonly properties?: Readonly<Record<string, unknown>>;
   readonly channel?: string;
   /** Revenue of an `Order Completed` event, in ten-thousandths (an integer, so sums are exact). */
   readonly revenue?: number;
@@ -207,6 +209,7 @@ function toUnifyEvent(e: SegmentEvent, text: string, fallbackTimestamp: number, 
       ...(rejectedIdentifiers.length === 0 ? {} : { rejectedIdentifiers }),
       ...(previousId === undefined || opts.blockedReason?.(previousId) !== undefined ? {} : { previousId }),
       traits,
+      ...(e.type === 'track' || e.type === 'page' || e.type === 'screen' ? { properties } : {}),
       ...(e.context?.channel === undefined ? {} : { channel: e.context.channel }),
       ...(revenue === undefined ? {} : { revenue }),
     },

@@ -100,8 +100,27 @@ export interface ComponentPlan<E extends UnifyEvent = UnifyEvent> {
   readonly merges: readonly MergeRecord[];
 }
 
+/** Profiles a batch matcher found to be one person (an Entity Resolution match group). */
+export interface MatchLink {
+  readonly matchId: string;
+  readonly profileIds: readonly string[];
+  /** The rule that matched them, when the matcher says. */
+  readonly rule?: string;
+}
+
+/** A profile a match group could not merge, and why. */
+export interface RejectedMatch {
+  readonly matchId: string;
+  readonly profileId: string;
+  readonly reason: string;
+}
+
 export interface PlanInput<E extends UnifyEvent> {
   readonly events: readonly E[];
+  /** Match groups to merge (batch matching); their profiles must be among `profiles`. */
+  readonly links?: readonly MatchLink[];
+  /** Told each profile a match group could not merge. */
+  readonly onRejectedMatch?: (rejected: RejectedMatch) => void;
   readonly owners: ReadonlyMap<string, string>;
   readonly profiles: ReadonlyMap<string, Profile>;
   readonly rules: IdentityRules;
@@ -113,7 +132,9 @@ export interface PlanInput<E extends UnifyEvent> {
 }
 
 interface Link {
-  readonly messageId: string;
+  readonly messageId?: string;
+  readonly matchId?: string;
+  readonly matchRule?: string;
   readonly sides: ReadonlyArray<{ readonly real: readonly string[]; readonly key: string }>;
 }
 
@@ -124,6 +145,8 @@ class Group<E> {
   /** Profiles' identifiers not yet added to `values` (most events never need a limit check). */
   unread: Array<Readonly<Record<string, readonly string[]>>> = [];
   readonly real = new Set<string>();
+  /** Profiles an unmerge separated from those in this group: it never joins a group holding one. */
+  readonly separated = new Set<string>();
   readonly ghosts = new Set<string>();
   readonly pending = new Set<string>();
   readonly keys = new Set<string>();
@@ -178,6 +201,13 @@ export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentP
     const count = (held?.size ?? 0) + (held?.has(id.value) ? 0 : 1);
     return count > limit ? { type: id.type, count, limit } : undefined;
   };
+  /** The profile of `b` that an unmerge separated from one of `a`'s (or the reverse). */
+  const separatedBy = (a: Group<E>, b: Group<E>): string | undefined => {
+    if (a.separated.size === 0 && b.separated.size === 0) return undefined;
+    for (const id of b.real) if (a.separated.has(id)) return id;
+    for (const id of a.real) if (b.separated.has(id)) return id;
+    return undefined;
+  };
   /** Identifiers an event carried that this plan does not link, by messageId. */
   const rejectedByEvent = new Map<string, RejectedIdentifier[]>();
 
@@ -211,6 +241,7 @@ export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentP
       if (root.live !== undefined) {
         g.real.add(root.id);
         addValues(g, root.live.identifiers);
+        for (const id of root.live.separatedFrom ?? []) g.separated.add(id);
       } else g.ghosts.add(root.id);
     }
     const rootProfile = root.live;
@@ -229,6 +260,7 @@ export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentP
     if (ra === rb) return ra;
     rb.parent = ra;
     for (const x of rb.real) ra.real.add(x);
+    for (const x of rb.separated) ra.separated.add(x);
     for (const x of rb.ghosts) ra.ghosts.add(x);
     for (const x of rb.pending) ra.pending.add(x);
     for (const x of rb.keys) ra.keys.add(x);
@@ -261,6 +293,45 @@ export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentP
     if (set === undefined) g.values.set(id.type, (set = new Set()));
     set.add(id.value);
   };
+
+  for (const link of input.links ?? []) {
+    let current: Group<E> | undefined;
+    let first: string | undefined;
+    for (const profileId of [...new Set(link.profileIds)].sort()) {
+      const reject = (reason: string) => input.onRejectedMatch?.({ matchId: link.matchId, profileId, reason });
+      if (!profiles.has(profileId)) {
+        reject('no such profile');
+        continue;
+      }
+      const g = groupOfOwner(profileId).find();
+      if (current === undefined) {
+        current = g;
+        first = profileId;
+        continue;
+      }
+      current = current.find();
+      if (g === current) continue;
+      const apart = separatedBy(current, g);
+      if (apart !== undefined) {
+        reject(`an unmerge separated ${apart} from this match group's other profiles`);
+        continue;
+      }
+      const over = breaks(current, g);
+      if (over !== undefined) {
+        reject(`merging would give one profile ${over.count} ${over.type} values, over the limit of ${over.limit}`);
+        continue;
+      }
+      current.links.push({
+        matchId: link.matchId,
+        ...(link.rule === undefined ? {} : { matchRule: link.rule }),
+        sides: [
+          { real: [...current.real], key: `profile#${first as string}` },
+          { real: [...g.real], key: `profile#${profileId}` },
+        ],
+      });
+      current = union(current, g);
+    }
+  }
 
   const sorted = [...input.events].sort((x, y) => x.ts - y.ts || (x.messageId < y.messageId ? -1 : x.messageId > y.messageId ? 1 : 0));
   for (const event of sorted) {
@@ -299,6 +370,11 @@ export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentP
         }
         claimKey(current, key, id);
         accepted.push(key);
+        continue;
+      }
+      const apart = separatedBy(current, g);
+      if (apart !== undefined) {
+        rejected.push({ ...id, reason: `it belongs to a profile an unmerge separated from this one (${apart})` });
         continue;
       }
       const over = breaks(current, g);
@@ -466,6 +542,16 @@ function mergeReason(links: readonly Link[], loserId: string, survivorId: string
   for (const link of links) {
     const loserSide = link.sides.find((s) => s.real.includes(loserId));
     const otherSide = link.sides.find((s) => s !== loserSide);
+    if (loserSide !== undefined && otherSide !== undefined && link.matchId !== undefined) {
+      return {
+        at: now,
+        survivor: survivorId,
+        merged: loserId,
+        rule: 'matched',
+        matchId: link.matchId,
+        ...(link.matchRule === undefined ? {} : { matchRule: link.matchRule }),
+      };
+    }
     if (loserSide !== undefined && otherSide !== undefined) {
       return {
         at: now,
@@ -474,7 +560,7 @@ function mergeReason(links: readonly Link[], loserId: string, survivorId: string
         rule: 'shared-identifier',
         identifier: parseIdKey(loserSide.key),
         matchedWith: parseIdKey(otherSide.key),
-        messageId: link.messageId,
+        ...(link.messageId === undefined ? {} : { messageId: link.messageId }),
       };
     }
   }

@@ -37,10 +37,24 @@ export interface MergeRecord {
    * the survivor's side) arrived together in one event, `messageId`.
    * A `resumed` merge completes one that an interrupted write left half done.
    */
-  readonly rule: 'shared-identifier' | 'resumed';
+  readonly rule: 'shared-identifier' | 'resumed' | 'matched';
   readonly identifier?: Identifier;
   readonly matchedWith?: Identifier;
   readonly messageId?: string;
+  /** A `matched` merge: the batch matcher's match group, and the matching rule that made it when known. */
+  readonly matchId?: string;
+  readonly matchRule?: string;
+}
+
+/** An unmerge: `restored` was split back out of `from`, undoing `merge`. */
+export interface UnmergeRecord {
+  readonly at: string;
+  readonly from: string;
+  readonly restored: string;
+  readonly merge: MergeRecord;
+  readonly reason?: string;
+  /** Events each side kept after the replay. */
+  readonly events: { readonly from: number; readonly restored: number };
 }
 
 export interface Profile {
@@ -75,6 +89,10 @@ export interface Profile {
    * unique, and objects with ever-new property names are slow in V8.
    */
   readonly seen: ReadonlyArray<readonly [string, number]>;
+  /** Unmerges that split this profile from another, oldest first. */
+  readonly unmerges?: readonly UnmergeRecord[];
+  /** Profiles an unmerge separated from this one: they are never linked again, whatever identifiers they share. */
+  readonly separatedFrom?: readonly string[];
   /** Segments the profile is in: segment name → when it entered (ISO-8601). */
   readonly segments?: Readonly<Record<string, string>>;
   /** State of each computed trait from config (core/computed-traits.ts), by trait name. */
@@ -265,6 +283,12 @@ export function mergeProfiles(survivor: Profile, loser: Profile, record: MergeRe
       ? {}
       : { rejectedIdentifiers: recordRejected(survivor, loser.rejectedIdentifiers ?? []).rejectedIdentifiers }),
     mergedFrom: [...new Set([...survivor.mergedFrom, ...loser.mergedFrom, loser.profileId])].sort(),
+    ...(survivor.separatedFrom === undefined && loser.separatedFrom === undefined
+      ? {}
+      : { separatedFrom: [...new Set([...(survivor.separatedFrom ?? []), ...(loser.separatedFrom ?? [])])].sort() }),
+    ...(survivor.unmerges === undefined && loser.unmerges === undefined
+      ? {}
+      : { unmerges: [...(survivor.unmerges ?? []), ...(loser.unmerges ?? [])].sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0)) }),
     seen: unionSeen(survivor.seen, loser.seen),
     createdAt: survivor.createdAt < loser.createdAt ? survivor.createdAt : loser.createdAt,
   };

@@ -6,7 +6,7 @@
 import type { DeserializeMiddleware, MiddlewareStack } from '@smithy/types';
 import type { Claim, VersionedWrite } from '../core/plan';
 import type { Profile } from '../core/profile';
-import type { ProfileStore } from '../ports';
+import type { JournalEntry, ProfileStore } from '../ports';
 
 /** Seeded randomness, so a failing run can be repeated. */
 export { seededRandom } from '../core/random';
@@ -91,5 +91,25 @@ export class FaultyProfileStore implements ProfileStore {
   async putClaims(claims: readonly Claim[]): Promise<boolean[]> {
     this.maybeFail('putClaims');
     return this.inner.putClaims(claims);
+  }
+
+  async transact(writes: readonly VersionedWrite[], claims: readonly Claim[]): Promise<boolean> {
+    this.maybeFail('transact');
+    return this.inner.transact(writes, claims);
+  }
+
+  async putJournal(entries: readonly JournalEntry[]): Promise<void> {
+    this.maybeFail('putJournal');
+    return this.inner.putJournal(entries);
+  }
+
+  async deleteJournal(entries: ReadonlyArray<Pick<JournalEntry, 'profileId' | 'key'>>): Promise<void> {
+    this.maybeFail('deleteJournal');
+    return this.inner.deleteJournal(entries);
+  }
+
+  async readJournal(profileIds: readonly string[]): Promise<JournalEntry[]> {
+    this.maybeFail('readJournal');
+    return this.inner.readJournal(profileIds);
   }
 }

@@ -10,13 +10,13 @@
  * again.
  */
 import { randomUUID } from 'node:crypto';
-import type { ParseOptions } from '../core/events';
+import type { ParseOptions, UnifyEvent } from '../core/events';
 import type { Enricher } from '../core/enrich';
 import type { IdentityRules } from '../core/identity-rules';
-import { keysToLookUp, planBatch, profilesToLoad, type Claim, type ComponentPlan } from '../core/plan';
+import { keysToLookUp, planBatch, profilesToLoad, type Claim, type ComponentPlan, type MatchLink, type RejectedMatch } from '../core/plan';
 import type { Profile } from '../core/profile';
 import { decodeRecords, type SourcedEvent, type StreamRecord } from '../core/records';
-import type { ProfileStore, QuarantineSink } from '../ports';
+import type { JournalEntry, ProfileStore, QuarantineSink } from '../ports';
 
 export interface UnifySettings {
   readonly parse: Omit<ParseOptions, 'now'>;
@@ -63,34 +63,84 @@ export async function unifyBatch(
   deps: UnifyDeps,
 ): Promise<BatchOutcome> {
   const clock = deps.clock ?? Date.now;
-  const { store, settings } = deps;
-  const decoded = decodeRecords(records, source, { ...settings.parse, now: clock() });
+  const decoded = decodeRecords(records, source, { ...deps.settings.parse, now: clock() });
 
   const quarantineWrite = decoded.quarantined.length > 0 ? deps.quarantine.put(batchId, decoded.quarantined) : undefined;
 
   const seenInBatch = new Set<string>();
-  let pending: SourcedEvent[] = [];
-  let duplicates = 0;
+  const unique: SourcedEvent[] = [];
+  let repeats = 0;
   for (const event of decoded.events) {
-    if (seenInBatch.has(event.messageId)) duplicates++;
+    if (seenInBatch.has(event.messageId)) repeats++;
     else {
       seenInBatch.add(event.messageId);
-      pending.push(event);
+      unique.push(event);
     }
   }
+  const resolved = await resolveAndWrite(unique, [], deps);
+  if (quarantineWrite !== undefined) await quarantineWrite;
 
+  return {
+    records: records.length,
+    payloads: decoded.payloads,
+    quarantined: decoded.quarantined.length,
+    applied: resolved.applied,
+    duplicates: resolved.duplicates + repeats,
+    merges: resolved.merges,
+    profilesWritten: resolved.profilesWritten,
+    attempts: resolved.attempts,
+    storeRoundTrips: resolved.storeRoundTrips,
+    failedSequenceNumbers: [...new Set(resolved.pending.map((e) => e.sequenceNumber))],
+  };
+}
+
+export interface ResolveOutcome<E extends UnifyEvent> {
+  readonly applied: number;
+  readonly duplicates: number;
+  readonly merges: number;
+  readonly profilesWritten: number;
+  readonly attempts: number;
+  readonly storeRoundTrips: number;
+  /** Events still not applied after the last attempt. */
+  readonly pending: readonly E[];
+  /** Match groups still not written after the last attempt (their components kept conflicting). */
+  readonly linksPending: boolean;
+  /** Profiles match groups could not merge, with the reason. */
+  readonly rejectedMatches: readonly RejectedMatch[];
+}
+
+/**
+ * Resolves events and match groups against the store and writes the result,
+ * re-reading and re-planning the components whose conditional writes
+ * conflict. The stream consumer and the batch matcher's apply step both
+ * merge through here, under the same identity rules.
+ */
+export async function resolveAndWrite<E extends UnifyEvent>(
+  events: readonly E[],
+  links: readonly MatchLink[],
+  deps: UnifyDeps,
+): Promise<ResolveOutcome<E>> {
+  const clock = deps.clock ?? Date.now;
+  const { store, settings } = deps;
+  let pending: E[] = [...events];
+  let pendingLinks: readonly MatchLink[] = links;
   let applied = 0;
+  let duplicates = 0;
   let merges = 0;
   let profilesWritten = 0;
   let attempts = 0;
+  let rejectedMatches: RejectedMatch[] = [];
   const trips = { count: 0 };
   /** Events this invocation applied: seen again on a later attempt, they are not duplicates. */
   const appliedIds = new Set<string>();
-  while (pending.length > 0 && attempts < settings.maxAttempts) {
+  while ((pending.length > 0 || pendingLinks.length > 0) && attempts < settings.maxAttempts) {
     if (attempts > 0) await (deps.sleep ?? defaultSleep)(Math.random() * 20 * 2 ** Math.min(attempts, 6));
     attempts++;
-    const plans = await plan(pending, store, settings, clock(), deps.newProfileId ?? randomUUID, trips);
+    const rejectedNow: RejectedMatch[] = [];
+    const plans = await plan(pending, pendingLinks, store, settings, clock(), deps.newProfileId ?? randomUUID, trips, (r) => rejectedNow.push(r));
+    if (pendingLinks.length > 0) rejectedMatches = rejectedNow;
     const { conflicted, survivorWritten } = await commit(plans, store, trips);
+    const linksConflicted = pendingLinks.length > 0 && plans.some((p) => conflicted.has(p) && p.merges.some((m) => m.rule === 'matched'));
     pending = [];
     for (const p of plans) {
       if (!survivorWritten.has(p)) {
@@ -106,36 +156,39 @@ export async function unifyBatch(
       if (p.survivor !== undefined) profilesWritten++;
       if (conflicted.has(p)) pending.push(...p.events);
     }
+    // Match groups are idempotent (profiles already merged are one group): re-plan them all after a conflict.
+    if (!linksConflicted) pendingLinks = [];
   }
-  if (quarantineWrite !== undefined) await quarantineWrite;
-
   return {
-    records: records.length,
-    payloads: decoded.payloads,
-    quarantined: decoded.quarantined.length,
     applied,
     duplicates,
     merges,
     profilesWritten,
     attempts,
     storeRoundTrips: trips.count,
-    failedSequenceNumbers: [...new Set(pending.map((e) => e.sequenceNumber))],
+    pending,
+    linksPending: pendingLinks.length > 0,
+    rejectedMatches,
   };
 }
 
-async function plan(
-  events: SourcedEvent[],
+async function plan<E extends UnifyEvent>(
+  events: readonly E[],
+  links: readonly MatchLink[],
   store: ProfileStore,
   settings: UnifySettings,
   nowMs: number,
   newProfileId: () => string,
   trips: { count: number },
-): Promise<ComponentPlan<SourcedEvent>[]> {
+  onRejectedMatch: (r: RejectedMatch) => void,
+): Promise<ComponentPlan<E>[]> {
   trips.count++;
-  const owners = await store.getOwners(keysToLookUp(events));
+  const owners = events.length > 0 ? await store.getOwners(keysToLookUp(events)) : new Map<string, string>();
   const profiles = new Map<string, Profile>();
   const absent = new Set<string>();
-  for (let toLoad = profilesToLoad(owners, profiles, absent); toLoad.length > 0; toLoad = profilesToLoad(owners, profiles, absent)) {
+  const linked = links.flatMap((l) => l.profileIds);
+  const next = () => [...new Set([...profilesToLoad(owners, profiles, absent), ...linked.filter((id) => !profiles.has(id) && !absent.has(id))])];
+  for (let toLoad = next(); toLoad.length > 0; toLoad = next()) {
     trips.count++;
     const found = await store.getProfiles(toLoad);
     for (const id of toLoad) {
@@ -146,6 +199,8 @@ async function plan(
   }
   return planBatch({
     events,
+    links,
+    onRejectedMatch,
     owners,
     profiles,
     rules: settings.rules,
@@ -167,12 +222,12 @@ async function plan(
  * Returns the plans whose conditions failed, and those whose events were
  * committed (nothing to write, or the survivor written).
  */
-async function commit(
-  plans: ComponentPlan<SourcedEvent>[],
+async function commit<E extends UnifyEvent>(
+  plans: ComponentPlan<E>[],
   store: ProfileStore,
   trips: { count: number },
-): Promise<{ conflicted: Set<ComponentPlan<SourcedEvent>>; survivorWritten: Set<ComponentPlan<SourcedEvent>> }> {
-  type Plan = ComponentPlan<SourcedEvent>;
+): Promise<{ conflicted: Set<ComponentPlan<E>>; survivorWritten: Set<ComponentPlan<E>> }> {
+  type Plan = ComponentPlan<E>;
   const conflicted = new Set<Plan>();
   const claimsWhere = (fresh: boolean) =>
     plans.flatMap((p) => p.claims.filter((c) => (c.expectedOwner === null) === fresh).map((c) => ({ p, c })));
@@ -194,16 +249,33 @@ async function commit(
 
   const survivors = plans.filter((p) => !conflicted.has(p) && p.survivor !== undefined);
   if (survivors.length > 0) trips.count++;
-  const survivorResults = await store.putProfiles(survivors.map((p) => p.survivor as NonNullable<Plan['survivor']>));
+  // The journal goes in alongside the survivors, so every committed event is journaled; a
+  // survivor that loses its race has its entry removed (and its events journaled again on retry).
+  const journal = new Map<Plan, JournalEntry>();
+  for (const p of survivors) {
+    if (p.applied.length === 0) continue;
+    const survivor = (p.survivor as NonNullable<Plan['survivor']>).profile;
+    journal.set(p, {
+      profileId: survivor.profileId,
+      key: `J#${String(survivor.version).padStart(10, '0')}#${randomUUID().slice(0, 8)}`,
+      at: survivor.updatedAt,
+      events: p.applied,
+    });
+  }
+  const [survivorResults] = await Promise.all([
+    store.putProfiles(survivors.map((p) => p.survivor as NonNullable<Plan['survivor']>)),
+    store.putJournal([...journal.values()]),
+  ]);
   survivorResults.forEach((ok, i) => {
     if (!ok) conflicted.add(survivors[i] as Plan);
   });
+  const orphans = survivors.filter((p) => conflicted.has(p) && journal.has(p)).map((p) => journal.get(p) as JournalEntry);
 
   const survivorWritten = new Set(plans.filter((p) => !conflicted.has(p)));
   const repoints = claimsWhere(false).filter(({ p }) => survivorWritten.has(p));
-  if (repoints.length > 0) {
+  if (repoints.length > 0 || orphans.length > 0) {
     trips.count++;
-    await claimResults(repoints);
+    await Promise.all([claimResults(repoints), store.deleteJournal(orphans)]);
   }
   return { conflicted, survivorWritten };
 }

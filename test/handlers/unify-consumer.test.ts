@@ -1,6 +1,7 @@
+import { inflateRawSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -37,6 +38,14 @@ function fakeTable() {
     if (!ok) throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
     items.set(`${item.pk}|${item.sk}`, item);
     return {};
+  });
+  ddb.on(BatchWriteCommand).callsFake((input) => {
+    const requests = Object.values(input.RequestItems as Record<string, Array<{ PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }>>)[0] ?? [];
+    for (const r of requests) {
+      if (r.PutRequest !== undefined) items.set(`${r.PutRequest.Item.pk}|${r.PutRequest.Item.sk}`, r.PutRequest.Item);
+      if (r.DeleteRequest !== undefined) items.delete(`${r.DeleteRequest.Key.pk}|${r.DeleteRequest.Key.sk}`);
+    }
+    return { UnprocessedItems: {} };
   });
   return items;
 }
@@ -115,6 +124,11 @@ describe('unify consumer handler', () => {
     expect(profiles).toHaveLength(1);
     expect(profiles[0]?.identifiers).toEqual({ anonymousId: ['a-1'], email: ['ana@example.com'], userId: ['u-1'] });
     expect(items.get('ID#email#ana@example.com|ID')?.profileId).toBeDefined();
+    // The events are journaled under the profile, so that it can be rebuilt or split.
+    const journal = [...items.values()].filter((i) => String(i.sk).startsWith('J#'));
+    expect(journal.map((i) => i.pk)).toEqual([`P#${profiles[0]?.profileId}`]);
+    const journaled = JSON.parse(inflateRawSync(journal[0]?.doc as Uint8Array).toString('utf8')) as { events: Array<{ messageId: string }> };
+    expect(journaled.events.map((e) => e.messageId).sort()).toEqual(['g1', 'g2']);
   });
 
   it('unpacks a KPL-aggregated record and treats each sub-record on its own', async () => {

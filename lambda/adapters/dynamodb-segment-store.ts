@@ -1,0 +1,122 @@
+/**
+ * SegmentMembershipStore on the profile table (pk/sk):
+ *   membership  pk = `SEG#<segment>`  sk = `<profileId>`  → profileId, segment, enteredAt
+ * One partition per segment, so a segment's members are one Query in
+ * profile-id order. `entered` puts the item, `exited` deletes it; both are
+ * unconditional, so applying the same changes again gives the same table
+ * (a replay refreshes `enteredAt` to the replay's processing time).
+ */
+import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SegmentChange, SegmentMembershipStore } from '../ports';
+
+export const segmentPk = (segment: string) => `SEG#${segment}`;
+
+/** BatchWriteItem takes at most 25 requests per call. */
+const BATCH_WRITE_LIMIT = 25;
+/** A page is at most this many members. */
+export const MAX_PAGE = 1000;
+
+/** A cursor that is not one `members` returned. */
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+}
+
+const encodeCursor = (profileId: string) => Buffer.from(profileId, 'utf8').toString('base64url');
+
+function decodeCursor(cursor: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new InvalidCursorError('malformed cursor: not base64url');
+  const bytes = Buffer.from(cursor, 'base64url');
+  // Canonical only: the encoding of the decoded bytes must give the cursor back.
+  if (bytes.length === 0 || bytes.toString('base64url') !== cursor) throw new InvalidCursorError('malformed cursor: not a canonical base64url value');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new InvalidCursorError('malformed cursor: not UTF-8');
+  }
+}
+
+/**
+ * The last change per (segment, profileId), in the order of those last
+ * changes: a profile that entered and left within one list ends up out.
+ */
+export function collapseChanges(changes: readonly SegmentChange[]): SegmentChange[] {
+  const last = new Map<string, SegmentChange>();
+  for (const c of changes) {
+    const key = JSON.stringify([c.segment, c.profileId]);
+    last.delete(key);
+    last.set(key, c);
+  }
+  return [...last.values()];
+}
+
+export interface SegmentStoreOptions {
+  /** Retries of unprocessed items before `apply` throws. */
+  readonly retries?: number;
+  /** Backoff base: a retry waits up to baseDelayMs · 2^attempt (full jitter). */
+  readonly baseDelayMs?: number;
+}
+
+type WriteRequest =
+  | { PutRequest: { Item: Record<string, unknown> } }
+  | { DeleteRequest: { Key: Record<string, unknown> } };
+
+export class DynamoSegmentStore implements SegmentMembershipStore {
+  private readonly retries: number;
+  private readonly baseDelayMs: number;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    opts: SegmentStoreOptions = {},
+  ) {
+    this.retries = opts.retries ?? 8;
+    this.baseDelayMs = opts.baseDelayMs ?? 25;
+  }
+
+  async apply(changes: readonly SegmentChange[]): Promise<void> {
+    const requests: WriteRequest[] = collapseChanges(changes).map((c) =>
+      c.change === 'entered'
+        ? { PutRequest: { Item: { pk: segmentPk(c.segment), sk: c.profileId, profileId: c.profileId, segment: c.segment, enteredAt: c.at } } }
+        : { DeleteRequest: { Key: { pk: segmentPk(c.segment), sk: c.profileId } } },
+    );
+    for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) {
+      await this.batchWrite(requests.slice(i, i + BATCH_WRITE_LIMIT));
+    }
+  }
+
+  async members(segment: string, limit: number, cursor?: string): Promise<{ profileIds: string[]; next?: string }> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+      throw new RangeError(`limit must be an integer from 1 to ${MAX_PAGE}, got ${limit}`);
+    }
+    const pk = segmentPk(segment);
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+        ExpressionAttributeValues: { ':pk': pk },
+        ProjectionExpression: '#sk',
+        Limit: limit,
+        ...(after === undefined ? {} : { ExclusiveStartKey: { pk, sk: after } }),
+      }),
+    );
+    const profileIds = (out.Items ?? []).map((item) => String(item.sk));
+    const lastSk = out.LastEvaluatedKey?.sk;
+    return typeof lastSk === 'string' ? { profileIds, next: encodeCursor(lastSk) } : { profileIds };
+  }
+
+  private async batchWrite(requests: WriteRequest[]): Promise<void> {
+    let pending = requests;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > this.retries) {
+        throw new Error(`DynamoDB left ${pending.length} segment membership writes unprocessed after ${this.retries} retries`);
+      }
+      if (attempt > 0) await sleep(Math.random() * this.baseDelayMs * 2 ** attempt);
+      const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+      pending = (out.UnprocessedItems?.[this.tableName] ?? []) as WriteRequest[];
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
