@@ -33,10 +33,11 @@ export interface ProfileStore {
   /** Conditional identifier claims; one boolean per claim: false when its condition failed. */
   putClaims(claims: readonly Claim[]): Promise<boolean[]>;
   /**
-   * All-or-nothing profile writes and claims (an unmerge rewrites two
-   * profiles and repoints identifiers at once); false when any condition failed.
+   * All-or-nothing profile writes, claims and journal entries (an unmerge
+   * rewrites two profiles, repoints identifiers and moves events at once);
+   * false when any condition failed. At most 100 items in all.
    */
-  transact(writes: readonly VersionedWrite[], claims: readonly Claim[]): Promise<boolean>;
+  transact(writes: readonly VersionedWrite[], claims: readonly Claim[], journal?: readonly JournalEntry[]): Promise<boolean>;
   /** Unconditional, idempotent journal writes. */
   putJournal(entries: readonly JournalEntry[]): Promise<void>;
   /** Removes journal entries of writes that lost their race. */

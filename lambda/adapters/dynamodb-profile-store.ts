@@ -96,6 +96,10 @@ function profileItem(profile: Profile): Record<string, unknown> {
   };
 }
 
+function journalItem(e: JournalEntry): Record<string, unknown> {
+  return { pk: profilePk(e.profileId), sk: e.key, at: e.at, doc: encodeJournal(e) };
+}
+
 function profileCondition(expectedVersion: number | null) {
   return expectedVersion === null
     ? { ConditionExpression: 'attribute_not_exists(pk)' }
@@ -145,8 +149,9 @@ export class DynamoProfileStore implements ProfileStore {
     return Promise.all(claims.map((c) => this.conditionalPut(claimItem(c), claimCondition(c.expectedOwner))));
   }
 
-  async transact(writes: readonly VersionedWrite[], claims: readonly Claim[]): Promise<boolean> {
+  async transact(writes: readonly VersionedWrite[], claims: readonly Claim[], journal: readonly JournalEntry[] = []): Promise<boolean> {
     const items = [
+      ...journal.map((e) => ({ Put: { TableName: this.tableName, Item: journalItem(e) } })),
       ...writes.map((w) => ({ Put: { TableName: this.tableName, Item: profileItem(w.profile), ...profileCondition(w.expectedVersion) } })),
       ...claims.map((c) => ({ Put: { TableName: this.tableName, Item: claimItem(c), ...claimCondition(c.expectedOwner) } })),
     ];
@@ -170,7 +175,7 @@ export class DynamoProfileStore implements ProfileStore {
 
   async putJournal(entries: readonly JournalEntry[]): Promise<void> {
     await this.batchWrite(
-      entries.map((e) => ({ PutRequest: { Item: { pk: profilePk(e.profileId), sk: e.key, at: e.at, doc: encodeJournal(e) } } })),
+      entries.map((e) => ({ PutRequest: { Item: journalItem(e) } })),
     );
   }
 

@@ -71,7 +71,7 @@ export class MemoryProfileStore implements ProfileStore {
     });
   }
 
-  async transact(writes: readonly VersionedWrite[], claims: readonly Claim[]): Promise<boolean> {
+  async transact(writes: readonly VersionedWrite[], claims: readonly Claim[], journal: readonly JournalEntry[] = []): Promise<boolean> {
     this.counters.roundTrips++;
     const ok =
       writes.every(({ profile, expectedVersion }) => {
@@ -88,7 +88,12 @@ export class MemoryProfileStore implements ProfileStore {
     }
     for (const { profile } of writes) this.profiles.set(profile.profileId, profile);
     for (const { key, profileId } of claims) this.owners.set(key, profileId);
-    this.counters.itemsWritten += writes.length + claims.length;
+    for (const e of journal) {
+      let byKey = this.journal.get(e.profileId);
+      if (byKey === undefined) this.journal.set(e.profileId, (byKey = new Map()));
+      byKey.set(e.key, e);
+    }
+    this.counters.itemsWritten += writes.length + claims.length + journal.length;
     return true;
   }
 

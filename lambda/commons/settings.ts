@@ -1,15 +1,17 @@
 /** Runtime settings derived from the one c360 config, shared by Lambda and the local runtime. */
 import type { C360Config } from '../../lib/config';
-import { regionEnricher } from '../core/enrich';
+import { enrichProfile, regionEnricher } from '../core/enrich';
 import { identityRules } from '../core/identity-rules';
 import type { UnifySettings } from '../usecases/unify-batch';
 
 export function unifySettings(config: C360Config): UnifySettings {
   const rules = identityRules(config.unification.identity);
+  // More enrichers go here: each derives attributes from a profile's traits.
+  const enrichers = [regionEnricher(config.unification.enrichment.regions)];
   return {
     rules,
-    // More enrichers go here: each derives attributes from a profile's traits.
-    enrichers: [regionEnricher(config.unification.enrichment.regions)],
+    enrichers,
+    refresh: (profile) => enrichProfile(profile, enrichers),
     parse: {
       identifierTypes: config.unification.identity.identifiers,
       blockedReason: rules.blockedReason,

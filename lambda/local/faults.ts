@@ -93,9 +93,9 @@ export class FaultyProfileStore implements ProfileStore {
     return this.inner.putClaims(claims);
   }
 
-  async transact(writes: readonly VersionedWrite[], claims: readonly Claim[]): Promise<boolean> {
+  async transact(writes: readonly VersionedWrite[], claims: readonly Claim[], journal: readonly JournalEntry[] = []): Promise<boolean> {
     this.maybeFail('transact');
-    return this.inner.transact(writes, claims);
+    return this.inner.transact(writes, claims, journal);
   }
 
   async putJournal(entries: readonly JournalEntry[]): Promise<void> {

@@ -22,6 +22,8 @@ export interface UnifySettings {
   readonly parse: Omit<ParseOptions, 'now'>;
   readonly rules: IdentityRules;
   readonly enrichers: readonly Enricher[];
+  /** Recomputes what derives from a profile's data (enrichment, computed traits, segments) as of `nowMs`. */
+  readonly refresh: (profile: Profile, nowMs: number) => Profile;
   readonly dedupeWindowSeconds: number;
   /** Plan-and-write attempts for components whose conditional writes conflict. */
   readonly maxAttempts: number;
