@@ -11,12 +11,46 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import type { ProfileView } from '../core/profile';
+import type { Identifier } from '../core/events';
+import type { MergeRecord, ProfileView, RejectedLink, UnmergeRecord } from '../core/profile';
 
 export type Profile = ProfileView & {
   /** Set when the id asked for was merged into this profile. */
   readonly requestedId?: string;
 };
+
+export interface Identities {
+  readonly profileId: string;
+  readonly requestedId?: string;
+  readonly identifiers: Readonly<Record<string, readonly string[]>>;
+  readonly rejectedIdentifiers: readonly RejectedLink[];
+}
+
+export interface MergeHistory {
+  readonly profileId: string;
+  readonly requestedId?: string;
+  /** Every profile merged into this one, directly or through another merge. */
+  readonly mergedFrom: readonly string[];
+  readonly merges: readonly MergeRecord[];
+  readonly unmerges: readonly UnmergeRecord[];
+  /** Profiles an unmerge separated from this one. */
+  readonly separatedFrom: readonly string[];
+}
+
+export interface UnmergeOutcome {
+  readonly unmerge: UnmergeRecord;
+  readonly survivor: ProfileView;
+  readonly restored: ProfileView;
+}
+
+export interface SegmentPage {
+  readonly segment: string;
+  readonly profileIds: readonly string[];
+  /** Cursor of the next page; absent on the last. */
+  readonly next?: string;
+}
+
+export type { Identifier };
 
 export interface ProfileClientOptions {
   /** The ProfileApiUrl output of the unification stack, or the local runtime's API URL. */
@@ -65,37 +99,86 @@ export class ProfileClient {
 
   /** The profile with this id (a merged-away id answers with its survivor); undefined when there is none. */
   getProfile(profileId: string): Promise<Profile | undefined> {
-    return this.get(`profiles/${encodeURIComponent(profileId)}`, new URLSearchParams());
+    return this.request('GET', `profiles/${encodeURIComponent(profileId)}`);
   }
 
   /** The profile holding this identifier (`email`, `phone`, `userId`, `anonymousId` or a configured type); undefined when none does. */
   findProfile(type: string, value: string): Promise<Profile | undefined> {
-    return this.get('profiles', new URLSearchParams({ [type]: value }));
+    return this.request('GET', 'profiles', new URLSearchParams({ [type]: value }));
   }
 
-  private async get(path: string, query: URLSearchParams): Promise<Profile | undefined> {
+  /** The identifiers a profile holds, and those its events carried that were not linked, with the reason. */
+  getIdentities(profileId: string): Promise<Identities | undefined> {
+    return this.request('GET', `profiles/${encodeURIComponent(profileId)}/identities`);
+  }
+
+  /** How a profile came to be: each merge (what joined, by which identifier or match, when) and each unmerge. */
+  getMergeHistory(profileId: string): Promise<MergeHistory | undefined> {
+    return this.request('GET', `profiles/${encodeURIComponent(profileId)}/merges`);
+  }
+
+  /**
+   * Splits `restoredId`, a profile merged into `profileId`, back out: both are
+   * rebuilt from their events and are not linked again.
+   */
+  async unmerge(profileId: string, restoredId: string, reason?: string): Promise<UnmergeOutcome> {
+    const out = await this.request<UnmergeOutcome>('POST', `profiles/${encodeURIComponent(profileId)}/unmerge`, undefined, {
+      restoredId,
+      ...(reason === undefined ? {} : { reason }),
+    });
+    if (out === undefined) throw new ProfileApiError(404, 'not_found', `profile ${restoredId} is not merged into ${profileId}`);
+    return out;
+  }
+
+  /** One page of a segment's members; pass the returned `next` to get the following page. */
+  async segmentMembers(segment: string, options: { limit?: number; cursor?: string } = {}): Promise<SegmentPage> {
+    const query = new URLSearchParams();
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    if (options.cursor !== undefined) query.set('cursor', options.cursor);
+    const page = await this.request<SegmentPage>('GET', `segments/${encodeURIComponent(segment)}/members`, query);
+    if (page === undefined) throw new ProfileApiError(404, 'not_found', `no segment ${segment}`);
+    return page;
+  }
+
+  /** Every member of a segment, page by page. */
+  async *allSegmentMembers(segment: string, pageSize = 500): AsyncGenerator<string> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.segmentMembers(segment, { limit: pageSize, ...(cursor === undefined ? {} : { cursor }) });
+      yield* page.profileIds;
+      cursor = page.next;
+    } while (cursor !== undefined);
+  }
+
+  private async request<T = Profile>(method: 'GET' | 'POST', path: string, query = new URLSearchParams(), body?: unknown): Promise<T | undefined> {
     const url = new URL(path, this.base);
     for (const [k, v] of query) url.searchParams.set(k, v);
-    let headers: Record<string, string> = { accept: 'application/json', host: url.host };
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    let headers: Record<string, string> = {
+      accept: 'application/json',
+      host: url.host,
+      ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+    };
     if (this.signer !== undefined) {
       const signed = await this.signer.sign({
-        method: 'GET',
+        method,
         protocol: url.protocol,
         hostname: url.hostname,
         ...(url.port === '' ? {} : { port: Number(url.port) }),
         path: url.pathname,
         query: Object.fromEntries(url.searchParams.entries()),
         headers,
+        ...(payload === undefined ? {} : { body: payload }),
       });
       headers = signed.headers;
     }
     const { host: _host, ...sent } = headers;
-    const res = await this.fetch(url, { headers: sent });
-    const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-    if (res.status === 404 && body.error === 'not_found') return undefined;
+    const res = await this.fetch(url, { method, headers: sent, ...(payload === undefined ? {} : { body: payload }) });
+    const answer = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    if (res.status === 404 && answer.error === 'not_found') return undefined;
     if (!res.ok) {
-      throw new ProfileApiError(res.status, String(body.error ?? body.message ?? 'error'), String(body.message ?? res.statusText));
+      throw new ProfileApiError(res.status, String(answer.error ?? answer.message ?? 'error'), String(answer.message ?? res.statusText));
     }
-    return body as unknown as Profile;
+    return answer as T;
   }
 }
