@@ -8,6 +8,9 @@
 // zod/mini: the same validation as zod, a fraction of the bundle (this module is bundled into every Lambda).
 import * as z from 'zod/mini';
 import './zod-locale';
+import { computedTraitsSchema, EXAMPLE_COMPUTED_TRAITS } from '../lambda/core/computed-traits';
+import { matchingRulesSchema } from '../lambda/core/matching/rules';
+import { EXAMPLE_SEGMENTS, segmentsSchema } from '../lambda/core/segments';
 
 const identifierType = z
   .string()
@@ -176,6 +179,34 @@ export const configSchema = z.strictObject({
     dedupeWindowHours: withDefault(int(1, 8760), 24),
     /** Which property of an `Order Completed` event holds its revenue (first present wins). */
     revenueProperties: withDefault(z.array(z.string()).check(z.minLength(1)), ['revenue', 'total']),
+    /**
+     * Computed traits: aggregates over a profile's events (count, sum, avg,
+     * min, max, first, last, distinct, mode), filtered by event and property,
+     * optionally over a window such as `90d`. Exact whatever the order events
+     * arrive in, and kept exactly across merges. See lambda/core/computed-traits.ts.
+     */
+    computedTraits: withDefault(computedTraitsSchema, EXAMPLE_COMPUTED_TRAITS as never),
+    /**
+     * Segments: rules over traits, computed traits, enrichments and
+     * identifiers (all/any/not, comparisons, `within`/`olderThan` for times),
+     * evaluated whenever a profile changes and re-checked on a schedule for
+     * rules that time alone changes. Entered/exited events go to EventBridge
+     * (source `c360.segments`). See lambda/core/segments.ts.
+     */
+    segments: withDefault(segmentsSchema, EXAMPLE_SEGMENTS as never),
+    /** How often the scheduled re-check evaluates profiles whose segments or windowed traits time alone changes. */
+    recheckMinutes: withDefault(int(1, 1440), 15),
+    /**
+     * Batch matching: one rule set for AWS Entity Resolution (deployed) and
+     * the built-in matcher (local runs, `c360 resolve`).
+     */
+    matching: z.prefault(matchingRulesSchema, {}),
+    entityResolution: section({
+      /** `rule`: the rules above as Entity Resolution rule-based matching; `ml`: its machine-learning matching. */
+      mode: withDefault(z.enum(['rule', 'ml']), 'rule'),
+      /** When the profile snapshot is exported and matched (an EventBridge schedule expression). */
+      schedule: withDefault(z.string().check(z.regex(/^(rate|cron)\(.+\)$/, 'a schedule is rate(...) or cron(...)')), 'rate(1 day)'),
+    }),
   }),
   normalization: section({
     /** ISO 3166 region used to read phone numbers written without a country code. */

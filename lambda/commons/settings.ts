@@ -1,6 +1,7 @@
 /** Runtime settings derived from the one c360 config, shared by Lambda and the local runtime. */
 import type { C360Config } from '../../lib/config';
-import { enrichProfile, regionEnricher } from '../core/enrich';
+import { compileDerivations, refreshProfile } from '../core/derive';
+import { regionEnricher } from '../core/enrich';
 import { identityRules } from '../core/identity-rules';
 import type { UnifySettings } from '../usecases/unify-batch';
 
@@ -8,10 +9,11 @@ export function unifySettings(config: C360Config): UnifySettings {
   const rules = identityRules(config.unification.identity);
   // More enrichers go here: each derives attributes from a profile's traits.
   const enrichers = [regionEnricher(config.unification.enrichment.regions)];
+  const derivations = compileDerivations(config.unification.computedTraits, config.unification.segments, enrichers);
   return {
     rules,
-    enrichers,
-    refresh: (profile) => enrichProfile(profile, enrichers),
+    derivations,
+    refresh: (profile, nowMs) => refreshProfile(profile, derivations, nowMs),
     parse: {
       identifierTypes: config.unification.identity.identifiers,
       blockedReason: rules.blockedReason,

@@ -15,7 +15,7 @@
  * outcome is the same as if nothing had failed.
  */
 import type { Identifier, RejectedIdentifier, UnifyEvent } from './events';
-import { enrichProfile, type Enricher } from './enrich';
+import { refreshProfile, type ProfileDerivations } from './derive';
 import type { IdentityRules } from './identity-rules';
 import {
   applyEvents,
@@ -124,8 +124,8 @@ export interface PlanInput<E extends UnifyEvent> {
   readonly owners: ReadonlyMap<string, string>;
   readonly profiles: ReadonlyMap<string, Profile>;
   readonly rules: IdentityRules;
-  /** Run on every survivor that changes, after its events are applied. */
-  readonly enrichers?: readonly Enricher[];
+  /** Computed traits, enrichment and segments, recomputed on every survivor that changes. */
+  readonly derivations?: ProfileDerivations;
   readonly nowMs: number;
   readonly dedupeWindowSeconds: number;
   readonly newProfileId: () => string;
@@ -433,6 +433,7 @@ function planComponent<E extends UnifyEvent>(
   const merges: MergeRecord[] = [];
   const marks: VersionedWrite[] = [];
   const absorbed: Profile[] = [];
+  const fold = input.derivations === undefined ? undefined : { compiled: input.derivations.computedTraits, nowMs: input.nowMs };
 
   for (const id of [...g.pending].sort()) {
     const p = profiles.get(id);
@@ -444,13 +445,13 @@ function planComponent<E extends UnifyEvent>(
       continue;
     }
     const record: MergeRecord = { at: now, survivor: survivorId, merged: id, rule: 'resumed' };
-    state = mergeProfiles(state, { ...p, mergedInto: undefined }, record);
+    state = mergeProfiles(state, { ...p, mergedInto: undefined }, record, fold);
     merges.push(record);
     absorbed.push(p);
   }
   for (const loser of live.slice(1)) {
     const record = mergeReason(g.links, loser.profileId, survivorId, now);
-    state = mergeProfiles(state, loser, record);
+    state = mergeProfiles(state, loser, record, fold);
     merges.push(record);
     absorbed.push(loser);
     marks.push({ profile: markMerged(loser, survivorId, now), expectedVersion: loser.version });
@@ -474,7 +475,7 @@ function planComponent<E extends UnifyEvent>(
     const out = new Set(rejected.map((r) => idKey(r.type, r.value)));
     return { ...e, identifiers: e.identifiers.filter((id) => !out.has(idKey(id.type, id.value))) };
   });
-  const { profile: afterEvents, applied: appliedLinked, duplicates: duplicatesLinked } = applyEvents(state, linked, nowSeconds);
+  const { profile: afterEvents, applied: appliedLinked, duplicates: duplicatesLinked } = applyEvents(state, linked, nowSeconds, fold);
   const original = new Map(g.events.map((e) => [e.messageId, e]));
   const applied = appliedLinked.map((e) => original.get(e.messageId) as E);
   const duplicates = duplicatesLinked.map((e) => original.get(e.messageId) as E);
@@ -514,7 +515,7 @@ function planComponent<E extends UnifyEvent>(
     }
   }
 
-  if (changed) state = enrichProfile(state, input.enrichers ?? []);
+  if (changed && input.derivations !== undefined) state = refreshProfile(state, input.derivations, input.nowMs);
   const survivor: VersionedWrite | undefined = changed
     ? {
         profile: {

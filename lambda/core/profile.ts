@@ -6,7 +6,14 @@
  * fold over the union of their events, so nothing is lost or counted twice.
  */
 import { createHash } from 'node:crypto';
+import { foldAggregates, mergeAggregateStates, type CompiledComputedTraits } from './computed-traits';
 import { REVENUE_SCALE, type Identifier, type RejectedIdentifier, type UnifyEvent } from './events';
+
+/** Computed traits from config, and the processing time their windows are relative to. */
+export interface TraitFold {
+  readonly compiled: CompiledComputedTraits;
+  readonly nowMs: number;
+}
 
 export interface TraitValue {
   /** The value. */
@@ -178,12 +185,14 @@ export function applyEvents<E extends UnifyEvent>(
   profile: Profile,
   events: readonly E[],
   arrivalSeconds: number,
+  traits?: TraitFold,
 ): { profile: Profile; applied: E[]; duplicates: E[] } {
   const applied: E[] = [];
   const duplicates: E[] = [];
   let seenKeys: Set<string> | undefined;
   let draft:
-    | (Omit<Profile, 'traits' | 'channels' | 'seen' | 'computed' | 'identifiers'> & {
+    | (Omit<Profile, 'traits' | 'channels' | 'seen' | 'computed' | 'identifiers' | 'aggregates'> & {
+        aggregates?: Readonly<Record<string, unknown>>;
         traits: Record<string, TraitValue>;
         channels: Record<string, number>;
         seen: Array<readonly [string, number]>;
@@ -232,6 +241,9 @@ export function applyEvents<E extends UnifyEvent>(
       c.revenue += event.revenue ?? 0;
     }
   }
+  if (draft !== undefined && traits !== undefined && traits.compiled.traits.length > 0) {
+    draft.aggregates = foldAggregates(traits.compiled, profile.aggregates, applied, traits.nowMs);
+  }
   return { profile: draft ?? profile, applied, duplicates };
 }
 
@@ -253,7 +265,7 @@ function flatten(identifiers: Readonly<Record<string, readonly string[]>>): Iden
  * Folds `loser` into `survivor`: the union of both sides' events. The caller
  * marks the loser with `mergedInto` separately (see markMerged).
  */
-export function mergeProfiles(survivor: Profile, loser: Profile, record: MergeRecord): Profile {
+export function mergeProfiles(survivor: Profile, loser: Profile, record: MergeRecord, fold?: TraitFold): Profile {
   const traits: Record<string, TraitValue> = { ...survivor.traits };
   for (const [name, tv] of Object.entries(loser.traits)) {
     const current = traits[name];
@@ -283,6 +295,9 @@ export function mergeProfiles(survivor: Profile, loser: Profile, record: MergeRe
       ? {}
       : { rejectedIdentifiers: recordRejected(survivor, loser.rejectedIdentifiers ?? []).rejectedIdentifiers }),
     mergedFrom: [...new Set([...survivor.mergedFrom, ...loser.mergedFrom, loser.profileId])].sort(),
+    ...(fold === undefined || (survivor.aggregates === undefined && loser.aggregates === undefined)
+      ? {}
+      : { aggregates: mergeAggregateStates(fold.compiled, survivor.aggregates, loser.aggregates, fold.nowMs) }),
     ...(survivor.separatedFrom === undefined && loser.separatedFrom === undefined
       ? {}
       : { separatedFrom: [...new Set([...(survivor.separatedFrom ?? []), ...(loser.separatedFrom ?? [])])].sort() }),

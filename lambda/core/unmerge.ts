@@ -28,6 +28,7 @@ import {
   type MergeRecord,
   type Profile,
   type RejectedLink,
+  type TraitFold,
   type UnmergeRecord,
 } from './profile';
 
@@ -50,8 +51,10 @@ export interface UnmergeInput {
   readonly rules: IdentityRules;
   readonly nowMs: number;
   readonly reason?: string;
-  /** Recomputes what derives from a profile's data (enrichment, computed traits, segments). */
+  /** Recomputes what derives from a profile's data (enrichment, segments). */
   readonly refresh: (profile: Profile) => Profile;
+  /** Computed traits from config, rebuilt from the replayed events. */
+  readonly traits?: TraitFold;
 }
 
 export interface UnmergeResult {
@@ -268,7 +271,7 @@ export function planUnmerge(input: UnmergeInput): UnmergeResult {
       const out = new Set(rejected.map((r) => idKey(r.type, r.value)));
       return { ...event, identifiers: event.identifiers.filter((id) => !out.has(idKey(id.type, id.value))) };
     });
-    let profile = applyEvents(base, linked, Math.floor(input.nowMs / 1000)).profile;
+    let profile = applyEvents(base, linked, Math.floor(input.nowMs / 1000), input.traits).profile;
     // Every identifier the side's groups hold, including those it held before the merge.
     profile = withIdentifiers(
       profile,

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ParseOptions, UnifyEvent } from '../core/events';
-import type { Enricher } from '../core/enrich';
+import type { ProfileDerivations } from '../core/derive';
 import type { IdentityRules } from '../core/identity-rules';
 import { keysToLookUp, planBatch, profilesToLoad, type Claim, type ComponentPlan, type MatchLink, type RejectedMatch } from '../core/plan';
 import type { Profile } from '../core/profile';
@@ -21,7 +21,8 @@ import type { JournalEntry, ProfileStore, QuarantineSink } from '../ports';
 export interface UnifySettings {
   readonly parse: Omit<ParseOptions, 'now'>;
   readonly rules: IdentityRules;
-  readonly enrichers: readonly Enricher[];
+  /** Computed traits, enrichment and segments (core/derive.ts). */
+  readonly derivations: ProfileDerivations;
   /** Recomputes what derives from a profile's data (enrichment, computed traits, segments) as of `nowMs`. */
   readonly refresh: (profile: Profile, nowMs: number) => Profile;
   readonly dedupeWindowSeconds: number;
@@ -206,7 +207,7 @@ async function plan<E extends UnifyEvent>(
     owners,
     profiles,
     rules: settings.rules,
-    enrichers: settings.enrichers,
+    derivations: settings.derivations,
     nowMs,
     dedupeWindowSeconds: settings.dedupeWindowSeconds,
     newProfileId,

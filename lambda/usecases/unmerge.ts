@@ -23,7 +23,7 @@ export interface UnmergeRequest {
 
 export interface UnmergeDeps {
   readonly store: ProfileStore;
-  readonly settings: Pick<UnifySettings, 'rules' | 'refresh'>;
+  readonly settings: Pick<UnifySettings, 'rules' | 'refresh' | 'derivations'>;
   readonly clock?: () => number;
   readonly maxAttempts?: number;
 }
@@ -65,6 +65,7 @@ async function plan(request: UnmergeRequest, deps: UnmergeDeps, nowMs: number) {
     rules: deps.settings.rules,
     nowMs,
     refresh: (p) => deps.settings.refresh(p, nowMs),
+    traits: { compiled: deps.settings.derivations.computedTraits, nowMs },
     ...(request.reason === undefined ? {} : { reason: request.reason }),
   });
 
