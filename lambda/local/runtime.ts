@@ -16,7 +16,9 @@ import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { C360Config } from '../../lib/config';
-import { DynamoProfileStore } from '../adapters/dynamodb-profile-store';
+import { DynamoProfileStore, RECHECK_INDEX } from '../adapters/dynamodb-profile-store';
+import { DynamoSegmentStore } from '../adapters/dynamodb-segment-store';
+import { LocalBus } from '../adapters/local-bus';
 import { FileQuarantineSink } from '../adapters/quarantine';
 import { ConfigWriteKeys, type WriteKeys } from '../adapters/write-keys';
 import { documentClient, kinesisClient } from '../commons/clients';
@@ -26,7 +28,10 @@ import { createProfileApi } from '../handlers/profile-api-handler';
 import { createUnifyConsumer } from '../handlers/unify-consumer-handler';
 import type { QuarantineSink, ProfileStore } from '../ports';
 import { ingestOptionsOf } from '../usecases/collect';
+import { applySegmentChanges } from '../usecases/segment-changes';
 import type { BatchOutcome } from '../usecases/unify-batch';
+import { unmergeProfile } from '../usecases/unmerge';
+import { ChangeFeedStore } from './change-feed';
 import { createLakeWriter } from './lake-writer';
 import { httpApiEvent } from './http-api-event';
 import { LocalPoller, type ConsumerHandler, type OnFailureEntry } from './poller';
@@ -81,6 +86,10 @@ export interface LocalRuntime {
   readonly kinesis: KinesisClient;
   readonly doc: DynamoDBDocumentClient;
   readonly store: DynamoProfileStore;
+  /** Segment membership (what `GET /segments/{name}/members` reads). */
+  readonly membership: DynamoSegmentStore;
+  /** The local event bus: segment entered/exited events, also appended to dataDir/bus/segment-events.jsonl. */
+  readonly bus: LocalBus;
   readonly poller?: LocalPoller;
   /** The local Firehose: lands every record in lakeDir/raw (drain it before reading the lake). */
   readonly lakePoller?: LocalPoller;
@@ -157,10 +166,22 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
       AttributeDefinitions: [
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'rs', AttributeType: 'S' },
+        { AttributeName: 'recheckAt', AttributeType: 'N' },
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: RECHECK_INDEX,
+          KeySchema: [
+            { AttributeName: 'rs', KeyType: 'HASH' },
+            { AttributeName: 'recheckAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
       ],
     }),
   );
@@ -172,7 +193,11 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
 
   const doc = documentClient({ ...clientOpts, endpoint: dynamodbEndpoint });
   const store = new DynamoProfileStore(doc, tableName);
-  const wrappedStore = opts.wrapStore?.(store) ?? store;
+  // What the table's stream and the segment-changes function do deployed: membership, then the bus.
+  const membership = new DynamoSegmentStore(doc, tableName);
+  const bus = new LocalBus(join(dataDir, 'bus', 'segment-events.jsonl'));
+  const feed = new ChangeFeedStore(store, (pairs) => applySegmentChanges(pairs, { membership, publisher: bus }));
+  const wrappedStore = opts.wrapStore?.(feed) ?? feed;
   const fileSink = new FileQuarantineSink(lakeDir);
   const quarantine = opts.wrapQuarantine?.(fileSink) ?? fileSink;
   const totals: RuntimeTotals = {
@@ -250,6 +275,9 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
     store: wrappedStore,
     identifierTypes: config.unification.identity.identifiers,
     defaultPhoneRegion: config.normalization.defaultPhoneRegion,
+    segments: config.unification.segments,
+    membership,
+    unmerge: (request) => unmergeProfile(request, { store: wrappedStore, settings }),
   });
   // The Segment-compatible HTTP collector on the same server: a Segment SDK's host is apiUrl.
   const collector = createCollector({
@@ -278,14 +306,17 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
       });
       return;
     }
-    const match = /^\/profiles\/([^/]+)\/?$/.exec(url.pathname);
     const query = Object.fromEntries(url.searchParams.entries());
-    api({
-      httpMethod: req.method ?? 'GET',
-      path: url.pathname,
-      pathParameters: match ? { id: decodeURIComponent(match[1] as string) } : null,
-      queryStringParameters: Object.keys(query).length > 0 ? query : null,
-    })
+    readBody(req, MAX_LOCAL_BODY_BYTES)
+      .then((body) =>
+        api({
+          httpMethod: req.method ?? 'GET',
+          path: url.pathname,
+          queryStringParameters: Object.keys(query).length > 0 ? query : null,
+          body: body === undefined || body.length === 0 ? null : body.toString('utf8'),
+          isBase64Encoded: false,
+        }),
+      )
       .then((out) => {
         res.writeHead(out.statusCode, out.headers as Record<string, string>);
         res.end(out.body);
@@ -312,6 +343,8 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
     kinesis,
     doc,
     store,
+    membership,
+    bus,
     ...(poller === undefined ? {} : { poller }),
     ...(lakePoller === undefined ? {} : { lakePoller }),
     totals,

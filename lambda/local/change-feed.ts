@@ -1,0 +1,81 @@
+/**
+ * The local stand-in for the table's DynamoDB stream: dynalite has no
+ * streams, so the local runtime wraps its ProfileStore with this decorator,
+ * which hands every successful profile write (before and after images) to
+ * the same use case the deployed stream handler calls.
+ *
+ * The before image is read just ahead of the write. Writes are conditional
+ * on the version read, so when the write succeeds that read was the
+ * version it replaced.
+ */
+import type { Claim, VersionedWrite } from '../core/plan';
+import type { Profile } from '../core/profile';
+import type { JournalEntry, ProfileStore } from '../ports';
+import type { ProfilePair } from '../usecases/segment-changes';
+
+export type ProfileChangeListener = (pairs: readonly ProfilePair[]) => Promise<unknown>;
+
+export class ChangeFeedStore implements ProfileStore {
+  constructor(
+    private readonly inner: ProfileStore,
+    private readonly listener: ProfileChangeListener,
+    private readonly onError: (err: Error) => void = (err) => console.error(`c360: delivering profile changes failed: ${err.message}`),
+  ) {}
+
+  getOwners(keys: readonly string[]): Promise<Map<string, string>> {
+    return this.inner.getOwners(keys);
+  }
+
+  getProfiles(ids: readonly string[]): Promise<Map<string, Profile>> {
+    return this.inner.getProfiles(ids);
+  }
+
+  async putProfiles(writes: readonly VersionedWrite[]): Promise<boolean[]> {
+    const before = await this.before(writes);
+    const results = await this.inner.putProfiles(writes);
+    await this.deliver(writes.filter((_, i) => results[i] === true), before);
+    return results;
+  }
+
+  putClaims(claims: readonly Claim[]): Promise<boolean[]> {
+    return this.inner.putClaims(claims);
+  }
+
+  async transact(writes: readonly VersionedWrite[], claims: readonly Claim[], journal?: readonly JournalEntry[]): Promise<boolean> {
+    const before = await this.before(writes);
+    const ok = await this.inner.transact(writes, claims, journal);
+    if (ok) await this.deliver(writes, before);
+    return ok;
+  }
+
+  putJournal(entries: readonly JournalEntry[]): Promise<void> {
+    return this.inner.putJournal(entries);
+  }
+
+  deleteJournal(entries: ReadonlyArray<Pick<JournalEntry, 'profileId' | 'key'>>): Promise<void> {
+    return this.inner.deleteJournal(entries);
+  }
+
+  readJournal(profileIds: readonly string[]): Promise<JournalEntry[]> {
+    return this.inner.readJournal(profileIds);
+  }
+
+  private async before(writes: readonly VersionedWrite[]): Promise<Map<string, Profile>> {
+    const existing = writes.filter((w) => w.expectedVersion !== null).map((w) => w.profile.profileId);
+    return existing.length === 0 ? new Map() : this.inner.getProfiles(existing);
+  }
+
+  private async deliver(written: readonly VersionedWrite[], before: ReadonlyMap<string, Profile>): Promise<void> {
+    const pairs: ProfilePair[] = written.map(({ profile, expectedVersion }) => {
+      const old = expectedVersion === null ? undefined : before.get(profile.profileId);
+      return { ...(old === undefined ? {} : { before: old }), after: profile };
+    });
+    if (pairs.length === 0) return;
+    try {
+      await this.listener(pairs);
+    } catch (err) {
+      // The write stands; as with a stream consumer that gives up, the failure is reported, not hidden.
+      this.onError(err as Error);
+    }
+  }
+}
