@@ -44,6 +44,8 @@ export interface ProfileStore {
   deleteJournal(entries: ReadonlyArray<Pick<JournalEntry, 'profileId' | 'key'>>): Promise<void>;
   /** Every journal entry of these profiles, in key order per profile. */
   readJournal(profileIds: readonly string[]): Promise<JournalEntry[]>;
+  /** Ids of live profiles whose re-check time has come (`recheckAt <= nowMs`), at most `limit`. */
+  dueForRecheck(nowMs: number, limit: number): Promise<string[]>;
 }
 
 /** A record that could not be applied, kept with the reason. */

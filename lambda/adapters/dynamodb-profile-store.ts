@@ -209,6 +209,30 @@ export class DynamoProfileStore implements ProfileStore {
     return perProfile.flat();
   }
 
+  async dueForRecheck(nowMs: number, limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let shard = 0; shard < RECHECK_SHARDS && ids.length < limit; shard++) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: RECHECK_INDEX,
+            KeyConditionExpression: 'rs = :rs AND recheckAt <= :now',
+            ExpressionAttributeValues: { ':rs': `R#${shard}`, ':now': nowMs },
+            Limit: limit - ids.length,
+            ReturnConsumedCapacity: 'TOTAL',
+            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+          }),
+        );
+        this.meter('read', out.ConsumedCapacity);
+        for (const item of out.Items ?? []) ids.push(String(item.pk).slice(2));
+        start = out.LastEvaluatedKey;
+      } while (start !== undefined && ids.length < limit);
+    }
+    return ids;
+  }
+
   private async batchWrite(requests: ReadonlyArray<Record<string, unknown>>): Promise<void> {
     const chunks: Array<Array<Record<string, unknown>>> = [];
     for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) chunks.push(requests.slice(i, i + BATCH_WRITE_LIMIT));

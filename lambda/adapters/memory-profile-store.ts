@@ -120,4 +120,13 @@ export class MemoryProfileStore implements ProfileStore {
       [...(this.journal.get(id)?.values() ?? [])].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
     );
   }
+
+  async dueForRecheck(nowMs: number, limit: number): Promise<string[]> {
+    this.counters.roundTrips++;
+    return [...this.profiles.values()]
+      .filter((p) => p.mergedInto === undefined && p.recheckAt !== undefined && p.recheckAt <= nowMs)
+      .sort((a, b) => (a.recheckAt as number) - (b.recheckAt as number))
+      .slice(0, limit)
+      .map((p) => p.profileId);
+  }
 }

@@ -78,4 +78,8 @@ export class ChangeFeedStore implements ProfileStore {
       this.onError(err as Error);
     }
   }
+
+  dueForRecheck(nowMs: number, limit: number): Promise<string[]> {
+    return this.inner.dueForRecheck(nowMs, limit);
+  }
 }

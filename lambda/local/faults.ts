@@ -112,4 +112,9 @@ export class FaultyProfileStore implements ProfileStore {
     this.maybeFail('readJournal');
     return this.inner.readJournal(profileIds);
   }
+
+  async dueForRecheck(nowMs: number, limit: number): Promise<string[]> {
+    this.maybeFail('dueForRecheck');
+    return this.inner.dueForRecheck(nowMs, limit);
+  }
 }
