@@ -10,6 +10,7 @@
  * write re-evaluated it already.
  */
 import { foldAggregates } from '../core/computed-traits';
+import type { VersionedWrite } from '../core/plan';
 import type { Profile } from '../core/profile';
 import type { ProfileStore } from '../ports';
 import type { UnifySettings } from './unify-batch';
@@ -46,7 +47,7 @@ export async function recheckProfiles(deps: RecheckDeps): Promise<RecheckOutcome
     if (ids.length === 0) break;
     due += ids.length;
     const profiles = await deps.store.getProfiles(ids);
-    const writes = [];
+    const writes: VersionedWrite[] = [];
     for (const id of ids) {
       const before = profiles.get(id);
       if (before === undefined || before.mergedInto !== undefined) {

@@ -1,7 +1,8 @@
 import { inflateRawSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { fakeDynamoTable } from '../support/fake-dynamo';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -17,37 +18,8 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
 type Item = Record<string, unknown>;
 
-/** A table behind the mock: BatchGet and conditional Put with the two conditions the store uses. */
 function fakeTable() {
-  const items = new Map<string, Item>();
-  ddb.on(BatchGetCommand).callsFake((input) => {
-    const [table, req] = Object.entries(input.RequestItems as Record<string, { Keys: Item[] }>)[0] as [string, { Keys: Item[] }];
-    const found = req.Keys.map((k) => items.get(`${k.pk}|${k.sk}`)).filter((x): x is Item => x !== undefined);
-    return { Responses: { [table]: found }, UnprocessedKeys: {} };
-  });
-  ddb.on(PutCommand).callsFake((input) => {
-    const item = input.Item as Item;
-    const current = items.get(`${item.pk}|${item.sk}`);
-    const expected = input.ExpressionAttributeValues?.[':expected'];
-    const ok =
-      input.ConditionExpression === 'attribute_not_exists(pk)'
-        ? current === undefined
-        : input.ConditionExpression === 'version = :expected'
-          ? current?.version === expected
-          : current?.profileId === expected;
-    if (!ok) throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
-    items.set(`${item.pk}|${item.sk}`, item);
-    return {};
-  });
-  ddb.on(BatchWriteCommand).callsFake((input) => {
-    const requests = Object.values(input.RequestItems as Record<string, Array<{ PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }>>)[0] ?? [];
-    for (const r of requests) {
-      if (r.PutRequest !== undefined) items.set(`${r.PutRequest.Item.pk}|${r.PutRequest.Item.sk}`, r.PutRequest.Item);
-      if (r.DeleteRequest !== undefined) items.delete(`${r.DeleteRequest.Key.pk}|${r.DeleteRequest.Key.sk}`);
-    }
-    return { UnprocessedItems: {} };
-  });
-  return items;
+  return fakeDynamoTable(ddb);
 }
 
 let seq = 0;

@@ -14,17 +14,17 @@ const T0 = Date.UTC(2026, 9, 1);
 
 /** Membership kept in a map: what the DynamoDB segment store does, for the test to read. */
 class MapMembership implements SegmentMembershipStore {
-  readonly members = new Map<string, Set<string>>();
+  readonly bySegment = new Map<string, Set<string>>();
   async apply(changes: readonly SegmentChange[]): Promise<void> {
     for (const c of changes) {
-      let set = this.members.get(c.segment);
-      if (set === undefined) this.members.set(c.segment, (set = new Set()));
+      let set = this.bySegment.get(c.segment);
+      if (set === undefined) this.bySegment.set(c.segment, (set = new Set()));
       if (c.change === 'entered') set.add(c.profileId);
       else set.delete(c.profileId);
     }
   }
   async members_(segment: string) {
-    return [...(this.members.get(segment) ?? [])].sort();
+    return [...(this.bySegment.get(segment) ?? [])].sort();
   }
   async members(segment: string) {
     return { profileIds: await this.members_(segment) };
