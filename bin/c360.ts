@@ -4,7 +4,7 @@
  * the resolve command) match person records in batch.
  */
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { config } from '../lib/app-config';
 import { kinesisClient } from '../lambda/commons/clients';
@@ -12,6 +12,8 @@ import { generateDemo } from '../lambda/local/demo';
 import { startLocalRuntime } from '../lambda/local/runtime';
 import { payloadOf, sendPayloads } from '../lambda/local/send';
 import { registerImportCommand } from './commands/import';
+import { localRuntimeInfo } from './commands/local-runtime-info';
+import { registerProfileCommands } from './commands/profiles';
 import { registerResolveCommand } from './commands/resolve';
 
 const program = new Command('c360').description('c360: an open-source Customer 360 platform for AWS');
@@ -85,10 +87,7 @@ program
     let streamName = opts.stream;
     let kinesis;
     if (streamName === undefined) {
-      const runtimeFile = resolve(config.local.dataDir, 'runtime.json');
-      const local = JSON.parse(await readFile(runtimeFile, 'utf8').catch(() => {
-        throw new Error(`no local runtime found (${runtimeFile}); start one with npm start, or pass --stream`);
-      })) as { kinesisEndpoint: string; streamName: string; region: string };
+      const local = await localRuntimeInfo('pass --stream');
       streamName = local.streamName;
       kinesis = kinesisClient({ endpoint: local.kinesisEndpoint, region: local.region });
     } else kinesis = kinesisClient();
@@ -107,6 +106,7 @@ program
 
 registerImportCommand(program);
 registerResolveCommand(program);
+registerProfileCommands(program);
 
 program
   .command('bench')

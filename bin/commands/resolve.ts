@@ -13,6 +13,13 @@ import { once } from 'node:events';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
+import { config } from '../../lib/app-config';
+import { scanProfiles } from '../../lambda/adapters/dynamodb-profile-scan';
+import { documentClient } from '../../lambda/commons/clients';
+import { unifySettings } from '../../lambda/commons/settings';
+import type { Profile } from '../../lambda/core/profile';
+import { previewRules, type RulesPreview } from '../../lambda/usecases/preview-rules';
+import { localRuntimeInfo, type LocalRuntimeInfo } from './local-runtime-info';
 import {
   DEFAULT_MATCHING_RULES,
   isPersonField,
@@ -126,35 +133,54 @@ const FIELD_HELP = PERSON_FIELDS.map((f) => `  ${f.padEnd(13)} ${PERSON_FIELD_DE
 export function registerResolveCommand(program: Command): Command {
   return program
     .command('resolve')
-    .description('match the people in a CSV file: write a cluster id per record (built-in matcher, same rules as Entity Resolution)')
-    .argument('<input>', 'CSV file with a header row')
-    .requiredOption('--id <column>', 'column holding each record\'s unique id')
-    .requiredOption('--map <mapping>', "source columns to person fields, e.g. 'given_name=firstName,surname=lastName'; several columns may map to one field")
+    .description('match the people in a CSV file: write a cluster id per record (built-in matcher, same rules as Entity Resolution); or, with --dry-run, preview what the rules would merge or split among current profiles')
+    .argument('[input]', 'CSV file with a header row')
+    .option('--id <column>', 'column holding each record\'s unique id (required with an input file)')
+    .option('--map <mapping>', "source columns to person fields, e.g. 'given_name=firstName,surname=lastName'; several columns may map to one field (required with an input file)")
     .option('--out <file>', 'write the clusters CSV here instead of stdout')
     .option('--truth <column>', 'column with the true entity id: print pairwise precision, recall and F1')
     .option('--threshold <probability>', `match probability a pair needs (default ${DEFAULT_MATCHING_RULES.probabilistic.threshold})`, parseThreshold)
     .addOption(new Option('--date-order <order>', 'reading of ambiguous dates like 03/04/1990').choices(['MDY', 'DMY']).default('MDY'))
     .option('--na <values>', `comma-separated cell values read as missing (default: empty, ${DEFAULT_NA.slice(1).join(', ')})`)
+    .option('--dry-run', "preview the config's matching and identity rules against the current profiles: how many would merge or split (writes nothing)")
+    .option('--table <name>', 'with --dry-run: a deployed profile table (uses your AWS credentials and region); default: the local runtime')
     .addHelpText('after', `\nPerson fields (targets of --map):\n${FIELD_HELP}\n\nOutput columns: <id column>,cluster_id. A cluster id is the id of the cluster's first record.`)
-    .action(async function (this: Command, input: string, opts: {
-      id: string;
-      map: string;
+    .action(async function (this: Command, input: string | undefined, opts: {
+      id?: string;
+      map?: string;
       out?: string;
       truth?: string;
       threshold?: number;
       dateOrder: 'MDY' | 'DMY';
       na?: string;
+      dryRun?: boolean;
+      table?: string;
     }) {
+      if (opts.dryRun) {
+        try {
+          console.log(formatPreview(await previewCurrentProfiles(opts.table)));
+        } catch (e) {
+          return this.error(`error: ${(e as Error).message}`, { exitCode: 2, code: 'c360.resolve.dryRun' });
+        }
+        return;
+      }
+      if (input === undefined || opts.id === undefined || opts.map === undefined) {
+        return this.error('error: give an input CSV with --id and --map, or --dry-run to preview the rules against current profiles', {
+          exitCode: 2,
+          code: 'c360.resolve.usage',
+        });
+      }
+      const idColumn = opts.id;
       let map: FieldMap;
       try {
-        map = parseFieldMap(opts.map);
+        map = parseFieldMap(opts.map as string);
       } catch (e) {
         return this.error(`error: ${(e as Error).message}`, { exitCode: 2, code: 'c360.resolve.map' });
       }
       let read: ReadResult;
       try {
         read = await readPeopleCsv(input, {
-          idColumn: opts.id,
+          idColumn,
           map,
           ...(opts.truth ? { truthColumn: opts.truth } : {}),
           ...(opts.na !== undefined ? { na: ['', ...opts.na.split(',').map((s) => s.trim())] } : {}),
@@ -169,7 +195,7 @@ export function registerResolveCommand(program: Command): Command {
 
       const toStdout = opts.out === undefined;
       const sink = toStdout ? process.stdout : createWriteStream(opts.out!);
-      const csv = stringify({ header: true, columns: [opts.id, 'cluster_id'] });
+      const csv = stringify({ header: true, columns: [idColumn, 'cluster_id'] });
       csv.pipe(sink, { end: !toStdout });
       for (const r of read.records) {
         if (!csv.write([r.id, result.clusterIds.get(r.id)!])) await once(csv, 'drain');
@@ -188,4 +214,31 @@ export function registerResolveCommand(program: Command): Command {
       );
       if (read.truth) info(formatMetrics(pairwiseMetrics(result.clusterIds, read.truth)));
     });
+}
+
+/** Reads the live profiles (the local runtime's table, or a deployed one) and previews the config's rules on them. */
+async function previewCurrentProfiles(table: string | undefined): Promise<RulesPreview> {
+  const local = table === undefined ? await localRuntimeInfo('pass --table <profile table>') : undefined;
+  const doc = documentClient(local === undefined ? {} : { endpoint: local.dynamodbEndpoint, region: local.region });
+  try {
+    const profiles: Profile[] = [];
+    for await (const p of scanProfiles(doc, table ?? (local as LocalRuntimeInfo).tableName, { segment: 0, totalSegments: 1 })) profiles.push(p);
+    return await previewRules(profiles, unifySettings(config), config.unification.matching, Date.now());
+  } finally {
+    doc.destroy();
+  }
+}
+
+export function formatPreview(p: RulesPreview): string {
+  const lines = [
+    `${p.profiles} live profiles; ${p.compared} with person data to match on.`,
+    `would merge: ${p.wouldMerge} profiles into others, in ${p.groups} match groups` +
+      (p.refused.length > 0 ? `; ${p.refused.length} merges refused by the identity rules` : ''),
+    `would split: ${p.wouldSplit.length} profiles hold identifiers the rules no longer allow together`,
+  ];
+  for (const r of p.refused.slice(0, 5)) lines.push(`  refused  ${r.profileId} (${r.matchId}): ${r.reason}`);
+  for (const s of p.wouldSplit.slice(0, 5)) lines.push(`  split    ${s.profileId}: ${s.reason}`);
+  for (const g of p.sampleGroups) lines.push(`  group    ${g.profileIds.join(' + ')}`);
+  lines.push('Nothing was written.');
+  return lines.join('\n');
 }

@@ -68,6 +68,8 @@ export interface UseTableOptions {
   readonly envVar: string;
   /** `read`: GetItem, BatchGetItem, Query. `read-write`: those plus item writes. */
   readonly access: TableAccess;
+  /** Global secondary indexes the function queries (by name): read access to each, and no other index. */
+  readonly indexes?: readonly string[];
 }
 
 export interface PutObjectsOptions {
@@ -165,7 +167,15 @@ export class C360Function extends NodejsFunction {
   public useTable(table: dynamodb.ITable, options: UseTableOptions): this {
     this.addEnvironment(options.envVar, table.tableName);
     const write = options.access === 'read-write';
-    table.grant(this, ...TABLE_READ_ACTIONS, ...(write ? TABLE_WRITE_ACTIONS : []));
+    // Named resources, instead of table.grant's `<table>/index/*` once the table has an index.
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: [...TABLE_READ_ACTIONS, ...(write ? TABLE_WRITE_ACTIONS : [])], resources: [table.tableArn] }),
+    );
+    if (options.indexes !== undefined && options.indexes.length > 0) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: options.indexes.map((index) => `${table.tableArn}/index/${index}`) }),
+      );
+    }
     table.encryptionKey?.grant(this, ...TABLE_KEY_READ_ACTIONS, ...(write ? TABLE_KEY_WRITE_ACTIONS : []));
     return this;
   }

@@ -44,6 +44,8 @@ export interface DataBucketProps {
   /** Key prefix of this bucket's access logs in `accessLogsBucket`, e.g. `lake/`. */
   readonly accessLogsPrefix: string;
   readonly removalPolicy: RemovalPolicy;
+  /** Send the bucket's object events to EventBridge (rules can then match keys by wildcard). @default false */
+  readonly eventBridgeEnabled?: boolean;
 }
 
 /**
@@ -61,6 +63,7 @@ export class DataBucket extends s3.Bucket {
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: props.accessLogsPrefix,
       removalPolicy: props.removalPolicy,
+      eventBridgeEnabled: props.eventBridgeEnabled ?? false,
     });
   }
 }

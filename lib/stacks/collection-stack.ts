@@ -74,6 +74,8 @@ export class CollectionStack extends Stack {
       accessLogsBucket: accessLogs,
       accessLogsPrefix: 'lake/',
       removalPolicy,
+      // Entity Resolution's results (entity-resolution/output/<job>/success/*) are picked up by an EventBridge rule.
+      eventBridgeEnabled: true,
     });
 
     streamKey.allowCloudWatchLogs();

@@ -53,6 +53,8 @@ export function buildApp(app: App, config: C360Config): C360Stacks {
     ...common('unification', 'c360 unification: stream consumer, single customer view, profile API'),
     stream: collection.stream,
     lakeBucket: collection.lakeBucket,
+    lakeKey: collection.streamKey,
+    lakeDatabaseName: collection.rawLake.databaseName,
   });
   // One dashboard and alarm topic for the pipeline: the collector's API is watched there too.
   unification.monitoring.watchHttpApi('HttpCollector', collection.collector.api, collection.collector.stage);

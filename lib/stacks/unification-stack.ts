@@ -4,6 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -11,7 +12,10 @@ import type { Construct } from 'constructs';
 import type { C360Config } from '../config';
 import { C360Function } from '../constructs/c360-function';
 import { DataKey } from '../constructs/data-key';
+import { EntityResolution } from '../constructs/entity-resolution';
 import { PipelineMonitoring } from '../constructs/monitoring';
+import { SegmentDelivery } from '../constructs/segment-delivery';
+import { RECHECK_INDEX } from '../../lambda/adapters/dynamodb-profile-store';
 import { LeastPrivilegeSqsDlq } from '../constructs/on-failure-queue';
 import { toRemovalPolicy, toRetentionDays } from '../constructs/removal-policy';
 
@@ -21,6 +25,10 @@ export interface UnificationStackProps extends StackProps {
   readonly stream: kinesis.IStream;
   /** The raw lake; the consumer may only put objects under `quarantine/`. */
   readonly lakeBucket: s3.IBucket;
+  /** The lake bucket's key (Entity Resolution reads the profile snapshot and writes its results with it). */
+  readonly lakeKey: kms.IKey;
+  /** The lake's Glue database: the profile snapshot table is declared there. */
+  readonly lakeDatabaseName: string;
 }
 
 /** Powertools service name of the stream consumer (its logs, traces and custom metrics). */
@@ -32,13 +40,18 @@ const CONSUMER_SERVICE_NAME = 'unify-consumer';
  */
 export class UnificationStack extends Stack {
   public readonly key: DataKey;
-  /** The single customer view: profiles, identity links, aggregates (`pk`/`sk`). */
+  /** The single customer view: profiles, identity links, journal, segment membership (`pk`/`sk`). */
   public readonly table: dynamodb.ITable;
+  /** Segment membership delivery: the event bus activation subscribes to, and the re-check schedule. */
+  public readonly segments: SegmentDelivery;
   /** Reads the event stream and writes the table (and quarantine). */
   public readonly consumer: C360Function;
   /** Where the consumer's batches go after retries or age-out. */
   public readonly onFailureQueue: sqs.IQueue;
   public readonly profileApiHandler: C360Function;
+  /** Applies Entity Resolution's match groups as merges. */
+  public readonly applyMatches: C360Function;
+  public readonly entityResolution: EntityResolution;
   public readonly api: apigateway.RestApi;
   /** Alarms (to an encrypted SNS topic) and the pipeline dashboard. */
   public readonly monitoring: PipelineMonitoring;
@@ -55,7 +68,7 @@ export class UnificationStack extends Stack {
     });
     this.key.allowCloudWatchLogs();
 
-    this.table = new dynamodb.Table(this, 'ProfileTable', {
+    const table = new dynamodb.Table(this, 'ProfileTable', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -64,7 +77,25 @@ export class UnificationStack extends Stack {
       encryptionKey: this.key,
       timeToLiveAttribute: 'expiresAt',
       deletionProtection: config.removalPolicy === 'retain',
+      // Segment membership changes are diffed from old and new profile images (SegmentDelivery).
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
       removalPolicy,
+    });
+    // Sparse: only live profiles that time alone will change carry `rs`/`recheckAt` (see the profile store).
+    table.addGlobalSecondaryIndex({
+      indexName: RECHECK_INDEX,
+      partitionKey: { name: 'rs', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'recheckAt', type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+    this.table = table;
+
+    this.segments = new SegmentDelivery(this, 'Segments', {
+      table,
+      key: this.key,
+      recheckMinutes: config.unification.recheckMinutes,
+      removalPolicy,
+      logRetention,
     });
 
     // ---- stream consumer -------------------------------------------------
@@ -114,12 +145,13 @@ export class UnificationStack extends Stack {
     this.profileApiHandler = new C360Function(this, 'ProfileApiHandler', {
       entry: 'lambda/handlers/profile-api.ts',
       serviceName: 'profile-api',
-      description: 'Serves unified profiles from the c360 profile table (read only)',
+      description: 'Serves unified profiles, their identities, merge history and segments; unmerges',
       logRetention,
       removalPolicy,
       logEncryptionKey: this.key,
     });
-    this.profileApiHandler.useTable(this.table, { envVar: 'TABLE_NAME', access: 'read' });
+    // Read-write: an unmerge rewrites two profiles and repoints identifiers in one transaction.
+    this.profileApiHandler.useTable(this.table, { envVar: 'TABLE_NAME', access: 'read-write' });
 
     const accessLogs = new logs.LogGroup(this, 'ProfileApiAccessLogs', {
       retention: logRetention,
@@ -160,13 +192,36 @@ export class UnificationStack extends Stack {
         config.unification.identity.identifiers.map((type) => [`method.request.querystring.${type}`, false]),
       ),
     });
-    const byId = profiles.addResource('{id}').addMethod('GET', integration, {
-      authorizationType: apigateway.AuthorizationType.IAM,
-      requestValidator: validator,
-      requestParameters: { 'method.request.path.id': true },
+    const profileById = profiles.addResource('{id}');
+    const withId = { authorizationType: apigateway.AuthorizationType.IAM, requestValidator: validator, requestParameters: { 'method.request.path.id': true } };
+    const byId = profileById.addMethod('GET', integration, withId);
+    const identities = profileById.addResource('identities').addMethod('GET', integration, withId);
+    const merges = profileById.addResource('merges').addMethod('GET', integration, withId);
+    const unmergeModel = this.api.addModel('UnmergeRequest', {
+      contentType: 'application/json',
+      schema: {
+        type: apigateway.JsonSchemaType.OBJECT,
+        required: ['restoredId'],
+        additionalProperties: false,
+        properties: {
+          restoredId: { type: apigateway.JsonSchemaType.STRING, pattern: '^[A-Za-z0-9-]{1,64}$' },
+          reason: { type: apigateway.JsonSchemaType.STRING, maxLength: 1000 },
+        },
+      },
     });
+    const unmerge = profileById.addResource('unmerge').addMethod('POST', integration, { ...withId, requestModels: { 'application/json': unmergeModel } });
+    const segmentsResource = this.api.root.addResource('segments');
+    const listSegments = segmentsResource.addMethod('GET', integration, { authorizationType: apigateway.AuthorizationType.IAM, requestValidator: validator });
+    const members = segmentsResource
+      .addResource('{name}')
+      .addResource('members')
+      .addMethod('GET', integration, {
+        authorizationType: apigateway.AuthorizationType.IAM,
+        requestValidator: validator,
+        requestParameters: { 'method.request.path.name': true, 'method.request.querystring.limit': false, 'method.request.querystring.cursor': false },
+      });
 
-    for (const method of [lookup, byId]) {
+    for (const method of [lookup, byId, identities, merges, unmerge, listSegments, members]) {
       Validations.of(method).acknowledge({
         id: 'AwsSolutions-COG4',
         reason:
@@ -184,6 +239,33 @@ export class UnificationStack extends Stack {
         'JSON access logging to a dedicated log group, metrics and X-Ray tracing are on for the stage. Execution logging needs the account-wide API Gateway CloudWatch role, a per-account singleton this app deliberately does not manage (@aws-cdk/aws-apigateway:disableCloudWatchRole).',
     });
 
+    // ---- batch matching: AWS Entity Resolution ----------------------------
+    this.applyMatches = new C360Function(this, 'ApplyMatches', {
+      entry: 'lambda/handlers/apply-matches.ts',
+      serviceName: 'apply-matches',
+      description: 'Merges the match groups of an Entity Resolution job under the identity rules',
+      timeout: Duration.minutes(5),
+      memorySize: 1024,
+      logRetention,
+      removalPolicy,
+      logEncryptionKey: this.key,
+    });
+    this.applyMatches
+      .useTable(this.table, { envVar: 'TABLE_NAME', access: 'read-write' })
+      .putObjects(props.lakeBucket, { envVar: 'LAKE_BUCKET', prefix: 'entity-resolution/output/' });
+    this.entityResolution = new EntityResolution(this, 'EntityResolution', {
+      config,
+      rules: config.unification.matching,
+      lakeBucket: props.lakeBucket,
+      lakeKey: props.lakeKey,
+      table: this.table,
+      glueDatabaseName: props.lakeDatabaseName,
+      mode: config.unification.entityResolution.mode,
+      schedule: config.unification.entityResolution.schedule,
+      applyMatches: this.applyMatches,
+      logEncryptionKey: this.key,
+    });
+
     // ---- monitoring ------------------------------------------------------
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       monitoring: config.monitoring,
@@ -198,6 +280,7 @@ export class UnificationStack extends Stack {
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'Single customer view table' });
     new CfnOutput(this, 'ProfileApiUrl', { value: this.api.url, description: 'Profile API base URL (SigV4, service execute-api)' });
+    new CfnOutput(this, 'SegmentEventBusName', { value: this.segments.bus.eventBusName, description: 'EventBridge bus of segment entered/exited events' });
     new CfnOutput(this, 'OnFailureQueueUrl', { value: this.onFailureQueue.queueUrl, description: 'Batches the consumer gave up on' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'SNS topic every pipeline alarm notifies' });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName, description: 'CloudWatch dashboard of the pipeline' });

@@ -73,14 +73,17 @@ describe('security defaults across every stack', () => {
     }
   });
 
-  it('encrypts the unification log groups and on-failure queue with the unification key', () => {
+  it('encrypts the unification log groups, on-failure queues and event bus with the unification key', () => {
     const template = t.template('unification');
     const keyArn = { 'Fn::GetAtt': [Object.keys(template.findResources('AWS::KMS::Key'))[0], 'Arn'] };
     const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    expect(logGroups).toHaveLength(3);
+    expect(logGroups).toHaveLength(7);
     for (const logGroup of logGroups) expect(logGroup.Properties.KmsKeyId).toEqual(keyArn);
     const queues = Object.values(template.findResources('AWS::SQS::Queue'));
-    expect(queues).toHaveLength(1);
-    expect(queues[0]?.Properties.KmsMasterKeyId).toEqual(keyArn);
+    expect(queues).toHaveLength(2);
+    for (const queue of queues) expect(queue.Properties.KmsMasterKeyId).toEqual(keyArn);
+    const buses = Object.values(template.findResources('AWS::Events::EventBus'));
+    expect(buses).toHaveLength(1);
+    expect(buses[0]?.Properties.KmsKeyIdentifier).toEqual(keyArn);
   });
 });

@@ -56,7 +56,6 @@ describe('unification stack', () => {
   describe('stream consumer', () => {
     it('maps the collection stream with bisect, partial batch failures, bounded retries and age, and an SQS on-failure destination', () => {
       const queueId = logicalId(t.stacks.unification.onFailureQueue);
-      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: logicalId(t.stacks.unification.consumer) },
         EventSourceArn: { 'Fn::GetStackOutput': Match.objectLike({ StackName: t.stacks.collection.stackName }) },
@@ -127,7 +126,8 @@ describe('unification stack', () => {
   describe('profile API', () => {
     it('authorizes every method with IAM (SigV4)', () => {
       const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
-      expect(methods).toHaveLength(2);
+      // lookup, by id, identities, merges, unmerge, segments, segment members
+      expect(methods).toHaveLength(7);
       for (const method of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
     });
 
@@ -175,7 +175,7 @@ describe('unification stack', () => {
       });
     });
 
-    it('gives the API function read-only item access: no DynamoDB writes, nothing else', () => {
+    it('gives the API function item access to the table only (writes for unmerge), nothing else', () => {
       const fn = t.stacks.unification.profileApiHandler;
       template.hasResourceProperties('AWS::Lambda::Function', {
         Environment: {
@@ -186,10 +186,16 @@ describe('unification stack', () => {
         },
       });
       const actions = actionsOf(roleStatements(template, logicalId(fn.role!)));
-      expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
-      for (const write of TABLE_WRITE_ACTIONS) expect(actions).not.toContain(write);
-      expect(actions.filter((a) => /^(s3|sqs|kinesis):/.test(a))).toEqual([]);
-      expect(actions.filter((a) => a.startsWith('kms:')).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
+      const statements = roleStatements(template, logicalId(fn.role!));
+      expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(
+        ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', ...TABLE_WRITE_ACTIONS].sort(),
+      );
+      // On the table itself: no index, no stream, no Scan.
+      for (const s of statements.filter((x) => JSON.stringify(x.Action).includes('dynamodb:'))) {
+        expect(s.Resource).toEqual({ 'Fn::GetAtt': [logicalId(t.stacks.unification.table), 'Arn'] });
+      }
+      expect(actions).not.toContain('dynamodb:Scan');
+      expect(actions.filter((a) => /^(s3|sqs|kinesis|events):/.test(a))).toEqual([]);
     });
   });
 });
