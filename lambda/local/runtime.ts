@@ -28,10 +28,12 @@ import { createProfileApi } from '../handlers/profile-api-handler';
 import { createUnifyConsumer } from '../handlers/unify-consumer-handler';
 import type { QuarantineSink, ProfileStore } from '../ports';
 import { ingestOptionsOf } from '../usecases/collect';
+import { recheckProfiles, type RecheckOutcome } from '../usecases/recheck-profiles';
 import { applySegmentChanges } from '../usecases/segment-changes';
 import type { BatchOutcome } from '../usecases/unify-batch';
 import { unmergeProfile } from '../usecases/unmerge';
 import { ChangeFeedStore } from './change-feed';
+import { LocalTransactionStore } from './local-transactions';
 import { createLakeWriter } from './lake-writer';
 import { httpApiEvent } from './http-api-event';
 import { LocalPoller, type ConsumerHandler, type OnFailureEntry } from './poller';
@@ -96,6 +98,8 @@ export interface LocalRuntime {
   readonly totals: RuntimeTotals;
   /** Builds another consumer over the same store (several consumers at once). */
   consumer(observe?: (o: BatchOutcome) => void): ConsumerHandler;
+  /** Runs the segment re-check now (it also runs every config.unification.recheckMinutes); `clock` lets tests move time. */
+  recheck(clock?: () => number): Promise<RecheckOutcome>;
   stop(): Promise<void>;
 }
 
@@ -196,7 +200,8 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
   // What the table's stream and the segment-changes function do deployed: membership, then the bus.
   const membership = new DynamoSegmentStore(doc, tableName);
   const bus = new LocalBus(join(dataDir, 'bus', 'segment-events.jsonl'));
-  const feed = new ChangeFeedStore(store, (pairs) => applySegmentChanges(pairs, { membership, publisher: bus }));
+  // dynalite has no TransactWriteItems: the process's writes take turns instead (see local-transactions.ts).
+  const feed = new ChangeFeedStore(new LocalTransactionStore(store), (pairs) => applySegmentChanges(pairs, { membership, publisher: bus }));
   const wrappedStore = opts.wrapStore?.(feed) ?? feed;
   const fileSink = new FileQuarantineSink(lakeDir);
   const quarantine = opts.wrapQuarantine?.(fileSink) ?? fileSink;
@@ -326,6 +331,14 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
         res.end(JSON.stringify({ error: 'internal', message: err.message }));
       });
   });
+  const recheck = (clock?: () => number) => recheckProfiles({ store: wrappedStore, settings, ...(clock === undefined ? {} : { clock }) });
+  const recheckTimer =
+    opts.startConsumer === false
+      ? undefined
+      : setInterval(() => {
+          recheck().catch((err: Error) => console.error(`c360: the segment re-check failed: ${err.message}`));
+        }, config.unification.recheckMinutes * 60_000);
+  recheckTimer?.unref();
   const apiPort = await listen(apiServer, opts.apiPort ?? config.local.apiPort);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
 
@@ -349,7 +362,9 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
     ...(lakePoller === undefined ? {} : { lakePoller }),
     totals,
     consumer,
+    recheck,
     async stop() {
+      if (recheckTimer !== undefined) clearInterval(recheckTimer);
       await poller?.stop();
       await lakePoller?.stop();
       await new Promise<void>((r) => apiServer.close(() => r()));
