@@ -78,6 +78,8 @@ export interface DynamoUsage {
   calls: number;
   readUnits: number;
   writeUnits: number;
+  /** The share of writeUnits spent on the event journal. */
+  journalWriteUnits: number;
 }
 
 function profileItem(profile: Profile): Record<string, unknown> {
@@ -117,7 +119,7 @@ function claimCondition(expectedOwner: string | null) {
 }
 
 export class DynamoProfileStore implements ProfileStore {
-  readonly usage: DynamoUsage = { calls: 0, readUnits: 0, writeUnits: 0 };
+  readonly usage: DynamoUsage = { calls: 0, readUnits: 0, writeUnits: 0, journalWriteUnits: 0 };
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -247,7 +249,9 @@ export class DynamoProfileStore implements ProfileStore {
           const out = await this.doc.send(
             new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never }, ReturnConsumedCapacity: 'TOTAL' }),
           );
+          const before = this.usage.writeUnits;
           this.meter('write', out.ConsumedCapacity);
+          this.usage.journalWriteUnits += this.usage.writeUnits - before;
           pending = (out.UnprocessedItems?.[this.tableName] ?? []) as Array<Record<string, unknown>>;
         }
       }),

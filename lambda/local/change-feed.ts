@@ -16,9 +16,14 @@ import type { ProfilePair } from '../usecases/segment-changes';
 export type ProfileChangeListener = (pairs: readonly ProfilePair[]) => Promise<unknown>;
 
 export class ChangeFeedStore implements ProfileStore {
+  /**
+   * @param beforeImages reads the before images; the runtime gives it a store of its own so that
+   *   the consumer's metered reads stay what they are deployed, where the stream carries old images.
+   */
   constructor(
     private readonly inner: ProfileStore,
     private readonly listener: ProfileChangeListener,
+    private readonly beforeImages: Pick<ProfileStore, 'getProfiles'> = inner,
     private readonly onError: (err: Error) => void = (err) => console.error(`c360: delivering profile changes failed: ${err.message}`),
   ) {}
 
@@ -62,7 +67,7 @@ export class ChangeFeedStore implements ProfileStore {
 
   private async before(writes: readonly VersionedWrite[]): Promise<Map<string, Profile>> {
     const existing = writes.filter((w) => w.expectedVersion !== null).map((w) => w.profile.profileId);
-    return existing.length === 0 ? new Map() : this.inner.getProfiles(existing);
+    return existing.length === 0 ? new Map() : this.beforeImages.getProfiles(existing);
   }
 
   private async deliver(written: readonly VersionedWrite[], before: ReadonlyMap<string, Profile>): Promise<void> {

@@ -201,7 +201,12 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
   const membership = new DynamoSegmentStore(doc, tableName);
   const bus = new LocalBus(join(dataDir, 'bus', 'segment-events.jsonl'));
   // dynalite has no TransactWriteItems: the process's writes take turns instead (see local-transactions.ts).
-  const feed = new ChangeFeedStore(new LocalTransactionStore(store), (pairs) => applySegmentChanges(pairs, { membership, publisher: bus }));
+  const feed = new ChangeFeedStore(
+    new LocalTransactionStore(store),
+    (pairs) => applySegmentChanges(pairs, { membership, publisher: bus }),
+    // Unmetered: deployed, the stream carries the old images and the consumer reads nothing for them.
+    new DynamoProfileStore(doc, tableName),
+  );
   const wrappedStore = opts.wrapStore?.(feed) ?? feed;
   const fileSink = new FileQuarantineSink(lakeDir);
   const quarantine = opts.wrapQuarantine?.(fileSink) ?? fileSink;
