@@ -1,16 +1,16 @@
-import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RECHECK_INDEX } from '../../lambda/adapters/dynamodb-profile-store';
 import { C360Function } from './c360-function';
 import type { DataKey } from './data-key';
-import { LeastPrivilegeSqsDlq } from './on-failure-queue';
+import { LeastPrivilegeSqsDlq, onFailureQueue } from './on-failure-queue';
 
 export interface SegmentDeliveryProps {
   /** The profile table; it must have a NEW_AND_OLD_IMAGES stream and the `recheck` index. */
@@ -46,17 +46,10 @@ export class SegmentDelivery extends Construct {
     });
     this.bus.applyRemovalPolicy(removalPolicy);
 
-    this.onFailureQueue = new sqs.Queue(this, 'OnFailureQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    this.onFailureQueue = onFailureQueue(this, 'OnFailureQueue', {
+      key,
       removalPolicy,
-    });
-    Validations.of(this.onFailureQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the terminal on-failure destination of the profile-table stream mapping (change batches that exhausted retries); it keeps them 14 days for inspection and replay, and there is nothing further to dead-letter to.',
+      source: 'the profile-table stream mapping (change batches that exhausted retries)',
     });
 
     this.changes = new C360Function(this, 'SegmentChanges', {

@@ -7,7 +7,7 @@ import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { C360Config } from '../config';
 import { C360Function } from '../constructs/c360-function';
@@ -16,7 +16,7 @@ import { EntityResolution } from '../constructs/entity-resolution';
 import { PipelineMonitoring } from '../constructs/monitoring';
 import { SegmentDelivery } from '../constructs/segment-delivery';
 import { RECHECK_INDEX } from '../../lambda/adapters/dynamodb-profile-store';
-import { LeastPrivilegeSqsDlq } from '../constructs/on-failure-queue';
+import { LeastPrivilegeSqsDlq, onFailureQueue } from '../constructs/on-failure-queue';
 import { toRemovalPolicy, toRetentionDays } from '../constructs/removal-policy';
 
 export interface UnificationStackProps extends StackProps {
@@ -100,17 +100,10 @@ export class UnificationStack extends Stack {
 
     // ---- stream consumer -------------------------------------------------
     const consumerConfig = config.unification.consumer;
-    this.onFailureQueue = new sqs.Queue(this, 'ConsumerOnFailureQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: this.key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    this.onFailureQueue = onFailureQueue(this, 'ConsumerOnFailureQueue', {
+      key: this.key,
       removalPolicy,
-    });
-    Validations.of(this.onFailureQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the terminal on-failure destination of the Kinesis event source mapping (records that exhausted retries or aged out); it keeps them 14 days for inspection and replay, and there is nothing further to dead-letter to.',
+      source: 'the Kinesis event source mapping (records that exhausted retries or aged out)',
     });
 
     this.consumer = new C360Function(this, 'UnifyConsumer', {
