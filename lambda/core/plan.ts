@@ -433,6 +433,11 @@ function planComponent<E extends UnifyEvent>(
   const merges: MergeRecord[] = [];
   const marks: VersionedWrite[] = [];
   const absorbed: Profile[] = [];
+  /** Why a placeholder id is absorbed: the identifier that pointed at it. */
+  const placeholderRecord = (id: string): MergeRecord => {
+    const key = [...g.keys].sort().find((k) => owners.get(k) === id);
+    return { at: now, survivor: survivorId, merged: id, rule: 'placeholder', ...(key === undefined ? {} : { identifier: parseIdKey(key) }) };
+  };
   const fold = input.derivations === undefined ? undefined : { compiled: input.derivations.computedTraits, nowMs: input.nowMs };
 
   for (const id of [...g.pending].sort()) {
@@ -440,8 +445,8 @@ function planComponent<E extends UnifyEvent>(
     if (p === undefined || state.mergedFrom.includes(id) || id === survivorId) continue;
     changed = true;
     if (isTombstone(p)) {
-      // A placeholder left by a race, never holding data: nothing to explain.
-      state = withMergedFrom(state, [id]);
+      // A placeholder left by a race, never holding data.
+      state = withMergedFrom(state, [id], [placeholderRecord(id)]);
       continue;
     }
     const record: MergeRecord = { at: now, survivor: survivorId, merged: id, rule: 'resumed' };
@@ -464,7 +469,7 @@ function planComponent<E extends UnifyEvent>(
     marks.push({ profile: markMerged(emptyProfile(ghost, now), survivorId, now), expectedVersion: null });
   }
   if (tombstones.length > 0) {
-    state = withMergedFrom(state, tombstones);
+    state = withMergedFrom(state, tombstones, tombstones.map(placeholderRecord));
     changed = true;
   }
 

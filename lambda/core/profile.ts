@@ -43,8 +43,10 @@ export interface MergeRecord {
    * Why: `identifier` (held by the merged profile) and `matchedWith` (held by
    * the survivor's side) arrived together in one event, `messageId`.
    * A `resumed` merge completes one that an interrupted write left half done.
+   * A `placeholder` absorbs an id that never held data: two writers raced to
+   * create the profile for `identifier`, and the loser's id only redirects.
    */
-  readonly rule: 'shared-identifier' | 'resumed' | 'matched';
+  readonly rule: 'shared-identifier' | 'resumed' | 'matched' | 'placeholder';
   readonly identifier?: Identifier;
   readonly matchedWith?: Identifier;
   readonly messageId?: string;
@@ -309,9 +311,13 @@ export function mergeProfiles(survivor: Profile, loser: Profile, record: MergeRe
   };
 }
 
-/** Adds ids to the profiles this one absorbed. */
-export function withMergedFrom(profile: Profile, ids: readonly string[]): Profile {
-  return { ...profile, mergedFrom: [...new Set([...profile.mergedFrom, ...ids])].sort() };
+/** Adds ids to the profiles this one absorbed, with the records that explain them. */
+export function withMergedFrom(profile: Profile, ids: readonly string[], records: readonly MergeRecord[] = []): Profile {
+  return {
+    ...profile,
+    mergedFrom: [...new Set([...profile.mergedFrom, ...ids])].sort(),
+    ...(records.length === 0 ? {} : { merges: [...profile.merges, ...records] }),
+  };
 }
 
 /** A profile that never held anything: a placeholder id that only redirects. */
