@@ -1,6 +1,6 @@
 /** Runtime settings derived from the one c360 config, shared by Lambda and the local runtime. */
 import type { C360Config } from '../../lib/config';
-import { compileDerivations, refreshProfile } from '../core/derive';
+import { compileDerivations } from '../core/derive';
 import { regionEnricher } from '../core/enrich';
 import { identityRules } from '../core/identity-rules';
 import type { UnifySettings } from '../usecases/unify-batch';
@@ -9,11 +9,9 @@ export function unifySettings(config: C360Config): UnifySettings {
   const rules = identityRules(config.unification.identity);
   // More enrichers go here: each derives attributes from a profile's traits.
   const enrichers = [regionEnricher(config.unification.enrichment.regions)];
-  const derivations = compileDerivations(config.unification.computedTraits, config.unification.segments, enrichers);
   return {
     rules,
-    derivations,
-    refresh: (profile, nowMs) => refreshProfile(profile, derivations, nowMs),
+    derivations: compileDerivations(config.unification.computedTraits, config.unification.segments, enrichers),
     parse: {
       identifierTypes: config.unification.identity.identifiers,
       blockedReason: rules.blockedReason,

@@ -36,6 +36,7 @@
  */
 import * as z from 'zod/mini';
 import '../../lib/zod-locale';
+import { namedRecord } from './named-record';
 import type { EventType } from './events';
 
 // ---------------------------------------------------------------------------
@@ -207,23 +208,11 @@ export const computedTraitSchema = z
     }),
   );
 
-/** Name problems are reported even when a definition has problems too. */
-const reportNamesAlways = (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value);
-
 /** Trait name → definition. */
-export const computedTraitsSchema = z.record(z.string(), computedTraitSchema).check(
-  z.superRefine((defs, ctx) => {
-    for (const name of Object.keys(defs)) {
-      if (!TRAIT_NAME.test(name)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `computed trait "${name}": names start with a letter and hold only letters, digits and _`,
-          path: [name],
-          input: name,
-        });
-      }
-    }
-  }, { when: reportNamesAlways }),
+export const computedTraitsSchema = namedRecord(
+  computedTraitSchema,
+  TRAIT_NAME,
+  (name) => `computed trait "${name}": names start with a letter and hold only letters, digits and _`,
 );
 
 export type ComputedTraitsInput = z.input<typeof computedTraitsSchema>;

@@ -12,7 +12,7 @@ import {
   type CompiledComputedTraits,
   type ComputedTraits,
 } from './computed-traits';
-import { enrichProfile, type Enricher } from './enrich';
+import { enrichProfile, traitValues, type Enricher } from './enrich';
 import { REVENUE_SCALE } from './events';
 import type { Profile } from './profile';
 import {
@@ -64,9 +64,9 @@ export function computedValues(p: Profile, d: ProfileDerivations, nowMs: number)
   };
 }
 
-export function segmentSubject(p: Profile, d: ProfileDerivations, nowMs: number): SegmentSubject {
+export function segmentSubject(p: Profile, d: ProfileDerivations, nowMs: number, traits: Record<string, unknown> = traitValues(p)): SegmentSubject {
   return {
-    traits: Object.fromEntries(Object.entries(p.traits).map(([k, tv]) => [k, tv.v])),
+    traits,
     computed: computedValues(p, d, nowMs),
     enriched: p.enriched ?? {},
     identifiers: p.identifiers,
@@ -79,9 +79,10 @@ export function segmentSubject(p: Profile, d: ProfileDerivations, nowMs: number)
  * as the same object.
  */
 export function refreshProfile(p: Profile, d: ProfileDerivations, nowMs: number): Profile {
-  const enriched = enrichProfile(p, d.enrichers);
+  const traits = traitValues(p);
+  const enriched = enrichProfile(p, d.enrichers, traits);
   if (d.segments.segments.length === 0) return enriched;
-  const subject = segmentSubject(enriched, d, nowMs);
+  const subject = segmentSubject(enriched, d, nowMs, traits);
   const { segments, entered, exited } = updateMembership(enriched.segments, evaluateSegments(d.segments, subject, nowMs), new Date(nowMs).toISOString());
   const next = [segmentsNextChangeAt(d.segments, subject, nowMs), aggregatesNextChangeAt(d.segmentTraits, enriched.aggregates, nowMs)].filter(
     (t): t is number => t !== undefined,

@@ -47,10 +47,14 @@ export function regionEnricher(table: RegionTable): Enricher {
   };
 }
 
-/** Applies the enrichers to a profile's current trait values. */
-export function enrichProfile(profile: Profile, enrichers: readonly Enricher[]): Profile {
+/** A profile's current trait values, without their times. */
+export function traitValues(profile: Profile): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(profile.traits).map(([k, tv]) => [k, tv.v]));
+}
+
+/** Applies the enrichers to a profile's current trait values (pass `traits` when they are already at hand). */
+export function enrichProfile(profile: Profile, enrichers: readonly Enricher[], traits: Record<string, unknown> = traitValues(profile)): Profile {
   if (enrichers.length === 0) return profile;
-  const traits = Object.fromEntries(Object.entries(profile.traits).map(([k, tv]) => [k, tv.v]));
   const enriched: Record<string, unknown> = {};
   for (const enricher of enrichers) Object.assign(enriched, enricher.enrich(traits) ?? {});
   if (Object.keys(enriched).length === 0 && profile.enriched === undefined) return profile;

@@ -29,6 +29,7 @@
  */
 import * as z from 'zod/mini';
 import '../../lib/zod-locale';
+import { namedRecord } from './named-record';
 
 export const COMPARE_OPS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'exists', 'notExists'] as const;
 export type CompareOp = (typeof COMPARE_OPS)[number];
@@ -161,23 +162,11 @@ export const segmentDefinitionSchema = z.strictObject({
   rule: segmentRuleSchema,
 });
 
-/** Name problems are reported even when a definition has problems too. */
-const reportNamesAlways = (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value);
-
 /** Segment name → definition. */
-export const segmentsSchema = z.record(z.string(), segmentDefinitionSchema).check(
-  z.superRefine((defs, ctx) => {
-    for (const name of Object.keys(defs)) {
-      if (!SEGMENT_NAME.test(name)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `segment "${name}": names start with a letter and hold only letters, digits, _ and -`,
-          path: [name],
-          input: name,
-        });
-      }
-    }
-  }, { when: reportNamesAlways }),
+export const segmentsSchema = namedRecord(
+  segmentDefinitionSchema,
+  SEGMENT_NAME,
+  (name) => `segment "${name}": names start with a letter and hold only letters, digits, _ and -`,
 );
 
 export type SegmentsInput = z.input<typeof segmentsSchema>;

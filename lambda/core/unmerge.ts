@@ -120,10 +120,10 @@ export function planUnmerge(input: UnmergeInput): UnmergeResult {
   // Events, each once, where they are journaled (minus those an earlier unmerge moved away).
   const events = new Map<string, { event: UnifyEvent; journaledUnder: string }>();
   const preMergeSurvivorEvents: UnifyEvent[] = [];
+  const moved = new Set(input.journal.flatMap((e) => (e.moved ?? []).map((id) => `${e.profileId}|${id}`)));
   for (const entry of input.journal) {
-    const moved = new Set(input.journal.filter((e) => e.profileId === entry.profileId).flatMap((e) => e.moved ?? []));
     for (const event of entry.events) {
-      if (moved.has(event.messageId) || events.has(event.messageId)) continue;
+      if (moved.has(`${entry.profileId}|${event.messageId}`) || events.has(event.messageId)) continue;
       events.set(event.messageId, { event, journaledUnder: entry.profileId });
       if (entry.profileId === survivor.profileId && entry.at < merge.at) preMergeSurvivorEvents.push(event);
     }

@@ -10,14 +10,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { MatchOutput, RejectedRow } from '../adapters/entity-resolution-output';
 import type { RejectedMatch } from '../core/plan';
 import { applyMatches, type ApplyMatchesReport } from '../usecases/apply-matches';
-import type { UnifyDeps } from '../usecases/unify-batch';
+import type { ResolveDeps } from '../usecases/unify-batch';
 
 /** The part of S3's "Object Created" EventBridge event this reads. */
 export interface ObjectCreatedEvent {
   readonly detail: { readonly bucket: { readonly name: string }; readonly object: { readonly key: string } };
 }
 
-export interface ApplyMatchesDeps extends UnifyDeps {
+export interface ApplyMatchesDeps extends ResolveDeps {
   readonly s3: S3Client;
   readonly readJob: (s3: S3Client, bucket: string, folder: string) => Promise<MatchOutput & { readonly keys: readonly string[] }>;
   readonly successFolderOf: (key: string) => string | undefined;

@@ -16,7 +16,6 @@ const s3 = new S3Client({});
 const apply = createApplyMatchesHandler({
   s3,
   store: new DynamoProfileStore(documentClient(), requireEnv('TABLE_NAME')),
-  quarantine: { put: async () => {} },
   settings: unifySettings(config),
   readJob: readJobMatchOutput,
   successFolderOf,

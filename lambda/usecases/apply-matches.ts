@@ -9,7 +9,7 @@
  * applied twice changes nothing the second time.
  */
 import type { MatchLink, RejectedMatch } from '../core/plan';
-import { resolveAndWrite, type UnifyDeps } from './unify-batch';
+import { resolveAndWrite, type ResolveDeps } from './unify-batch';
 
 export interface ApplyMatchesReport {
   readonly groups: number;
@@ -24,7 +24,7 @@ export interface ApplyMatchesReport {
 /** Groups planned and written together: bounded so that one plan's reads stay small. */
 const GROUPS_PER_ROUND = 100;
 
-export async function applyMatches(groups: readonly MatchLink[], deps: UnifyDeps): Promise<ApplyMatchesReport> {
+export async function applyMatches(groups: readonly MatchLink[], deps: ResolveDeps): Promise<ApplyMatchesReport> {
   let merges = 0;
   const rejected: RejectedMatch[] = [];
   const unapplied: string[] = [];

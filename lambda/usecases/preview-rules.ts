@@ -77,7 +77,6 @@ export async function previewRules(
   }
   const report = await applyMatches(links, {
     store: copy,
-    quarantine: { put: async () => {} },
     settings,
     clock: () => nowMs,
     sleep: async () => {},

@@ -10,6 +10,7 @@
  * write re-evaluated it already.
  */
 import { foldAggregates } from '../core/computed-traits';
+import { refreshProfile } from '../core/derive';
 import type { VersionedWrite } from '../core/plan';
 import type { Profile } from '../core/profile';
 import type { ProfileStore } from '../ports';
@@ -26,7 +27,7 @@ export interface RecheckOutcome {
 
 export interface RecheckDeps {
   readonly store: ProfileStore;
-  readonly settings: Pick<UnifySettings, 'refresh' | 'derivations'>;
+  readonly settings: Pick<UnifySettings, 'derivations'>;
   readonly clock?: () => number;
   /** Profiles per page (one read and one write round trip each). */
   readonly pageSize?: number;
@@ -78,7 +79,7 @@ function refreshed(p: Profile, deps: RecheckDeps, nowMs: number): Profile {
   // Folding no events drops buckets that left their windows, so the stored state stays small.
   const aggregates = foldAggregates(deps.settings.derivations.computedTraits, p.aggregates, [], nowMs);
   const base = aggregates === p.aggregates ? p : { ...p, aggregates };
-  const after = deps.settings.refresh(base, nowMs);
+  const after = refreshProfile(base, deps.settings.derivations, nowMs);
   const sameMembership = JSON.stringify(after.segments ?? {}) === JSON.stringify(p.segments ?? {});
   return sameMembership && after.recheckAt === p.recheckAt && aggregates === p.aggregates ? p : after;
 }

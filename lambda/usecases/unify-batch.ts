@@ -23,20 +23,22 @@ export interface UnifySettings {
   readonly rules: IdentityRules;
   /** Computed traits, enrichment and segments (core/derive.ts). */
   readonly derivations: ProfileDerivations;
-  /** Recomputes what derives from a profile's data (enrichment, computed traits, segments) as of `nowMs`. */
-  readonly refresh: (profile: Profile, nowMs: number) => Profile;
   readonly dedupeWindowSeconds: number;
   /** Plan-and-write attempts for components whose conditional writes conflict. */
   readonly maxAttempts: number;
 }
 
-export interface UnifyDeps {
+/** What resolving and writing needs: the consumer's dependencies but its quarantine sink. */
+export interface ResolveDeps {
   readonly store: ProfileStore;
-  readonly quarantine: QuarantineSink;
   readonly settings: UnifySettings;
   readonly clock?: () => number;
   readonly newProfileId?: () => string;
   readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface UnifyDeps extends ResolveDeps {
+  readonly quarantine: QuarantineSink;
 }
 
 export interface BatchOutcome {
@@ -121,7 +123,7 @@ export interface ResolveOutcome<E extends UnifyEvent> {
 export async function resolveAndWrite<E extends UnifyEvent>(
   events: readonly E[],
   links: readonly MatchLink[],
-  deps: UnifyDeps,
+  deps: ResolveDeps,
 ): Promise<ResolveOutcome<E>> {
   const clock = deps.clock ?? Date.now;
   const { store, settings } = deps;

@@ -7,6 +7,7 @@
  * whole unmerge is read and planned again.
  */
 import { randomUUID } from 'node:crypto';
+import { refreshProfile } from '../core/derive';
 import { idKey, type Claim } from '../core/plan';
 import type { Profile } from '../core/profile';
 import { planUnmerge, UnmergeError, type UnmergeResult } from '../core/unmerge';
@@ -23,7 +24,7 @@ export interface UnmergeRequest {
 
 export interface UnmergeDeps {
   readonly store: ProfileStore;
-  readonly settings: Pick<UnifySettings, 'rules' | 'refresh' | 'derivations'>;
+  readonly settings: Pick<UnifySettings, 'rules' | 'derivations'>;
   readonly clock?: () => number;
   readonly maxAttempts?: number;
 }
@@ -64,7 +65,7 @@ async function plan(request: UnmergeRequest, deps: UnmergeDeps, nowMs: number) {
     restoredId: request.restoredId,
     rules: deps.settings.rules,
     nowMs,
-    refresh: (p) => deps.settings.refresh(p, nowMs),
+    refresh: (p) => refreshProfile(p, deps.settings.derivations, nowMs),
     traits: { compiled: deps.settings.derivations.computedTraits, nowMs },
     ...(request.reason === undefined ? {} : { reason: request.reason }),
   });

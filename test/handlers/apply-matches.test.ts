@@ -26,7 +26,6 @@ function handler(store: DynamoProfileStore) {
   return createApplyMatchesHandler({
     s3,
     store,
-    quarantine: { put: async () => {} },
     settings,
     sleep: async () => {},
     readJob: readJobMatchOutput,
