@@ -12,58 +12,43 @@ import type { Claim, VersionedWrite } from '../core/plan';
 import type { Profile } from '../core/profile';
 import type { JournalEntry, ProfileStore } from '../ports';
 import type { ProfilePair } from '../usecases/segment-changes';
+import { ProfileStoreDecorator } from './store-decorator';
 
 export type ProfileChangeListener = (pairs: readonly ProfilePair[]) => Promise<unknown>;
 
-export class ChangeFeedStore implements ProfileStore {
+export class ChangeFeedStore extends ProfileStoreDecorator {
   /**
    * @param beforeImages reads the before images; the runtime gives it a store of its own so that
    *   the consumer's metered reads stay what they are deployed, where the stream carries old images.
    */
   constructor(
-    private readonly inner: ProfileStore,
+    inner: ProfileStore,
     private readonly listener: ProfileChangeListener,
     private readonly beforeImages: Pick<ProfileStore, 'getProfiles'> = inner,
     private readonly onError: (err: Error) => void = (err) => console.error(`c360: delivering profile changes failed: ${err.message}`),
-  ) {}
-
-  getOwners(keys: readonly string[]): Promise<Map<string, string>> {
-    return this.inner.getOwners(keys);
+  ) {
+    super(inner);
   }
 
-  getProfiles(ids: readonly string[]): Promise<Map<string, Profile>> {
-    return this.inner.getProfiles(ids);
-  }
 
-  async putProfiles(writes: readonly VersionedWrite[]): Promise<boolean[]> {
+
+  override async putProfiles(writes: readonly VersionedWrite[]): Promise<boolean[]> {
     const before = await this.before(writes);
     const results = await this.inner.putProfiles(writes);
     await this.deliver(writes.filter((_, i) => results[i] === true), before);
     return results;
   }
 
-  putClaims(claims: readonly Claim[]): Promise<boolean[]> {
-    return this.inner.putClaims(claims);
-  }
 
-  async transact(writes: readonly VersionedWrite[], claims: readonly Claim[], journal?: readonly JournalEntry[]): Promise<boolean> {
+  override async transact(writes: readonly VersionedWrite[], claims: readonly Claim[], journal?: readonly JournalEntry[]): Promise<boolean> {
     const before = await this.before(writes);
     const ok = await this.inner.transact(writes, claims, journal);
     if (ok) await this.deliver(writes, before);
     return ok;
   }
 
-  putJournal(entries: readonly JournalEntry[]): Promise<void> {
-    return this.inner.putJournal(entries);
-  }
 
-  deleteJournal(entries: ReadonlyArray<Pick<JournalEntry, 'profileId' | 'key'>>): Promise<void> {
-    return this.inner.deleteJournal(entries);
-  }
 
-  readJournal(profileIds: readonly string[]): Promise<JournalEntry[]> {
-    return this.inner.readJournal(profileIds);
-  }
 
   private async before(writes: readonly VersionedWrite[]): Promise<Map<string, Profile>> {
     const existing = writes.filter((w) => w.expectedVersion !== null).map((w) => w.profile.profileId);
@@ -84,7 +69,4 @@ export class ChangeFeedStore implements ProfileStore {
     }
   }
 
-  dueForRecheck(nowMs: number, limit: number): Promise<string[]> {
-    return this.inner.dueForRecheck(nowMs, limit);
-  }
 }

@@ -7,13 +7,15 @@
  * write lands in between.
  */
 import type { Claim, VersionedWrite } from '../core/plan';
-import type { Profile } from '../core/profile';
 import type { JournalEntry, ProfileStore } from '../ports';
+import { ProfileStoreDecorator } from './store-decorator';
 
-export class LocalTransactionStore implements ProfileStore {
+export class LocalTransactionStore extends ProfileStoreDecorator {
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly inner: ProfileStore) {}
+  constructor(inner: ProfileStore) {
+    super(inner);
+  }
 
   /** Runs `fn` when every write queued before it has finished. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -22,23 +24,17 @@ export class LocalTransactionStore implements ProfileStore {
     return run;
   }
 
-  getOwners(keys: readonly string[]): Promise<Map<string, string>> {
-    return this.inner.getOwners(keys);
-  }
 
-  getProfiles(ids: readonly string[]): Promise<Map<string, Profile>> {
-    return this.inner.getProfiles(ids);
-  }
 
-  putProfiles(writes: readonly VersionedWrite[]): Promise<boolean[]> {
+  override putProfiles(writes: readonly VersionedWrite[]): Promise<boolean[]> {
     return this.exclusive(() => this.inner.putProfiles(writes));
   }
 
-  putClaims(claims: readonly Claim[]): Promise<boolean[]> {
+  override putClaims(claims: readonly Claim[]): Promise<boolean[]> {
     return this.exclusive(() => this.inner.putClaims(claims));
   }
 
-  transact(writes: readonly VersionedWrite[], claims: readonly Claim[], journal: readonly JournalEntry[] = []): Promise<boolean> {
+  override transact(writes: readonly VersionedWrite[], claims: readonly Claim[], journal: readonly JournalEntry[] = []): Promise<boolean> {
     return this.exclusive(async () => {
       const [profiles, owners] = await Promise.all([
         this.inner.getProfiles(writes.map((w) => w.profile.profileId)),
@@ -56,19 +52,7 @@ export class LocalTransactionStore implements ProfileStore {
     });
   }
 
-  putJournal(entries: readonly JournalEntry[]): Promise<void> {
-    return this.inner.putJournal(entries);
-  }
 
-  deleteJournal(entries: ReadonlyArray<Pick<JournalEntry, 'profileId' | 'key'>>): Promise<void> {
-    return this.inner.deleteJournal(entries);
-  }
 
-  readJournal(profileIds: readonly string[]): Promise<JournalEntry[]> {
-    return this.inner.readJournal(profileIds);
-  }
 
-  dueForRecheck(nowMs: number, limit: number): Promise<string[]> {
-    return this.inner.dueForRecheck(nowMs, limit);
-  }
 }
