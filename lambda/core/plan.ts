@@ -150,6 +150,8 @@ class Group<E> {
   readonly ghosts = new Set<string>();
   readonly pending = new Set<string>();
   readonly keys = new Set<string>();
+  /** Keys of the batch found through their owner, which may be a merged-away profile. */
+  readonly owned = new Set<string>();
   readonly events: E[] = [];
   readonly links: Link[] = [];
   find(): Group<E> {
@@ -264,6 +266,7 @@ export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentP
     for (const x of rb.ghosts) ra.ghosts.add(x);
     for (const x of rb.pending) ra.pending.add(x);
     for (const x of rb.keys) ra.keys.add(x);
+    for (const x of rb.owned) ra.owned.add(x);
     for (const [type, values] of rb.values) {
       const set = ra.values.get(type);
       if (set === undefined) ra.values.set(type, new Set(values));
@@ -281,6 +284,7 @@ export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentP
       const owner = owners.get(key);
       if (owner !== undefined) {
         g = groupOfOwner(owner).find();
+        g.owned.add(key);
         byKey.set(key, g);
       }
     }
@@ -440,9 +444,13 @@ function planComponent<E extends UnifyEvent>(
   };
   const fold = input.derivations === undefined ? undefined : { compiled: input.derivations.computedTraits, nowMs: input.nowMs };
 
-  for (const id of [...g.pending].sort()) {
+  // A pending profile that another one in this component absorbed before being frozen comes in
+  // with it: absorbing it on its own as well would count its events twice.
+  const pending = [...g.pending].sort();
+  const inside = new Set([...live, ...pending.map((id) => profiles.get(id))].flatMap((p) => p?.mergedFrom ?? []));
+  for (const id of pending) {
     const p = profiles.get(id);
-    if (p === undefined || state.mergedFrom.includes(id) || id === survivorId) continue;
+    if (p === undefined || inside.has(id) || state.mergedFrom.includes(id) || id === survivorId) continue;
     changed = true;
     if (isTombstone(p)) {
       // A placeholder left by a race, never holding data.
@@ -508,6 +516,13 @@ function planComponent<E extends UnifyEvent>(
   if (missing.length > 0) {
     state = withIdentifiers(state, missing);
     changed = true;
+  }
+  // Identifiers the batch reached through merge pointers now point straight at the survivor.
+  for (const key of [...g.owned].sort()) {
+    const owner = owners.get(key);
+    if (claimed.has(key) || owner === undefined || owner === survivorId) continue;
+    claimed.add(key);
+    claims.push({ key, profileId: survivorId, expectedOwner: owner, soft: true });
   }
   for (const p of absorbed) {
     for (const [type, values] of Object.entries(p.identifiers)) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryProfileStore } from '../../lambda/adapters/memory-profile-store';
 import { idKey, type VersionedWrite } from '../../lambda/core/plan';
-import { toView, type Profile } from '../../lambda/core/profile';
+import { markMerged, mergeProfiles, messageKey, toView, type Profile } from '../../lambda/core/profile';
 import type { StreamRecord } from '../../lambda/core/records';
 import { lookupProfile } from '../../lambda/usecases/lookup-profile';
 import { unifyBatch, type UnifyDeps } from '../../lambda/usecases/unify-batch';
@@ -166,6 +166,28 @@ describe('deterministic identity resolution', () => {
     expect(survivor?.merges.map((m) => m.rule)).toEqual(['resumed']);
     expect(ownerOf(store, 'userId', 'u-1')).toBe(survivor?.profileId);
     expect(ownerOf(store, 'anonymousId', 'anon-1')).toBe(survivor?.profileId);
+  });
+
+  it('resumes a chain of interrupted merges without counting a profile twice', async () => {
+    const { store, run } = harness();
+    await run([record(track('l1', { anonymousId: 'anon-1' }))]); // p1
+    await run([record(track('x1', { userId: 'u-1', event: 'Order Completed', properties: { revenue: 5 } }))]); // p2
+    await run([record(track('y1', { userId: 'u-2' }))]); // p3
+    const get = (id: string) => store.profiles.get(id) as Profile;
+    // p1 merged into p2 and p2 into p3, each merge interrupted before its survivor was written:
+    // p2's frozen doc already holds p1's events, p3 holds neither.
+    const x = mergeProfiles(get('p2'), get('p1'), { at: 'then', survivor: 'p2', merged: 'p1', rule: 'resumed' });
+    store.profiles.set('p1', markMerged(get('p1'), 'p2', 'then'));
+    store.profiles.set('p2', markMerged(x, 'p3', 'then'));
+    await run([record(track('l2', { anonymousId: 'anon-1' }))]);
+    const [survivor] = live(store);
+    expect(live(store)).toHaveLength(1);
+    expect(survivor?.profileId).toBe('p3');
+    expect(survivor?.seen.map(([k]) => k).sort()).toEqual(['l1', 'l2', 'x1', 'y1'].map(messageKey).sort());
+    expect(survivor?.computed).toMatchObject({ eventCount: 4, orderCount: 1, revenue: 50_000 });
+    expect(survivor?.mergedFrom).toEqual(['p1', 'p2']);
+    // the identifier reached through two merge pointers now points straight at the survivor
+    expect(ownerOf(store, 'anonymousId', 'anon-1')).toBe('p3');
   });
 
   it('never makes two profiles for one identifier when consumers race to claim it', async () => {
