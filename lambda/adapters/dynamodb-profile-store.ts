@@ -10,7 +10,7 @@
  * item, and DynamoDB bills writes per started kilobyte of item.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { ConditionalCheckFailedException, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type AttributeValue, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
 import {
   BatchGetCommand,
@@ -98,6 +98,12 @@ function profileItem(profile: Profile): Record<string, unknown> {
   };
 }
 
+/** Whether a returned (marshalled) binary attribute holds exactly these bytes. */
+function sameBytes(old: AttributeValue | undefined, ours: unknown): boolean {
+  const a = old?.B;
+  return a !== undefined && ours instanceof Uint8Array && Buffer.from(a).equals(ours);
+}
+
 function journalItem(e: JournalEntry): Record<string, unknown> {
   return { pk: profilePk(e.profileId), sk: e.key, at: e.at, doc: encodeJournal(e) };
 }
@@ -144,11 +150,16 @@ export class DynamoProfileStore implements ProfileStore {
   }
 
   putProfiles(writes: readonly VersionedWrite[]): Promise<boolean[]> {
-    return Promise.all(writes.map((w) => this.conditionalPut(profileItem(w.profile), profileCondition(w.expectedVersion))));
+    return Promise.all(
+      writes.map((w) => {
+        const item = profileItem(w.profile);
+        return this.conditionalPut(item, profileCondition(w.expectedVersion), (old) => sameBytes(old.doc, item.doc));
+      }),
+    );
   }
 
   putClaims(claims: readonly Claim[]): Promise<boolean[]> {
-    return Promise.all(claims.map((c) => this.conditionalPut(claimItem(c), claimCondition(c.expectedOwner))));
+    return Promise.all(claims.map((c) => this.conditionalPut(claimItem(c), claimCondition(c.expectedOwner), (old) => old.profileId?.S === c.profileId)));
   }
 
   async transact(writes: readonly VersionedWrite[], claims: readonly Claim[], journal: readonly JournalEntry[] = []): Promise<boolean> {
@@ -266,13 +277,26 @@ export class DynamoProfileStore implements ProfileStore {
     else this.usage.writeUnits += units;
   }
 
+  /**
+   * A conditional put; false when its condition failed. A put whose response
+   * was lost is retried by the SDK, and the retry fails its condition against
+   * the put itself: `landed` recognises that item (DynamoDB returns it with the
+   * failure) so the write counts as done instead of as a lost race.
+   */
   private async conditionalPut(
     item: Record<string, unknown>,
     condition: { ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> },
+    landed: (old: Record<string, AttributeValue>) => boolean,
   ): Promise<boolean> {
     try {
       const out = await this.doc.send(
-        new PutCommand({ TableName: this.tableName, Item: item, ReturnConsumedCapacity: 'TOTAL', ...condition }),
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ReturnConsumedCapacity: 'TOTAL',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ...condition,
+        }),
       );
       this.meter('write', out.ConsumedCapacity);
       return true;
@@ -280,7 +304,8 @@ export class DynamoProfileStore implements ProfileStore {
       if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') {
         // A failed condition still costs a write (at least one unit; the item size is not returned).
         this.meter('write', { CapacityUnits: 1 });
-        return false;
+        const old = (err as ConditionalCheckFailedException).Item;
+        return old !== undefined && landed(old);
       }
       throw err;
     }

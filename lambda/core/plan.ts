@@ -439,7 +439,7 @@ function planComponent<E extends UnifyEvent>(
   const absorbed: Profile[] = [];
   /** Why a placeholder id is absorbed: the identifier that pointed at it. */
   const placeholderRecord = (id: string): MergeRecord => {
-    const key = [...g.keys].sort().find((k) => owners.get(k) === id);
+    const key = [...g.keys, ...g.owned].sort().find((k) => owners.get(k) === id);
     return { at: now, survivor: survivorId, merged: id, rule: 'placeholder', ...(key === undefined ? {} : { identifier: parseIdKey(key) }) };
   };
   const fold = input.derivations === undefined ? undefined : { compiled: input.derivations.computedTraits, nowMs: input.nowMs };

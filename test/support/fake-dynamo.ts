@@ -1,6 +1,7 @@
 /** A DynamoDB table behind aws-sdk-client-mock: the calls and conditions the profile store makes. */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AwsStub } from 'aws-sdk-client-mock';
 
 type Item = Record<string, unknown>;
@@ -23,7 +24,13 @@ export function fakeDynamoTable(ddb: AwsStub<any, any, DynamoDBDocumentClient['c
         : input.ConditionExpression === 'version = :expected'
           ? current?.version === expected
           : current?.profileId === expected;
-    if (!ok) throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+    if (!ok) {
+      throw new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        ...(input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && current !== undefined ? { Item: marshall(current) } : {}),
+      });
+    }
     items.set(`${item.pk}|${item.sk}`, item);
     return {};
   });
