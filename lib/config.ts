@@ -121,7 +121,12 @@ export const configSchema = z.strictObject({
   }),
   unification: section({
     consumer: section({
-      batchSize: withDefault(int(1, 10000), 500),
+      /**
+       * Records per invocation, at most. Updates to one profile within a batch are
+       * coalesced into one write, so larger batches cost fewer DynamoDB write units;
+       * the batching window, not the size, bounds how long a record waits.
+       */
+      batchSize: withDefault(int(1, 10000), 5000),
       maxBatchingWindowSeconds: withDefault(int(0, 300), 1),
       parallelizationFactor: withDefault(int(1, 10), 1),
       /** Retries of a failing batch before its records go to the on-failure queue. */
