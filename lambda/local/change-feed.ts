@@ -30,8 +30,6 @@ export class ChangeFeedStore extends ProfileStoreDecorator {
     super(inner);
   }
 
-
-
   override async putProfiles(writes: readonly VersionedWrite[]): Promise<boolean[]> {
     const before = await this.before(writes);
     const results = await this.inner.putProfiles(writes);
@@ -39,16 +37,12 @@ export class ChangeFeedStore extends ProfileStoreDecorator {
     return results;
   }
 
-
   override async transact(writes: readonly VersionedWrite[], claims: readonly Claim[], journal?: readonly JournalEntry[]): Promise<boolean> {
     const before = await this.before(writes);
     const ok = await this.inner.transact(writes, claims, journal);
     if (ok) await this.deliver(writes, before);
     return ok;
   }
-
-
-
 
   private async before(writes: readonly VersionedWrite[]): Promise<Map<string, Profile>> {
     const existing = writes.filter((w) => w.expectedVersion !== null).map((w) => w.profile.profileId);

@@ -24,8 +24,6 @@ export class LocalTransactionStore extends ProfileStoreDecorator {
     return run;
   }
 
-
-
   override putProfiles(writes: readonly VersionedWrite[]): Promise<boolean[]> {
     return this.exclusive(() => this.inner.putProfiles(writes));
   }
@@ -51,8 +49,5 @@ export class LocalTransactionStore extends ProfileStoreDecorator {
       return true;
     });
   }
-
-
-
 
 }
