@@ -80,6 +80,8 @@ export interface DynamoUsage {
   writeUnits: number;
   /** The share of writeUnits spent on the event journal. */
   journalWriteUnits: number;
+  /** The share of writeUnits spent on identifier claims and repoints. */
+  claimWriteUnits: number;
 }
 
 function profileItem(profile: Profile): Record<string, unknown> {
@@ -125,7 +127,7 @@ function claimCondition(expectedOwner: string | null) {
 }
 
 export class DynamoProfileStore implements ProfileStore {
-  readonly usage: DynamoUsage = { calls: 0, readUnits: 0, writeUnits: 0, journalWriteUnits: 0 };
+  readonly usage: DynamoUsage = { calls: 0, readUnits: 0, writeUnits: 0, journalWriteUnits: 0, claimWriteUnits: 0 };
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -159,7 +161,9 @@ export class DynamoProfileStore implements ProfileStore {
   }
 
   putClaims(claims: readonly Claim[]): Promise<boolean[]> {
-    return Promise.all(claims.map((c) => this.conditionalPut(claimItem(c), claimCondition(c.expectedOwner), (old) => old.profileId?.S === c.profileId)));
+    return Promise.all(
+      claims.map((c) => this.conditionalPut(claimItem(c), claimCondition(c.expectedOwner), (old) => old.profileId?.S === c.profileId, 'claim')),
+    );
   }
 
   async transact(writes: readonly VersionedWrite[], claims: readonly Claim[], journal: readonly JournalEntry[] = []): Promise<boolean> {
@@ -260,21 +264,21 @@ export class DynamoProfileStore implements ProfileStore {
           const out = await this.doc.send(
             new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never }, ReturnConsumedCapacity: 'TOTAL' }),
           );
-          const before = this.usage.writeUnits;
-          this.meter('write', out.ConsumedCapacity);
-          this.usage.journalWriteUnits += this.usage.writeUnits - before;
+          this.meter('write', out.ConsumedCapacity, 'journal');
           pending = (out.UnprocessedItems?.[this.tableName] ?? []) as Array<Record<string, unknown>>;
         }
       }),
     );
   }
 
-  private meter(kind: 'read' | 'write', consumed: ConsumedCapacity | ConsumedCapacity[] | undefined): void {
+  private meter(kind: 'read' | 'write', consumed: ConsumedCapacity | ConsumedCapacity[] | undefined, share?: 'journal' | 'claim'): void {
     this.usage.calls++;
     let units = 0;
     for (const c of Array.isArray(consumed) ? consumed : consumed === undefined ? [] : [consumed]) units += c.CapacityUnits ?? 0;
     if (kind === 'read') this.usage.readUnits += units;
     else this.usage.writeUnits += units;
+    if (share === 'journal') this.usage.journalWriteUnits += units;
+    if (share === 'claim') this.usage.claimWriteUnits += units;
   }
 
   /**
@@ -287,6 +291,7 @@ export class DynamoProfileStore implements ProfileStore {
     item: Record<string, unknown>,
     condition: { ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> },
     landed: (old: Record<string, AttributeValue>) => boolean,
+    share?: 'claim',
   ): Promise<boolean> {
     try {
       const out = await this.doc.send(
@@ -298,12 +303,12 @@ export class DynamoProfileStore implements ProfileStore {
           ...condition,
         }),
       );
-      this.meter('write', out.ConsumedCapacity);
+      this.meter('write', out.ConsumedCapacity, share);
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') {
         // A failed condition still costs a write (at least one unit; the item size is not returned).
-        this.meter('write', { CapacityUnits: 1 });
+        this.meter('write', { CapacityUnits: 1 }, share);
         const old = (err as ConditionalCheckFailedException).Item;
         return old !== undefined && landed(old);
       }

@@ -49,5 +49,7 @@ describe('DynamoProfileStore conditional writes', () => {
     expect(await store.putClaims([{ key: 'email#a@b.co', profileId: 'p1', expectedOwner: null, soft: false }])).toEqual([true]);
     expect(await store.putClaims([{ key: 'email#a@b.co', profileId: 'p2', expectedOwner: null, soft: false }])).toEqual([false]);
     expect(await store.getOwners(['email#a@b.co'])).toEqual(new Map([['email#a@b.co', 'p1']]));
+    // the two failed conditions are billed, and billed to the claims
+    expect(store.usage).toMatchObject({ writeUnits: 2, claimWriteUnits: 2, journalWriteUnits: 0 });
   });
 });
