@@ -307,7 +307,7 @@ export class DynamoProfileStore implements ProfileStore {
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') {
-        // A failed condition still costs a write (at least one unit; the item size is not returned).
+        // A failed condition still costs a write (at least one unit; the response does not say how many).
         this.meter('write', { CapacityUnits: 1 }, share);
         const old = (err as ConditionalCheckFailedException).Item;
         return old !== undefined && landed(old);

@@ -447,10 +447,12 @@ function planComponent<E extends UnifyEvent>(
   // A pending profile that another one in this component absorbed before being frozen comes in
   // with it: absorbing it on its own as well would count its events twice.
   const pending = [...g.pending].sort();
-  const inside = new Set([...live, ...pending.map((id) => profiles.get(id))].flatMap((p) => p?.mergedFrom ?? []));
+  // (The survivor's own mergedFrom is among them, so what it already holds is skipped too.)
+  const inside =
+    pending.length === 0 ? new Set<string>() : new Set([...live, ...pending.map((id) => profiles.get(id))].flatMap((p) => p?.mergedFrom ?? []));
   for (const id of pending) {
     const p = profiles.get(id);
-    if (p === undefined || inside.has(id) || state.mergedFrom.includes(id) || id === survivorId) continue;
+    if (p === undefined || inside.has(id) || id === survivorId) continue;
     changed = true;
     if (isTombstone(p)) {
       // A placeholder left by a race, never holding data.
