@@ -1,9 +1,9 @@
 /**
  * This deployment's c360 configuration: read by the CDK app (`npx cdk deploy`),
  * bundled into the Lambda functions, and used by the local runtime (`npm start`).
- * Every option, its meaning and its default are in lib/config.ts.
+ * Every option, its meaning and its default are in lambda/config/index.ts.
  */
-import { defineConfig } from './lib/config';
+import { defineConfig } from './lambda/config';
 
 export default defineConfig({
   appName: 'c360',

@@ -4,30 +4,31 @@
  * initialisation time in a fresh Node process.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { atMost, percentile, type Figure } from './figures';
 
-/** Lambda entry points: the handler modules that read their environment at load. */
-const ENTRIES: Record<string, Record<string, string>> = {
-  'unify-consumer': { TABLE_NAME: 'bench', LAKE_BUCKET: 'bench' },
-  'profile-api': { TABLE_NAME: 'bench' },
-  'file-import': { STREAM_NAME: 'bench', LANDING_BUCKET: 'bench' },
-  collector: { STREAM_NAME: 'bench', WRITE_KEYS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench' },
+/** Lambda entry points (`lambda/<pillar>/functions/<name>.ts`) and the environment they read at load. */
+const ENTRIES: Record<string, { pillar: string; env: Record<string, string> }> = {
+  'unify-consumer': { pillar: 'unification', env: { TABLE_NAME: 'bench', LAKE_BUCKET: 'bench' } },
+  'profile-api': { pillar: 'unification', env: { TABLE_NAME: 'bench' } },
+  'file-import': { pillar: 'collection', env: { STREAM_NAME: 'bench', LANDING_BUCKET: 'bench' } },
+  collector: {
+    pillar: 'collection',
+    env: { STREAM_NAME: 'bench', WRITE_KEYS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench' },
+  },
 };
 
 export async function benchBundles(root: string): Promise<Figure[]> {
   const figures: Figure[] = [];
-  const handlers = (await readdir(join(root, 'lambda/handlers'))).map((f) => f.replace(/\.ts$/, ''));
   const outDir = join(root, '.c360', 'bench-bundles');
   await rm(outDir, { recursive: true, force: true });
-  for (const [name, env] of Object.entries(ENTRIES)) {
-    if (!handlers.includes(name)) continue;
+  for (const [name, { pillar, env }] of Object.entries(ENTRIES)) {
     const outfile = join(outDir, name, 'index.mjs');
     await mkdir(join(outDir, name), { recursive: true });
     await build({
-      entryPoints: [join(root, 'lambda/handlers', `${name}.ts`)],
+      entryPoints: [join(root, 'lambda', pillar, 'functions', `${name}.ts`)],
       outfile,
       bundle: true,
       minify: true,

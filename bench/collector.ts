@@ -8,11 +8,11 @@
 import { gzipSync } from 'node:zlib';
 import type { KinesisClient, PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { C360Config } from '../lib/config';
-import { ConfigWriteKeys } from '../lambda/adapters/write-keys';
-import { createCollector } from '../lambda/handlers/collector-handler';
+import type { C360Config } from '../lambda/config';
+import { ConfigWriteKeys } from '../lambda/collection/adapters/write-keys';
+import { createCollector } from '../lambda/collection/handlers/collector';
 import { generateDemo, type DemoEvent } from '../lambda/local/demo';
-import { ingestOptionsOf } from '../lambda/usecases/collect';
+import { ingestOptionsOf } from '../lambda/collection/usecases/collect';
 import type { Figure } from './figures';
 import { httpApiEvent } from '../lambda/local/http-api-event';
 

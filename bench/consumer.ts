@@ -5,12 +5,12 @@
  * database server.
  */
 import type { KinesisStreamEvent } from 'aws-lambda';
-import type { C360Config } from '../lib/config';
-import { MemoryProfileStore } from '../lambda/adapters/memory-profile-store';
-import { unifySettings } from '../lambda/commons/settings';
-import { createUnifyConsumer } from '../lambda/handlers/unify-consumer-handler';
+import type { C360Config } from '../lambda/config';
+import { MemoryProfileStore } from '../lambda/unification/adapters/memory-profile-store';
+import { unifySettings } from '../lambda/unification/settings';
+import { createUnifyConsumer } from '../lambda/unification/handlers/unify-consumer';
 import { generateDemo } from '../lambda/local/demo';
-import type { BatchOutcome } from '../lambda/usecases/unify-batch';
+import type { BatchOutcome } from '../lambda/unification/usecases/unify-batch';
 import { atLeast, atMost, type Figure } from './figures';
 
 export interface ConsumerMeasurement {

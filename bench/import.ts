@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { config as appConfig } from '../lib/app-config';
-import type { C360Config } from '../lib/config';
-import { importFile, importSettings } from '../lambda/usecases/import-file';
+import { config as appConfig } from '../lambda/config/load';
+import type { C360Config } from '../lambda/config';
+import { importFile, importSettings } from '../lambda/collection/usecases/import-file';
 import type { Figure } from './figures';
 
 const FIRST = ['Ana', 'Bo', 'Cy', 'Di', 'Ed', 'Fi', 'Gi', 'Hal', 'Ivy', 'Jo'];

@@ -6,7 +6,7 @@
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { C360Config } from '../lib/config';
+import type { C360Config } from '../lambda/config';
 import { benchBundles } from './bundles';
 import { benchCollector } from './collector';
 import { benchImport } from './import';

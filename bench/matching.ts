@@ -19,8 +19,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Faker, base, de, en, en_AU, en_GB, en_US, es, fr, it } from '@faker-js/faker';
 import { parseFieldMap, readPeopleCsv } from '../bin/commands/resolve';
-import { matchPeople, pairwiseMetrics, type MatchingRulesInput, type PersonRecord } from '../lambda/core/matching';
-import { seededRandom } from '../lambda/core/random';
+import { matchPeople, pairwiseMetrics, type MatchingRulesInput, type PersonRecord } from '../lambda/unification/core/matching';
+import { seededRandom } from '../lambda/shared/random';
 
 export interface BenchResult {
   name: string;

@@ -6,9 +6,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { C360Config } from '../lib/config';
-import { parseConfig } from '../lib/config';
-import type { Profile } from '../lambda/core/profile';
+import type { C360Config } from '../lambda/config';
+import { parseConfig } from '../lambda/config';
+import type { Profile } from '../lambda/unification/core/profile/profile';
 import { generateDemo } from '../lambda/local/demo';
 import { startLocalRuntime } from '../lambda/local/runtime';
 import { payloadOf, sendPayloads } from '../lambda/local/send';

@@ -3,7 +3,7 @@
  * Five stacks, one per pillar, built from the one validated config.
  */
 import { App } from 'aws-cdk-lib';
-import { config } from '../lib/app-config';
+import { config } from '../lambda/config/load';
 import { addComplianceChecks, buildApp } from '../lib/stacks';
 
 const app = new App();

@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { config } from '../lib/app-config';
-import { kinesisClient } from '../lambda/commons/clients';
+import { config } from '../lambda/config/load';
+import { kinesisClient } from '../lambda/shared/clients';
 import { generateDemo } from '../lambda/local/demo';
 import { startLocalRuntime } from '../lambda/local/runtime';
 import { payloadOf, sendPayloads } from '../lambda/local/send';

@@ -17,10 +17,10 @@ import { finished } from 'node:stream/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { config as appConfig } from '../../lib/app-config';
-import type { C360Config } from '../../lib/config';
-import { kinesisClient } from '../../lambda/commons/clients';
-import { kinesisEventSink } from '../../lambda/handlers/file-import-handler';
+import { config as appConfig } from '../../lambda/config/load';
+import type { C360Config } from '../../lambda/config';
+import { kinesisClient } from '../../lambda/shared/clients';
+import { kinesisEventSink } from '../../lambda/collection/handlers/file-import';
 import {
   importFile,
   ImportFailedError,
@@ -31,7 +31,7 @@ import {
   type RejectsSink,
   type RejectsWriter,
   type ReportSink,
-} from '../../lambda/usecases/import-file';
+} from '../../lambda/collection/usecases/import-file';
 
 /** A file written as it is produced; `write` waits for the stream to drain. */
 export class FileWriter implements RejectsWriter {

@@ -1,7 +1,7 @@
 /** Where a running local runtime (`npm start`) listens: it writes this to `<dataDir>/runtime.json`. */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { config } from '../../lib/app-config';
+import { config } from '../../lambda/config/load';
 
 export interface LocalRuntimeInfo {
   readonly kinesisEndpoint: string;

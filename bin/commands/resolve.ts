@@ -13,12 +13,12 @@ import { once } from 'node:events';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
-import { config } from '../../lib/app-config';
-import { scanProfiles } from '../../lambda/adapters/dynamodb-profile-scan';
-import { documentClient } from '../../lambda/commons/clients';
-import { unifySettings } from '../../lambda/commons/settings';
-import type { Profile } from '../../lambda/core/profile';
-import { previewRules, type RulesPreview } from '../../lambda/usecases/preview-rules';
+import { config } from '../../lambda/config/load';
+import { scanProfiles } from '../../lambda/unification/adapters/dynamodb-profile-scan';
+import { documentClient } from '../../lambda/shared/clients';
+import { unifySettings } from '../../lambda/unification/settings';
+import type { Profile } from '../../lambda/unification/core/profile/profile';
+import { previewRules, type RulesPreview } from '../../lambda/unification/usecases/preview-rules';
 import { localRuntimeInfo, type LocalRuntimeInfo } from './local-runtime-info';
 import {
   DEFAULT_MATCHING_RULES,
@@ -30,7 +30,7 @@ import {
   type PairwiseMetrics,
   type PersonField,
   type PersonRecord,
-} from '../../lambda/core/matching';
+} from '../../lambda/unification/core/matching';
 
 /** Source column → person field pairs; several columns may feed one field (joined with a space). */
 export type FieldMap = Array<{ column: string; field: PersonField }>;

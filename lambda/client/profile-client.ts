@@ -11,8 +11,8 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import type { Identifier } from '../core/events';
-import type { MergeRecord, ProfileView, RejectedLink, UnmergeRecord } from '../core/profile';
+import type { Identifier } from '../shared/events';
+import type { MergeRecord, ProfileView, RejectedLink, UnmergeRecord } from '../unification/core/profile/profile';
 
 export type Profile = ProfileView & {
   /** Set when the id asked for was merged into this profile. */

@@ -8,10 +8,10 @@
  * on the version read, so when the write succeeds that read was the
  * version it replaced.
  */
-import type { Claim, VersionedWrite } from '../core/plan';
-import type { Profile } from '../core/profile';
-import type { JournalEntry, ProfileStore } from '../ports';
-import type { ProfilePair } from '../usecases/segment-changes';
+import type { Claim, VersionedWrite } from '../unification/core/identity/plan';
+import type { Profile } from '../unification/core/profile/profile';
+import type { JournalEntry, ProfileStore } from '../unification/ports';
+import type { ProfilePair } from '../unification/usecases/segment-changes';
 import { ProfileStoreDecorator } from './store-decorator';
 
 export type ProfileChangeListener = (pairs: readonly ProfilePair[]) => Promise<unknown>;

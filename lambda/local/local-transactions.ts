@@ -6,8 +6,8 @@
  * holds it while it checks every condition and then writes, so no other
  * write lands in between.
  */
-import type { Claim, VersionedWrite } from '../core/plan';
-import type { JournalEntry, ProfileStore } from '../ports';
+import type { Claim, VersionedWrite } from '../unification/core/identity/plan';
+import type { JournalEntry, ProfileStore } from '../unification/ports';
 import { ProfileStoreDecorator } from './store-decorator';
 
 export class LocalTransactionStore extends ProfileStoreDecorator {

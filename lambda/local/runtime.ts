@@ -15,23 +15,24 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { C360Config } from '../../lib/config';
-import { DynamoProfileStore, RECHECK_INDEX } from '../adapters/dynamodb-profile-store';
-import { DynamoSegmentStore } from '../adapters/dynamodb-segment-store';
-import { LocalBus } from '../adapters/local-bus';
-import { FileQuarantineSink } from '../adapters/quarantine';
-import { ConfigWriteKeys, type WriteKeys } from '../adapters/write-keys';
-import { documentClient, kinesisClient } from '../commons/clients';
-import { unifySettings } from '../commons/settings';
-import { createCollector, type CollectorEvent, type CollectorResult } from '../handlers/collector-handler';
-import { createProfileApi } from '../handlers/profile-api-handler';
-import { createUnifyConsumer } from '../handlers/unify-consumer-handler';
-import type { QuarantineSink, ProfileStore } from '../ports';
-import { ingestOptionsOf } from '../usecases/collect';
-import { recheckProfiles, type RecheckOutcome } from '../usecases/recheck-profiles';
-import { applySegmentChanges } from '../usecases/segment-changes';
-import type { BatchOutcome } from '../usecases/unify-batch';
-import { unmergeProfile } from '../usecases/unmerge';
+import type { C360Config } from '../config';
+import { DynamoProfileStore } from '../unification/adapters/dynamodb-profile-store';
+import { PROFILE_TABLE, type TableDefinition } from '../unification/contracts/table';
+import { DynamoSegmentStore } from '../unification/adapters/dynamodb-segment-store';
+import { LocalBus } from '../unification/adapters/local-bus';
+import { FileQuarantineSink } from '../unification/adapters/quarantine';
+import { ConfigWriteKeys, type WriteKeys } from '../collection/adapters/write-keys';
+import { documentClient, kinesisClient } from '../shared/clients';
+import { unifySettings } from '../unification/settings';
+import { createCollector, type CollectorEvent, type CollectorResult } from '../collection/handlers/collector';
+import { createProfileApi } from '../unification/handlers/profile-api';
+import { createUnifyConsumer } from '../unification/handlers/unify-consumer';
+import type { QuarantineSink, ProfileStore } from '../unification/ports';
+import { ingestOptionsOf } from '../collection/usecases/collect';
+import { recheckProfiles, type RecheckOutcome } from '../unification/usecases/recheck-profiles';
+import { applySegmentChanges } from '../unification/usecases/segment-changes';
+import type { BatchOutcome } from '../unification/usecases/unify-batch';
+import { unmergeProfile } from '../unification/usecases/unmerge';
 import { ChangeFeedStore } from './change-feed';
 import { LocalTransactionStore } from './local-transactions';
 import { createLakeWriter } from './lake-writer';
@@ -39,6 +40,25 @@ import { httpApiEvent } from './http-api-event';
 import { LocalPoller, type ConsumerHandler, type OnFailureEntry } from './poller';
 
 export const LOCAL_REGION = 'us-east-1';
+
+/** CreateTable's key schema and indexes for a table definition (the stack builds the same from it). */
+function createTableInput(table: TableDefinition) {
+  const keys = [table.partitionKey, table.sortKey, ...table.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey])];
+  const attributes = [...new Map(keys.map((k) => [k.name, k])).values()];
+  const keySchema = (pk: { name: string }, sk: { name: string }) => [
+    { AttributeName: pk.name, KeyType: 'HASH' as const },
+    { AttributeName: sk.name, KeyType: 'RANGE' as const },
+  ];
+  return {
+    AttributeDefinitions: attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
+    KeySchema: keySchema(table.partitionKey, table.sortKey),
+    GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((i) => ({
+      IndexName: i.indexName,
+      KeySchema: keySchema(i.partitionKey, i.sortKey),
+      Projection: { ProjectionType: i.projection },
+    })),
+  };
+}
 
 export interface RuntimeTotals {
   batches: number;
@@ -167,26 +187,7 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'rs', AttributeType: 'S' },
-        { AttributeName: 'recheckAt', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: RECHECK_INDEX,
-          KeySchema: [
-            { AttributeName: 'rs', KeyType: 'HASH' },
-            { AttributeName: 'recheckAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-      ],
+      ...createTableInput(PROFILE_TABLE),
     }),
   );
   const kinesis = kinesisClient({ ...clientOpts, endpoint: kinesisEndpoint });

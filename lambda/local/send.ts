@@ -3,8 +3,8 @@
  * PutRecords entries, optionally packed the way the KPL aggregates them.
  */
 import type { KinesisClient, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { aggregate } from '../core/kpl';
-import { putRecordsReliably, type ProducerResult } from '../adapters/kinesis-producer';
+import { aggregate } from '../shared/kpl';
+import { putRecordsReliably, type ProducerResult } from '../collection/adapters/kinesis-producer';
 import { partitionKeyOf } from './demo';
 
 export interface Payload {

@@ -1,7 +1,7 @@
 /** A ProfileStore that hands every call to another: local decorators override only what they change. */
-import type { Claim, VersionedWrite } from '../core/plan';
-import type { Profile } from '../core/profile';
-import type { JournalEntry, ProfileStore } from '../ports';
+import type { Claim, VersionedWrite } from '../unification/core/identity/plan';
+import type { Profile } from '../unification/core/profile/profile';
+import type { JournalEntry, ProfileStore } from '../unification/ports';
 
 export class ProfileStoreDecorator implements ProfileStore {
   constructor(protected readonly inner: ProfileStore) {}

@@ -3,13 +3,13 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { C360Config } from '../config';
-import { DataKey } from '../constructs/data-key';
-import { BatchImport } from '../constructs/batch-import';
-import { HttpCollector } from '../constructs/http-collector';
-import { RawLake } from '../constructs/raw-lake';
-import { toRemovalPolicy, toRetentionDays } from '../constructs/removal-policy';
-import { AccessLogsBucket, DataBucket } from '../constructs/secure-bucket';
+import type { C360Config } from '../../lambda/config';
+import { DataKey } from '../constructs/common/data-key';
+import { BatchImport } from '../constructs/collection/batch-import';
+import { HttpCollector } from '../constructs/collection/http-collector';
+import { RawLake } from '../constructs/collection/raw-lake';
+import { toRemovalPolicy, toRetentionDays } from '../constructs/common/removal-policy';
+import { AccessLogsBucket, DataBucket } from '../constructs/common/secure-bucket';
 
 export interface CollectionStackProps extends StackProps {
   readonly config: C360Config;

@@ -2,10 +2,10 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { C360Config } from '../config';
-import { DataKey } from '../constructs/data-key';
-import { toRemovalPolicy } from '../constructs/removal-policy';
-import { AccessLogsBucket, DataBucket } from '../constructs/secure-bucket';
+import type { C360Config } from '../../lambda/config';
+import { DataKey } from '../constructs/common/data-key';
+import { toRemovalPolicy } from '../constructs/common/removal-policy';
+import { AccessLogsBucket, DataBucket } from '../constructs/common/secure-bucket';
 
 export interface GovernanceStackProps extends StackProps {
   readonly config: C360Config;

@@ -1,6 +1,6 @@
 import { Validations, type App, type Environment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { C360Config } from '../config';
+import type { C360Config } from '../../lambda/config';
 import { ActivationStack } from './activation-stack';
 import { AnalyticsStack } from './analytics-stack';
 import { CollectionStack } from './collection-stack';

@@ -9,15 +9,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { C360Config } from '../config';
-import { C360Function } from '../constructs/c360-function';
-import { DataKey } from '../constructs/data-key';
-import { EntityResolution } from '../constructs/entity-resolution';
-import { PipelineMonitoring } from '../constructs/monitoring';
-import { SegmentDelivery } from '../constructs/segment-delivery';
-import { RECHECK_INDEX } from '../../lambda/adapters/dynamodb-profile-store';
-import { LeastPrivilegeSqsDlq, onFailureQueue } from '../constructs/on-failure-queue';
-import { toRemovalPolicy, toRetentionDays } from '../constructs/removal-policy';
+import type { C360Config } from '../../lambda/config';
+import { C360Function } from '../constructs/common/c360-function';
+import { DataKey } from '../constructs/common/data-key';
+import { EntityResolution } from '../constructs/unification/entity-resolution';
+import { PipelineMonitoring } from '../constructs/common/monitoring';
+import { SegmentDelivery } from '../constructs/unification/segment-delivery';
+import { PROFILE_TABLE, type KeyAttribute } from '../../lambda/unification/contracts/table';
+import { LeastPrivilegeSqsDlq, onFailureQueue } from '../constructs/common/on-failure-queue';
+import { toRemovalPolicy, toRetentionDays } from '../constructs/common/removal-policy';
 
 export interface UnificationStackProps extends StackProps {
   readonly config: C360Config;
@@ -68,26 +68,31 @@ export class UnificationStack extends Stack {
     });
     this.key.allowCloudWatchLogs();
 
+    const attr = (a: KeyAttribute) => ({
+      name: a.name,
+      type: a.type === 'S' ? dynamodb.AttributeType.STRING : dynamodb.AttributeType.NUMBER,
+    });
     const table = new dynamodb.Table(this, 'ProfileTable', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      partitionKey: attr(PROFILE_TABLE.partitionKey),
+      sortKey: attr(PROFILE_TABLE.sortKey),
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
-      timeToLiveAttribute: 'expiresAt',
+      timeToLiveAttribute: PROFILE_TABLE.timeToLiveAttribute,
       deletionProtection: config.removalPolicy === 'retain',
       // Segment membership changes are diffed from old and new profile images (SegmentDelivery).
-      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      stream: dynamodb.StreamViewType[PROFILE_TABLE.streamView],
       removalPolicy,
     });
-    // Sparse: only live profiles that time alone will change carry `rs`/`recheckAt` (see the profile store).
-    table.addGlobalSecondaryIndex({
-      indexName: RECHECK_INDEX,
-      partitionKey: { name: 'rs', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'recheckAt', type: dynamodb.AttributeType.NUMBER },
-      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
-    });
+    for (const index of PROFILE_TABLE.globalSecondaryIndexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: attr(index.partitionKey),
+        sortKey: attr(index.sortKey),
+        projectionType: dynamodb.ProjectionType[index.projection],
+      });
+    }
     this.table = table;
 
     this.segments = new SegmentDelivery(this, 'Segments', {
@@ -107,7 +112,7 @@ export class UnificationStack extends Stack {
     });
 
     this.consumer = new C360Function(this, 'UnifyConsumer', {
-      entry: 'lambda/handlers/unify-consumer.ts',
+      entry: 'lambda/unification/functions/unify-consumer.ts',
       serviceName: CONSUMER_SERVICE_NAME,
       description: 'Resolves identities and aggregates profiles from the c360 event stream',
       memorySize: consumerConfig.memorySize,
@@ -136,7 +141,7 @@ export class UnificationStack extends Stack {
 
     // ---- profile API -----------------------------------------------------
     this.profileApiHandler = new C360Function(this, 'ProfileApiHandler', {
-      entry: 'lambda/handlers/profile-api.ts',
+      entry: 'lambda/unification/functions/profile-api.ts',
       serviceName: 'profile-api',
       description: 'Serves unified profiles, their identities, merge history and segments; unmerges',
       logRetention,
@@ -234,7 +239,7 @@ export class UnificationStack extends Stack {
 
     // ---- batch matching: AWS Entity Resolution ----------------------------
     this.applyMatches = new C360Function(this, 'ApplyMatches', {
-      entry: 'lambda/handlers/apply-matches.ts',
+      entry: 'lambda/unification/functions/apply-matches.ts',
       serviceName: 'apply-matches',
       description: 'Merges the match groups of an Entity Resolution job under the identity rules',
       timeout: Duration.minutes(5),

@@ -9,11 +9,11 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lib/config';
-import { ConfigWriteKeys } from '../../lambda/adapters/write-keys';
-import { createCollector } from '../../lambda/handlers/collector-handler';
+import { parseConfig } from '../../lambda/config';
+import { ConfigWriteKeys } from '../../lambda/collection/adapters/write-keys';
+import { createCollector } from '../../lambda/collection/handlers/collector';
 import { httpApiEvent } from '../../lambda/local/http-api-event';
-import { ingestOptionsOf } from '../../lambda/usecases/collect';
+import { ingestOptionsOf } from '../../lambda/collection/usecases/collect';
 
 const KEY = 'fuzz-write-key-0001';
 const config = parseConfig({ collection: { sources: { web: { localWriteKeys: [KEY] } } } });

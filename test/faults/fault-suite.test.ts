@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { aggregate, KPL_MAGIC } from '../../lambda/core/kpl';
+import { aggregate, KPL_MAGIC } from '../../lambda/shared/kpl';
 import { generateDemo } from '../../lambda/local/demo';
-import { FaultyProfileStore, injectSdkFaults, seededRandom } from '../../lambda/local/faults';
+import { FaultyProfileStore, injectSdkFaults, seededRandom } from '../support/faults';
 import { LocalPoller } from '../../lambda/local/poller';
 import type { LocalRuntime, LocalRuntimeOptions } from '../../lambda/local/runtime';
 import { payloadOf, sendPayloads, type Payload } from '../../lambda/local/send';

@@ -4,11 +4,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseEvent } from '../../lambda/core/events';
-import { aggregate } from '../../lambda/core/kpl';
-import { decodeRecords } from '../../lambda/core/records';
-import { MemoryProfileStore } from '../../lambda/adapters/memory-profile-store';
-import { unifyBatch } from '../../lambda/usecases/unify-batch';
+import { parseEvent } from '../../lambda/shared/events';
+import { aggregate } from '../../lambda/shared/kpl';
+import { decodeRecords } from '../../lambda/unification/core/records';
+import { MemoryProfileStore } from '../../lambda/unification/adapters/memory-profile-store';
+import { unifyBatch } from '../../lambda/unification/usecases/unify-batch';
 import { parseOptions, settings } from '../support/events';
 
 const now = Date.UTC(2026, 10, 2);

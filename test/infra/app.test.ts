@@ -1,8 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseConfig } from '../../lib/config';
+import { parseConfig } from '../../lambda/config';
 import { resolveEnv } from '../../lib/stacks';
-import { PILLARS, SYNTH_TIMEOUT_MS, testApp, type TestApp } from './fixture';
+import { PILLARS, SYNTH_TIMEOUT_MS, testApp, type TestApp } from '../support/infra-fixture';
 
 describe('the c360 CDK app', () => {
   let t: TestApp;

@@ -2,8 +2,8 @@ import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { C360Function } from '../../lib/constructs/c360-function';
-import { PILLARS, roleStatements, SYNTH_TIMEOUT_MS, testApp, type TestApp } from './fixture';
+import { C360Function } from '../../lib/constructs/common/c360-function';
+import { PILLARS, roleStatements, SYNTH_TIMEOUT_MS, testApp, type TestApp } from '../support/infra-fixture';
 
 describe('every Lambda function', () => {
   let t: TestApp;
@@ -15,7 +15,7 @@ describe('every Lambda function', () => {
     PILLARS.flatMap((pillar) => {
       const template = t.template(pillar);
       return Object.entries(template.findResources('AWS::Lambda::Function'))
-        // CDK's own handler for S3 bucket notifications (deploy time only; see lib/constructs/batch-import.ts).
+        // CDK's own handler for S3 bucket notifications (deploy time only; see lib/constructs/collection/batch-import.ts).
         .filter(([id]) => !id.startsWith('BucketNotificationsHandler050a0587b7544547bf325f094a3db834'))
         .map(([id, fn]) => ({ pillar, template, id, fn }));
     });
@@ -99,7 +99,7 @@ describe('C360Function wiring', () => {
   function scratch() {
     const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Scratch');
     const fn = new C360Function(stack, 'Fn', {
-      entry: 'lambda/handlers/profile-api.ts',
+      entry: 'lambda/unification/functions/profile-api.ts',
       serviceName: 'scratch',
       timeout: Duration.seconds(5),
       logRetention: logs.RetentionDays.ONE_DAY,

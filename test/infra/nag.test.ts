@@ -5,7 +5,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PILLARS, SYNTH_TIMEOUT_MS, testApp, type TestApp } from './fixture';
+import { PILLARS, SYNTH_TIMEOUT_MS, testApp, type TestApp } from '../support/infra-fixture';
 
 /** Every acknowledgment recorded in the tree, with where it was made. */
 function acknowledgments(root: IConstruct): Array<{ path: string; scope: IConstruct; id: string; reason: string }> {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PILLARS, SYNTH_TIMEOUT_MS, testApp, type TestApp } from './fixture';
+import { PILLARS, SYNTH_TIMEOUT_MS, testApp, type TestApp } from '../support/infra-fixture';
 
 const STATEFUL_TYPES = [
   'AWS::KMS::Key',

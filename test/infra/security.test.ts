@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PILLARS, SYNTH_TIMEOUT_MS, testApp, type TestApp } from './fixture';
+import { PILLARS, SYNTH_TIMEOUT_MS, testApp, type TestApp } from '../support/infra-fixture';
 
 /** Pillars that own buckets (unification keeps its data in DynamoDB). */
 const BUCKET_PILLARS = PILLARS.filter((p) => p !== 'unification');

@@ -8,17 +8,11 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand } 
 import type { KinesisStreamEvent } from 'aws-lambda';
 import kinesalite from 'kinesalite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { kinesisClient } from '../../lambda/commons/clients';
-import { aggregate } from '../../lambda/core/kpl';
+import { kinesisClient } from '../../lambda/shared/clients';
+import { aggregate } from '../../lambda/shared/kpl';
 import { LocalPoller, type OnFailureEntry } from '../../lambda/local/poller';
-import {
-  createLakeWriter,
-  lakePartition,
-  partitionSources,
-  splitJsonObjects,
-  type FirehoseErrorRecord,
-  type LakeWriteOutcome,
-} from '../../lambda/local/lake-writer';
+import { lakePartition, partitionSources, splitJsonObjects } from '../../lambda/collection/contracts/lake-layout';
+import { createLakeWriter, type FirehoseErrorRecord, type LakeWriteOutcome } from '../../lambda/local/lake-writer';
 
 const SHARD = 'shardId-000000000001';
 const ARRIVAL = Date.UTC(2026, 10, 5, 12, 0, 0);

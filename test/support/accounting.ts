@@ -6,10 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { expect } from 'vitest';
-import { unifySettings } from '../../lambda/commons/settings';
-import { idKey } from '../../lambda/core/plan';
-import { messageKey } from '../../lambda/core/profile';
-import { decodeRecords } from '../../lambda/core/records';
+import { unifySettings } from '../../lambda/unification/settings';
+import { idKey } from '../../lambda/unification/core/identity/plan';
+import { messageKey } from '../../lambda/unification/core/profile/profile';
+import { decodeRecords } from '../../lambda/unification/core/records';
 import type { LocalRuntime } from '../../lambda/local/runtime';
 import type { Payload } from '../../lambda/local/send';
 import { allProfiles, quarantineEntries } from './runtime';

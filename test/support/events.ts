@@ -1,9 +1,9 @@
 /** Small builders for Segment events and stream records used across tests. */
-import { parseConfig } from '../../lib/config';
-import { unifySettings } from '../../lambda/commons/settings';
-import type { ParseOptions } from '../../lambda/core/events';
-import type { StreamRecord } from '../../lambda/core/records';
-import type { UnifySettings } from '../../lambda/usecases/unify-batch';
+import { parseConfig } from '../../lambda/config';
+import { unifySettings } from '../../lambda/unification/settings';
+import type { ParseOptions } from '../../lambda/shared/events';
+import type { StreamRecord } from '../../lambda/unification/core/records';
+import type { UnifySettings } from '../../lambda/unification/usecases/unify-batch';
 
 /** The settings of the default config: identifier types, limits and blocked values included. */
 export const settings: UnifySettings = unifySettings(parseConfig({}));

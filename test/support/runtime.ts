@@ -3,11 +3,11 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { parseConfig, type C360ConfigInput } from '../../lib/config';
-import { decodeProfile } from '../../lambda/adapters/dynamodb-profile-store';
-import type { Profile } from '../../lambda/core/profile';
+import { parseConfig, type C360ConfigInput } from '../../lambda/config';
+import { decodeProfile } from '../../lambda/unification/adapters/dynamodb-profile-store';
+import type { Profile } from '../../lambda/unification/core/profile/profile';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lambda/local/runtime';
-import type { QuarantineEntry } from '../../lambda/ports';
+import type { QuarantineEntry } from '../../lambda/unification/ports';
 
 export async function testRuntime(
   overrides: C360ConfigInput = {},

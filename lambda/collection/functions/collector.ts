@@ -1,0 +1,54 @@
+/** Lambda entry of the HTTP collector (API Gateway HTTP API, payload format 2.0). */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { config } from '../../config/load';
+import { SecretsManagerWriteKeys } from '../adapters/write-keys';
+import { kinesisClient } from '../../shared/clients';
+import { requireEnv } from '../../shared/env';
+import { ingestOptionsOf } from '../usecases/collect';
+import { createCollector } from '../handlers/collector';
+
+const logger = new Logger();
+const metrics = new Metrics();
+
+const collect = createCollector({
+  writeKeys: new SecretsManagerWriteKeys(new SecretsManagerClient({}), requireEnv('WRITE_KEYS_SECRET_ARN'), {
+    onInvalidEntries: (count) => logger.warn('write-keys secret: entries skipped (values must be source names)', { count }),
+  }),
+  // Fewer SDK attempts than the consumer's: API Gateway gives an HTTP API integration 30 s at most.
+  kinesis: kinesisClient({ maxAttempts: 3 }),
+  streamName: requireEnv('STREAM_NAME'),
+  ingest: ingestOptionsOf(config),
+  corsAllowedOrigins: config.collection.corsAllowedOrigins,
+  observe: ({ path, statusCode, source, outcome, error }) => {
+    metrics.addMetric('Requests', MetricUnit.Count, 1);
+    if (outcome !== undefined) {
+      metrics.addMetric('EventsAccepted', MetricUnit.Count, outcome.accepted);
+      metrics.addMetric('EventsRejected', MetricUnit.Count, outcome.rejected.length);
+      metrics.addMetric('EventsNotWritten', MetricUnit.Count, outcome.notWritten);
+    }
+    if (statusCode >= 500) {
+      logger.error('collector request failed', { path, statusCode, source, error, notWritten: outcome?.notWritten, writeError: outcome?.writeError });
+    } else if (statusCode >= 400 || (outcome?.rejected.length ?? 0) > 0) {
+      // Reasons only: the events themselves carry personal data.
+      logger.warn('collector request refused or partly rejected', { path, statusCode, source, error, rejected: outcome?.rejected.slice(0, 10) });
+    }
+  },
+});
+
+export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  try {
+    return await collect(event);
+  } catch (err) {
+    logger.error('collector request failed unexpectedly', err as Error);
+    return {
+      statusCode: 500,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ error: 'internal', message: 'the request failed; see the function logs' }),
+    };
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}

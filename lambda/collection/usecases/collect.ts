@@ -1,0 +1,160 @@
+/**
+ * The HTTP collector's steps, independent of HTTP: events a source sent in
+ * one request go through the shared ingest normalisation (validation,
+ * receivedAt, messageId, clock-skew correction, normalisation, user agent,
+ * IP), and the accepted ones are written to the event stream with PutRecords,
+ * failed entries retried. Every event comes out accepted or rejected with its
+ * reason, and every accepted one written or counted as not written.
+ */
+import type { KinesisClient, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import type { C360Config } from '../../config';
+import { ingestEvent, type IngestOptions } from '../core/ingest';
+import { userAgentContext } from '../core/user-agent';
+import { normalizeId } from '../../shared/normalize';
+import { PartialWriteError, putRecordsReliably, type ProducerOptions } from '../adapters/kinesis-producer';
+
+export interface CollectDeps {
+  readonly kinesis: KinesisClient;
+  readonly streamName: string;
+  readonly ingest: IngestOptions;
+  /** Retries of the entries PutRecords reports as failed. */
+  readonly producer?: ProducerOptions;
+  /** Optional geo lookup, run by ingest before the IP is truncated. */
+  readonly geo?: (ip: string) => Record<string, unknown> | undefined;
+}
+
+/**
+ * What a batch request says for all its events (the Segment batch API): its
+ * `sentAt`, and `context` and `integrations` that apply to every call in it.
+ * An event's own fields win.
+ */
+export interface BatchDefaults {
+  readonly sentAt?: unknown;
+  readonly context?: Record<string, unknown>;
+  readonly integrations?: Record<string, unknown>;
+}
+
+export interface CollectRequest {
+  /** The events as the client sent them (JSON values; anything not an object is rejected). */
+  readonly events: readonly unknown[];
+  /** The authenticated source, stamped on every event (`context.source`). */
+  readonly source: string;
+  /** Server receive time, epoch ms. */
+  readonly receivedAt: number;
+  /** The caller's address, used for events without `context.ip`. */
+  readonly ip?: string;
+  readonly defaults?: BatchDefaults;
+}
+
+export interface Rejection {
+  /** Position of the event in the request (0 for a single-event request). */
+  readonly index: number;
+  readonly messageId?: string;
+  readonly reason: string;
+}
+
+export interface CollectOutcome {
+  /** Events that passed validation and normalisation. */
+  readonly accepted: number;
+  readonly rejected: readonly Rejection[];
+  /** Accepted events written to the stream. */
+  readonly written: number;
+  /** Accepted events that could not be written (retries exhausted, or the stream unavailable). */
+  readonly notWritten: number;
+  /** Why some were not written. */
+  readonly writeError?: string;
+  /** messageId of each accepted event, in request order. */
+  readonly messageIds: readonly string[];
+  /** PutRecords entries retried after Kinesis reported them failed. */
+  readonly retried: number;
+}
+
+/** The ingest options of a deployment (config.ingest and config.normalization). */
+export function ingestOptionsOf(config: C360Config): IngestOptions {
+  return {
+    defaultPhoneRegion: config.normalization.defaultPhoneRegion,
+    parseUserAgent: config.ingest.parseUserAgent,
+    truncateIp: config.ingest.truncateIp,
+  };
+}
+
+/** PutRecords takes at most 500 records per call. */
+const RECORDS_PER_CALL = 500;
+/** Kinesis caps partition keys at 256 characters. */
+const MAX_PARTITION_KEY = 256;
+
+/**
+ * The record's partition key: the anonymousId, else the userId, so one
+ * visitor's events stay in order on one shard (what the README asks of every
+ * producer).
+ */
+export function partitionKeyOf(event: Record<string, unknown>): string {
+  const key = normalizeId(event.anonymousId) ?? normalizeId(event.userId) ?? String(event.messageId);
+  return key.slice(0, MAX_PARTITION_KEY);
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The event with the batch's defaults applied and the write key (a credential) removed. */
+function prepare(raw: unknown, defaults: BatchDefaults | undefined): unknown {
+  if (!isObject(raw)) return raw;
+  const { writeKey: _writeKey, ...event } = raw;
+  if (defaults === undefined) return event;
+  if (event.sentAt === undefined && defaults.sentAt !== undefined) event.sentAt = defaults.sentAt;
+  if (defaults.context !== undefined) {
+    event.context = isObject(event.context) ? { ...defaults.context, ...event.context } : event.context ?? defaults.context;
+  }
+  if (defaults.integrations !== undefined) {
+    event.integrations = isObject(event.integrations) ? { ...defaults.integrations, ...event.integrations } : event.integrations ?? defaults.integrations;
+  }
+  return event;
+}
+
+function messageIdOf(raw: unknown): string | undefined {
+  return isObject(raw) && typeof raw.messageId === 'string' && raw.messageId.length > 0 ? raw.messageId.slice(0, 256) : undefined;
+}
+
+export async function collect(request: CollectRequest, deps: CollectDeps): Promise<CollectOutcome> {
+  const rejected: Rejection[] = [];
+  const entries: PutRecordsRequestEntry[] = [];
+  const messageIds: string[] = [];
+  request.events.forEach((raw, index) => {
+    const result = ingestEvent(prepare(raw, request.defaults), {
+      source: request.source,
+      receivedAt: request.receivedAt,
+      options: deps.ingest,
+      ...(request.ip === undefined ? {} : { ip: request.ip }),
+      ...(deps.geo === undefined ? {} : { geo: deps.geo }),
+      userAgent: userAgentContext,
+    });
+    if (!result.ok) {
+      const messageId = messageIdOf(raw);
+      rejected.push({ index, ...(messageId === undefined ? {} : { messageId }), reason: result.reason });
+      return;
+    }
+    messageIds.push(String(result.event.messageId));
+    entries.push({ PartitionKey: partitionKeyOf(result.event), Data: Buffer.from(JSON.stringify(result.event)) });
+  });
+
+  const accepted = entries.length;
+  const base = { accepted, rejected, messageIds };
+  // One putRecordsReliably call per PutRecords-sized group, so that a failure
+  // is counted exactly: groups before it were written, groups after it are not tried.
+  let written = 0;
+  let retried = 0;
+  for (let start = 0; start < accepted; start += RECORDS_PER_CALL) {
+    const group = entries.slice(start, start + RECORDS_PER_CALL);
+    try {
+      const out = await putRecordsReliably(deps.kinesis, deps.streamName, group, deps.producer);
+      written += out.written;
+      retried += out.retried;
+    } catch (err) {
+      // Re-sending the request is safe: the consumer applies each messageId once.
+      const failed = err instanceof PartialWriteError ? err.failed : group.length;
+      written += group.length - failed;
+      const reason = err instanceof PartialWriteError ? err.lastError : (err as Error).message;
+      return { ...base, written, notWritten: accepted - written, writeError: reason, retried };
+    }
+  }
+  return { ...base, written, notWritten: 0, retried };
+}

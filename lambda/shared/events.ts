@@ -1,0 +1,242 @@
+/**
+ * Segment-spec events: the schema every producer's record is validated against,
+ * and the normalised form the rest of the unification pillar works on.
+ */
+import { createHash } from 'node:crypto';
+import * as z from 'zod/mini';
+import '../config/zod-locale';
+import { normalizeIdentifier, normalizeId } from './normalize';
+
+export const EVENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+const jsonObject = z.record(z.string(), z.unknown());
+const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+const idValue = z.nullish(z.union([text(0, 1024), z.number()]));
+
+const base = {
+  messageId: z.optional(text(1, 256)),
+  timestamp: z.optional(text(0, 64)),
+  userId: idValue,
+  anonymousId: idValue,
+  context: z.optional(
+    z.looseObject({
+      traits: z.optional(jsonObject),
+      channel: z.optional(text(0, 64)),
+      externalIds: z.optional(
+        z.array(z.looseObject({ id: z.union([z.string(), z.number()]), type: z.string() })).check(z.maxLength(1000)),
+      ),
+    }),
+  ),
+};
+
+export const segmentEventSchema = z.discriminatedUnion('type', [
+  z.looseObject({ ...base, type: z.literal('track'), event: text(1, 512), properties: z.optional(jsonObject) }),
+  z.looseObject({ ...base, type: z.literal('identify'), traits: z.optional(jsonObject) }),
+  z.looseObject({ ...base, type: z.literal('page'), name: z.optional(text(0, 512)), properties: z.optional(jsonObject) }),
+  z.looseObject({ ...base, type: z.literal('screen'), name: z.optional(text(0, 512)), properties: z.optional(jsonObject) }),
+  z.looseObject({ ...base, type: z.literal('group'), groupId: z.union([text(1, 1024), z.number()]), traits: z.optional(jsonObject) }),
+  z.looseObject({ ...base, type: z.literal('alias'), previousId: z.union([text(1, 1024), z.number()]) }),
+]);
+export type SegmentEvent = z.infer<typeof segmentEventSchema>;
+
+export interface Identifier {
+  readonly type: string;
+  readonly value: string;
+}
+
+/** An identifier an event carried that was not linked, and why. */
+export interface RejectedIdentifier extends Identifier {
+  readonly reason: string;
+}
+
+/** The consumer's view of one valid event. */
+export interface UnifyEvent {
+  readonly messageId: string;
+  readonly type: EventType;
+  /** Track event name, or page/screen name. */
+  readonly name?: string;
+  /** Event time, ISO-8601 UTC, and the same as epoch milliseconds. */
+  readonly timestamp: string;
+  readonly ts: number;
+  /** Normalised identifiers the event carries (deduplicated, blocked values left out). */
+  readonly identifiers: readonly Identifier[];
+  /** Identifiers that must not link anything (blocked values), with the reason. */
+  readonly rejectedIdentifiers?: readonly RejectedIdentifier[];
+  /** An alias call's previous id: links to whichever profile holds it as userId or anonymousId. */
+  readonly previousId?: string;
+  /** Profile traits the event sets (identify traits, or context.traits on other calls). */
+  readonly traits: Readonly<Record<string, unknown>>;
+  /** Properties of a track, page or screen call (computed traits filter and aggregate them). */
+  readonly properties?: Readonly<Record<string, unknown>>;
+  readonly channel?: string;
+  /** Revenue of an `Order Completed` event, in ten-thousandths (an integer, so sums are exact). */
+  readonly revenue?: number;
+}
+
+export interface ParseOptions {
+  /** Identifier types that link events to profiles (config: unification.identity.identifiers). */
+  readonly identifierTypes: readonly string[];
+  /** Why an identifier value never links anything (blocked), or undefined. */
+  readonly blockedReason?: (value: string) => string | undefined;
+  readonly defaultPhoneRegion: string;
+  readonly revenueProperties: readonly string[];
+  /** Processing time, epoch ms: bounds how far in the future a timestamp may be. */
+  readonly now: number;
+}
+
+export const LIMITS = {
+  /** Per-event limit of the Segment HTTP API, applied to every path. */
+  maxEventBytes: 32 * 1024,
+  maxIdentifiersPerEvent: 50,
+  maxFutureSkewMs: 24 * 3600 * 1000,
+  /** Earliest accepted event time. */
+  minTimestampMs: Date.UTC(2000, 0, 1),
+} as const;
+
+export type ParseResult = { ok: true; event: UnifyEvent } | { ok: false; reason: string };
+
+/** A timestamp already in the form toISOString() gives (formatting one is costly on the hot path). */
+const CANONICAL_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Revenue is stored in ten-thousandths of the currency unit. */
+export const REVENUE_SCALE = 10_000;
+
+/**
+ * Parses and validates one record's payload. Never throws: an unusable record
+ * comes back with the reason it is quarantined.
+ *
+ * @param fallbackTimestamp epoch ms used when the event has no `timestamp`
+ *   (the stream's arrival time, which is the same on every redelivery).
+ */
+export function parseEvent(payload: Buffer | string, fallbackTimestamp: number, opts: ParseOptions): ParseResult {
+  const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+  if (bytes > LIMITS.maxEventBytes) {
+    return { ok: false, reason: `event is ${bytes} bytes; the limit is ${LIMITS.maxEventBytes} bytes (32 KB)` };
+  }
+  const text = typeof payload === 'string' ? payload : payload.toString('utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { ok: false, reason: 'an event must be a JSON object' };
+  }
+  const type = (json as { type?: unknown }).type;
+  if (!EVENT_TYPES.includes(type as EventType)) {
+    return { ok: false, reason: `type must be one of ${EVENT_TYPES.join(', ')}; got ${JSON.stringify(type) ?? 'nothing'}` };
+  }
+  const parsed = segmentEventSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, reason: `schema: ${describeIssues(parsed.error)}` };
+  return toUnifyEvent(parsed.data, text, fallbackTimestamp, opts);
+}
+
+export function describeIssues(error: z.core.$ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`)
+    .join('; ');
+}
+
+function toUnifyEvent(e: SegmentEvent, text: string, fallbackTimestamp: number, opts: ParseOptions): ParseResult {
+  let ts = fallbackTimestamp;
+  if (e.timestamp !== undefined) {
+    ts = Date.parse(e.timestamp);
+    if (Number.isNaN(ts)) return { ok: false, reason: `timestamp ${JSON.stringify(e.timestamp)} is not an ISO-8601 date` };
+  }
+  if (ts > opts.now + LIMITS.maxFutureSkewMs) {
+    return { ok: false, reason: `timestamp ${new Date(ts).toISOString()} is more than 24 hours in the future` };
+  }
+  if (ts < LIMITS.minTimestampMs) {
+    return { ok: false, reason: `timestamp ${new Date(ts).toISOString()} is before ${new Date(LIMITS.minTimestampMs).toISOString()}` };
+  }
+
+  const userId = normalizeId(e.userId);
+  const anonymousId = normalizeId(e.anonymousId);
+  if (userId === undefined && anonymousId === undefined) {
+    return { ok: false, reason: 'an event needs a userId or an anonymousId' };
+  }
+
+  const contextTraits = e.context?.traits ?? {};
+  const ownTraits = e.type === 'identify' ? (e.traits ?? {}) : {};
+  const properties = e.type === 'track' || e.type === 'page' || e.type === 'screen' ? (e.properties ?? {}) : {};
+  const traits = { ...contextTraits, ...ownTraits };
+
+  const carried = extractIdentifiers(e, userId, anonymousId, traits, properties, opts);
+  if (carried.length > LIMITS.maxIdentifiersPerEvent) {
+    return {
+      ok: false,
+      reason: `event carries ${carried.length} identifiers; the limit is ${LIMITS.maxIdentifiersPerEvent}`,
+    };
+  }
+  const identifiers: Identifier[] = [];
+  const rejectedIdentifiers: RejectedIdentifier[] = [];
+  for (const id of carried) {
+    const blocked = opts.blockedReason?.(id.value);
+    if (blocked === undefined) identifiers.push(id);
+    else rejectedIdentifiers.push({ ...id, reason: blocked });
+  }
+  if (identifiers.length === 0) {
+    const what = rejectedIdentifiers.map((r) => `${r.type} ${JSON.stringify(r.value)}`).join(', ');
+    return { ok: false, reason: `no usable identifier: ${what} ${rejectedIdentifiers.length > 1 ? 'are blocked values' : 'is a blocked value'}` };
+  }
+
+  let revenue: number | undefined;
+  if (e.type === 'track' && e.event === 'Order Completed') {
+    const key = opts.revenueProperties.find((k) => properties[k] !== undefined && properties[k] !== null);
+    if (key !== undefined) {
+      const amount = Number(properties[key]);
+      if (!Number.isFinite(amount)) {
+        return { ok: false, reason: `properties.${key} of an Order Completed event must be a number` };
+      }
+      revenue = Math.round(amount * REVENUE_SCALE);
+    }
+  }
+
+  const name = e.type === 'track' ? e.event : e.type === 'page' || e.type === 'screen' ? e.name : undefined;
+  const previousId = e.type === 'alias' ? normalizeId(e.previousId) : undefined;
+  return {
+    ok: true,
+    event: {
+      messageId: e.messageId ?? `sha256-${createHash('sha256').update(text).digest('hex').slice(0, 32)}`,
+      type: e.type,
+      ...(name === undefined ? {} : { name }),
+      timestamp: e.timestamp !== undefined && CANONICAL_ISO.test(e.timestamp) ? e.timestamp : new Date(ts).toISOString(),
+      ts,
+      identifiers,
+      ...(rejectedIdentifiers.length === 0 ? {} : { rejectedIdentifiers }),
+      ...(previousId === undefined || opts.blockedReason?.(previousId) !== undefined ? {} : { previousId }),
+      traits,
+      ...(e.type === 'track' || e.type === 'page' || e.type === 'screen' ? { properties } : {}),
+      ...(e.context?.channel === undefined ? {} : { channel: e.context.channel }),
+      ...(revenue === undefined ? {} : { revenue }),
+    },
+  };
+}
+
+function extractIdentifiers(
+  e: SegmentEvent,
+  userId: string | undefined,
+  anonymousId: string | undefined,
+  traits: Record<string, unknown>,
+  properties: Record<string, unknown>,
+  opts: ParseOptions,
+): Identifier[] {
+  const found = new Map<string, Identifier>();
+  const add = (type: string, raw: unknown) => {
+    const value = normalizeIdentifier(type, raw, opts.defaultPhoneRegion);
+    if (value !== undefined) found.set(`${type}\u0000${value}`, { type, value });
+  };
+  for (const type of opts.identifierTypes) {
+    if (type === 'userId') add(type, userId);
+    else if (type === 'anonymousId') add(type, anonymousId);
+    else {
+      add(type, traits[type]);
+      add(type, properties[type]);
+      for (const ext of e.context?.externalIds ?? []) if (ext.type === type) add(type, ext.id);
+    }
+  }
+  return [...found.values()];
+}

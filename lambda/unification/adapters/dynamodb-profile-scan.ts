@@ -1,0 +1,60 @@
+/**
+ * Reads every live profile of the profile table with a (parallel) Scan: one
+ * call per segment, so that several segments can be read at once by several
+ * workers. Only profile items (`sk = 'P'`) that were not merged away
+ * (no `mergedInto`) are returned; identifier items and redirects are filtered
+ * out by DynamoDB (they still count towards the scanned capacity).
+ */
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Profile } from '../core/profile/profile';
+import { decodeProfile } from './dynamodb-profile-store';
+
+export interface ScanSegment {
+  /** This worker's segment, 0 to totalSegments - 1. */
+  readonly segment: number;
+  /** How many segments the table is split into (DynamoDB: 1 to 1,000,000). */
+  readonly totalSegments: number;
+  /**
+   * Items DynamoDB evaluates per page (before the filter), to bound each
+   * call's size and time.
+   * @default DynamoDB's 1 MB page
+   */
+  readonly pageSize?: number;
+}
+
+const MAX_SEGMENTS = 1_000_000;
+
+export async function* scanProfiles(doc: DynamoDBDocumentClient, tableName: string, options: ScanSegment): AsyncIterable<Profile> {
+  const { segment, totalSegments, pageSize } = options;
+  if (!Number.isInteger(totalSegments) || totalSegments < 1 || totalSegments > MAX_SEGMENTS) {
+    throw new Error(`scanProfiles: totalSegments must be an integer from 1 to ${MAX_SEGMENTS}, got ${totalSegments}`);
+  }
+  if (!Number.isInteger(segment) || segment < 0 || segment >= totalSegments) {
+    throw new Error(`scanProfiles: segment must be an integer from 0 to ${totalSegments - 1}, got ${segment}`);
+  }
+  if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1)) {
+    throw new Error(`scanProfiles: pageSize must be a positive integer, got ${pageSize}`);
+  }
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new ScanCommand({
+        TableName: tableName,
+        Segment: segment,
+        TotalSegments: totalSegments,
+        FilterExpression: '#sk = :profile AND attribute_not_exists(#mergedInto)',
+        ProjectionExpression: '#doc',
+        ExpressionAttributeNames: { '#sk': 'sk', '#mergedInto': 'mergedInto', '#doc': 'doc' },
+        ExpressionAttributeValues: { ':profile': 'P' },
+        ...(pageSize === undefined ? {} : { Limit: pageSize }),
+        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const profile = decodeProfile(item.doc);
+      // The item attribute and the document agree; the document is what the rest of c360 trusts.
+      if (profile.mergedInto === undefined) yield profile;
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+}

@@ -1,0 +1,345 @@
+/**
+ * ProfileStore on one DynamoDB table (pk/sk):
+ *   identifier index  pk = `ID#<type>#<value>`  sk = `ID`  → profileId
+ *   profile           pk = `P#<profileId>`      sk = `P`   → version, mergedInto, doc (the profile, JSON, deflated),
+ *                                                            and `rs`/`recheckAt` for the sparse re-check index
+ *   journal           pk = `P#<profileId>`      sk = `J#…` → at, doc (the events one write applied, deflated)
+ * Keeping the profile as one attribute makes a profile read one item and lets
+ * traits hold any JSON (empty keys, deep nesting) without DynamoDB's
+ * attribute-name rules getting in the way. Deflating it roughly halves the
+ * item, and DynamoDB bills writes per started kilobyte of item.
+ */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { ConditionalCheckFailedException, type AttributeValue, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { UnifyEvent } from '../../shared/events';
+import type { Claim, VersionedWrite } from '../core/identity/plan';
+import type { Profile } from '../core/profile/profile';
+import { RECHECK_INDEX, RECHECK_SHARDS } from '../contracts/table';
+import type { JournalEntry, ProfileStore } from '../ports';
+
+export function encodeProfile(profile: Profile): Uint8Array {
+  return deflateRawSync(JSON.stringify(profile));
+}
+
+/** The profile in a profile item (`doc` as written by encodeProfile). */
+export function decodeProfile(doc: unknown): Profile {
+  if (!(doc instanceof Uint8Array)) throw new Error('profile item has no binary doc attribute');
+  return JSON.parse(inflateRawSync(doc).toString('utf8')) as Profile;
+}
+
+export const recheckShard = (profileId: string) => `R#${createHash('sha1').update(profileId).digest()[0]! % RECHECK_SHARDS}`;
+
+/** A journal item's doc: events without what can be derived (their ISO timestamp) or what is the stream's (sequence numbers). */
+function encodeJournal(entry: JournalEntry): Uint8Array {
+  const events = entry.events.map((e) => {
+    const { timestamp: _t, sequenceNumber: _s, subSequence: _ss, ...rest } = e as UnifyEvent & { sequenceNumber?: string; subSequence?: number };
+    return rest;
+  });
+  return deflateRawSync(JSON.stringify({ events, ...(entry.moved === undefined ? {} : { moved: entry.moved }) }));
+}
+
+function decodeJournal(profileId: string, key: string, at: string, doc: unknown): JournalEntry {
+  if (!(doc instanceof Uint8Array)) throw new Error(`journal item ${key} of profile ${profileId} has no binary doc`);
+  const body = JSON.parse(inflateRawSync(doc).toString('utf8')) as { events: Array<Omit<UnifyEvent, 'timestamp'>>; moved?: string[] };
+  return {
+    profileId,
+    key,
+    at,
+    events: body.events.map((e) => ({ ...e, timestamp: new Date(e.ts).toISOString() })),
+    ...(body.moved === undefined ? {} : { moved: body.moved }),
+  };
+}
+
+/** BatchWriteItem takes at most 25 requests per call. */
+const BATCH_WRITE_LIMIT = 25;
+
+export const identifierPk = (key: string) => `ID#${key}`;
+export const profilePk = (profileId: string) => `P#${profileId}`;
+const ID_SK = 'ID';
+const PROFILE_SK = 'P';
+/** BatchGetItem reads at most 100 keys per call. */
+const BATCH_GET_LIMIT = 100;
+const UNPROCESSED_RETRIES = 8;
+
+/** Capacity and calls, summed over the store's life (the benchmark reads them). */
+export interface DynamoUsage {
+  calls: number;
+  readUnits: number;
+  writeUnits: number;
+  /** The share of writeUnits spent on the event journal. */
+  journalWriteUnits: number;
+  /** The share of writeUnits spent on identifier claims and repoints. */
+  claimWriteUnits: number;
+}
+
+function profileItem(profile: Profile): Record<string, unknown> {
+  return {
+    pk: profilePk(profile.profileId),
+    sk: PROFILE_SK,
+    profileId: profile.profileId,
+    version: profile.version,
+    ...(profile.mergedInto === undefined ? {} : { mergedInto: profile.mergedInto }),
+    // Sparse: only live profiles that time alone will change are in the re-check index.
+    ...(profile.recheckAt === undefined || profile.mergedInto !== undefined
+      ? {}
+      : { rs: recheckShard(profile.profileId), recheckAt: profile.recheckAt }),
+    updatedAt: profile.updatedAt,
+    doc: encodeProfile(profile),
+  };
+}
+
+/** Whether a returned (marshalled) binary attribute holds exactly these bytes. */
+function sameBytes(old: AttributeValue | undefined, ours: unknown): boolean {
+  const a = old?.B;
+  return a !== undefined && ours instanceof Uint8Array && Buffer.from(a).equals(ours);
+}
+
+function journalItem(e: JournalEntry): Record<string, unknown> {
+  return { pk: profilePk(e.profileId), sk: e.key, at: e.at, doc: encodeJournal(e) };
+}
+
+function profileCondition(expectedVersion: number | null) {
+  return expectedVersion === null
+    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+    : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } };
+}
+
+function claimItem({ key, profileId }: Claim): Record<string, unknown> {
+  return { pk: identifierPk(key), sk: ID_SK, profileId };
+}
+
+function claimCondition(expectedOwner: string | null) {
+  return expectedOwner === null
+    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+    : { ConditionExpression: 'profileId = :expected', ExpressionAttributeValues: { ':expected': expectedOwner } };
+}
+
+export class DynamoProfileStore implements ProfileStore {
+  readonly usage: DynamoUsage = { calls: 0, readUnits: 0, writeUnits: 0, journalWriteUnits: 0, claimWriteUnits: 0 };
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async getOwners(keys: readonly string[]): Promise<Map<string, string>> {
+    const items = await this.batchGet(keys.map((k) => identifierPk(k)), ID_SK, 'pk, profileId');
+    const owners = new Map<string, string>();
+    for (const item of items) owners.set(String(item.pk).slice(3), String(item.profileId));
+    return owners;
+  }
+
+  async getProfiles(ids: readonly string[]): Promise<Map<string, Profile>> {
+    const items = await this.batchGet(ids.map((id) => profilePk(id)), PROFILE_SK, 'doc');
+    const profiles = new Map<string, Profile>();
+    for (const item of items) {
+      const profile = decodeProfile(item.doc);
+      profiles.set(profile.profileId, profile);
+    }
+    return profiles;
+  }
+
+  putProfiles(writes: readonly VersionedWrite[]): Promise<boolean[]> {
+    return Promise.all(
+      writes.map((w) => {
+        const item = profileItem(w.profile);
+        return this.conditionalPut(item, profileCondition(w.expectedVersion), (old) => sameBytes(old.doc, item.doc));
+      }),
+    );
+  }
+
+  putClaims(claims: readonly Claim[]): Promise<boolean[]> {
+    return Promise.all(
+      claims.map((c) => this.conditionalPut(claimItem(c), claimCondition(c.expectedOwner), (old) => old.profileId?.S === c.profileId, 'claim')),
+    );
+  }
+
+  async transact(writes: readonly VersionedWrite[], claims: readonly Claim[], journal: readonly JournalEntry[] = []): Promise<boolean> {
+    const items = [
+      ...journal.map((e) => ({ Put: { TableName: this.tableName, Item: journalItem(e) } })),
+      ...writes.map((w) => ({ Put: { TableName: this.tableName, Item: profileItem(w.profile), ...profileCondition(w.expectedVersion) } })),
+      ...claims.map((c) => ({ Put: { TableName: this.tableName, Item: claimItem(c), ...claimCondition(c.expectedOwner) } })),
+    ];
+    if (items.length === 0) return true;
+    try {
+      const out = await this.doc.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }));
+      this.meter('write', out.ConsumedCapacity);
+      return true;
+    } catch (err) {
+      if ((err as Error).name === 'TransactionCanceledException') {
+        const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+        // Only a failed condition is a conflict; anything else (throttling, validation) is an error.
+        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
+          this.meter('write', { CapacityUnits: items.length });
+          return false;
+        }
+      }
+      throw err;
+    }
+  }
+
+  async putJournal(entries: readonly JournalEntry[]): Promise<void> {
+    await this.batchWrite(
+      entries.map((e) => ({ PutRequest: { Item: journalItem(e) } })),
+    );
+  }
+
+  async deleteJournal(entries: ReadonlyArray<Pick<JournalEntry, 'profileId' | 'key'>>): Promise<void> {
+    await this.batchWrite(entries.map((e) => ({ DeleteRequest: { Key: { pk: profilePk(e.profileId), sk: e.key } } })));
+  }
+
+  async readJournal(profileIds: readonly string[]): Promise<JournalEntry[]> {
+    const perProfile = await Promise.all(
+      [...new Set(profileIds)].map(async (profileId) => {
+        const entries: JournalEntry[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          const out = await this.doc.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :j)',
+              ExpressionAttributeValues: { ':pk': profilePk(profileId), ':j': 'J#' },
+              ConsistentRead: true,
+              ReturnConsumedCapacity: 'TOTAL',
+              ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+            }),
+          );
+          this.meter('read', out.ConsumedCapacity);
+          for (const item of out.Items ?? []) entries.push(decodeJournal(profileId, String(item.sk), String(item.at), item.doc));
+          start = out.LastEvaluatedKey;
+        } while (start !== undefined);
+        return entries;
+      }),
+    );
+    return perProfile.flat();
+  }
+
+  async dueForRecheck(nowMs: number, limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let shard = 0; shard < RECHECK_SHARDS && ids.length < limit; shard++) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: RECHECK_INDEX,
+            KeyConditionExpression: 'rs = :rs AND recheckAt <= :now',
+            ExpressionAttributeValues: { ':rs': `R#${shard}`, ':now': nowMs },
+            Limit: limit - ids.length,
+            ReturnConsumedCapacity: 'TOTAL',
+            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+          }),
+        );
+        this.meter('read', out.ConsumedCapacity);
+        for (const item of out.Items ?? []) ids.push(String(item.pk).slice(2));
+        start = out.LastEvaluatedKey;
+      } while (start !== undefined && ids.length < limit);
+    }
+    return ids;
+  }
+
+  private async batchWrite(requests: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+    const chunks: Array<Array<Record<string, unknown>>> = [];
+    for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) chunks.push(requests.slice(i, i + BATCH_WRITE_LIMIT));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let pending = chunk;
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt > UNPROCESSED_RETRIES) {
+            throw new Error(`DynamoDB left ${pending.length} writes unprocessed after ${UNPROCESSED_RETRIES} retries`);
+          }
+          if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 25 * 2 ** attempt));
+          const out = await this.doc.send(
+            new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never }, ReturnConsumedCapacity: 'TOTAL' }),
+          );
+          this.meter('write', out.ConsumedCapacity, 'journal');
+          pending = (out.UnprocessedItems?.[this.tableName] ?? []) as Array<Record<string, unknown>>;
+        }
+      }),
+    );
+  }
+
+  private meter(kind: 'read' | 'write', consumed: ConsumedCapacity | ConsumedCapacity[] | undefined, share?: 'journal' | 'claim'): void {
+    this.usage.calls++;
+    let units = 0;
+    for (const c of Array.isArray(consumed) ? consumed : consumed === undefined ? [] : [consumed]) units += c.CapacityUnits ?? 0;
+    if (kind === 'read') this.usage.readUnits += units;
+    else this.usage.writeUnits += units;
+    if (share === 'journal') this.usage.journalWriteUnits += units;
+    if (share === 'claim') this.usage.claimWriteUnits += units;
+  }
+
+  /**
+   * A conditional put; false when its condition failed. A put whose response
+   * was lost is retried by the SDK, and the retry fails its condition against
+   * the put itself: `landed` recognises that item (DynamoDB returns it with the
+   * failure) so the write counts as done instead of as a lost race.
+   */
+  private async conditionalPut(
+    item: Record<string, unknown>,
+    condition: { ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> },
+    landed: (old: Record<string, AttributeValue>) => boolean,
+    share?: 'claim',
+  ): Promise<boolean> {
+    try {
+      const out = await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ReturnConsumedCapacity: 'TOTAL',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ...condition,
+        }),
+      );
+      this.meter('write', out.ConsumedCapacity, share);
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') {
+        // A failed condition still costs a write (at least one unit; the response does not say how many).
+        this.meter('write', { CapacityUnits: 1 }, share);
+        const old = (err as ConditionalCheckFailedException).Item;
+        return old !== undefined && landed(old);
+      }
+      throw err;
+    }
+  }
+
+  /** Strongly consistent BatchGetItem over any number of keys, retrying unprocessed keys. */
+  private async batchGet(pks: readonly string[], sk: string, projection: string): Promise<Record<string, unknown>[]> {
+    const unique = [...new Set(pks)];
+    const chunks: string[][] = [];
+    for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) chunks.push(unique.slice(i, i + BATCH_GET_LIMIT));
+    const results = await Promise.all(chunks.map((chunk) => this.batchGetChunk(chunk, sk, projection)));
+    return results.flat();
+  }
+
+  private async batchGetChunk(pks: readonly string[], sk: string, projection: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let keys: Record<string, unknown>[] = pks.map((pk) => ({ pk, sk }));
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt > UNPROCESSED_RETRIES) {
+        throw new Error(`DynamoDB left ${keys.length} keys unprocessed after ${UNPROCESSED_RETRIES} retries`);
+      }
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 25 * 2 ** attempt));
+      const out = await this.doc.send(
+        new BatchGetCommand({
+          RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: projection } },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.meter('read', out.ConsumedCapacity);
+      items.push(...(out.Responses?.[this.tableName] ?? []));
+      keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    return items;
+  }
+}

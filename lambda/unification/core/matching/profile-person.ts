@@ -1,0 +1,121 @@
+/**
+ * A unified profile as a person record for the batch matchers (the built-in
+ * one and AWS Entity Resolution): the profile's current traits, with the
+ * names Segment's identify calls commonly use, and its linked identifiers.
+ * Pure module.
+ */
+import type { Profile } from '../profile/profile';
+import { PERSON_FIELDS, type PersonField, type PersonRecord } from './fields';
+
+/** Trait names read for each field, first present wins (Segment's reserved traits first). */
+const TRAIT_NAMES: Partial<Record<PersonField, readonly string[]>> = {
+  firstName: ['firstName', 'first_name', 'firstname', 'givenName', 'given_name'],
+  middleName: ['middleName', 'middle_name', 'middlename'],
+  lastName: ['lastName', 'last_name', 'lastname', 'surname', 'familyName', 'family_name'],
+  dateOfBirth: ['birthday', 'dateOfBirth', 'date_of_birth', 'birthDate', 'birth_date', 'dob'],
+  birthYear: ['birthYear', 'birth_year'],
+  birthMonth: ['birthMonth', 'birth_month'],
+  birthDay: ['birthDay', 'birth_day'],
+  streetNumber: ['streetNumber', 'street_number', 'houseNumber', 'house_number'],
+  address1: ['street', 'address1', 'address_1', 'addressLine1', 'address_line1', 'address_line_1'],
+  address2: ['street2', 'address2', 'address_2', 'addressLine2', 'address_line2', 'address_line_2'],
+  city: ['city', 'town'],
+  postcode: ['postalCode', 'postal_code', 'postcode', 'zip', 'zipCode', 'zip_code'],
+  state: ['state', 'province'],
+  country: ['country', 'countryCode', 'country_code'],
+  nationalId: ['nationalId', 'national_id', 'ssn'],
+  email: ['email'],
+  phone: ['phone', 'phoneNumber', 'phone_number', 'mobile'],
+};
+
+/** Keys of Segment's `address` trait (an object) read for each address field. */
+const ADDRESS_KEYS: Partial<Record<PersonField, readonly string[]>> = {
+  streetNumber: ['streetNumber', 'street_number', 'houseNumber', 'house_number'],
+  address1: ['street', 'line1', 'address1', 'street1'],
+  address2: ['street2', 'line2', 'address2'],
+  city: ['city'],
+  postcode: ['postalCode', 'postal_code', 'postcode', 'zip'],
+  state: ['state', 'region'],
+  country: ['country'],
+};
+
+/** Identifier types whose linked values stand in for a missing trait. */
+const IDENTIFIER_FIELDS: ReadonlyArray<readonly [PersonField, string]> = [
+  ['email', 'email'],
+  ['phone', 'phone'],
+];
+
+/** A scalar trait value as text; objects, arrays, booleans and blanks are no value. */
+function text(value: unknown): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function firstText(source: Readonly<Record<string, unknown>>, names: readonly string[] | undefined): string | undefined {
+  for (const name of names ?? []) {
+    const value = text(source[name]);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** `1990-05-04T00:00:00.000Z` (an ISO timestamp, as Segment sends `birthday`) → `1990-05-04`. */
+function dateOnly(value: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T[\d:.]+(Z|[+-]\d{2}:?\d{2})?$/.exec(value);
+  return m ? (m[1] as string) : value;
+}
+
+const TITLES_AND_SUFFIXES = new Set(['mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'sir', 'dame', 'rev', 'jr', 'sr', 'ii', 'iii', 'iv', 'phd', 'md', 'esq']);
+
+/** The words of a full name without titles and generational suffixes ("Dr Alan Turing Jr." → Alan, Turing). */
+function nameParts(name: string): string[] {
+  return name
+    .split(/[\s,]+/)
+    .filter((word) => word !== '' && !TITLES_AND_SUFFIXES.has(word.toLowerCase().replace(/\.$/, '')));
+}
+
+/**
+ * The person fields of a profile: each from its current trait (see
+ * TRAIT_NAMES), address fields also from the `address` object trait, a full
+ * `name` split into first, middle and last when those are missing, and email
+ * and phone from the linked identifiers when no trait holds them. `undefined`
+ * when no field has a value: there is nothing to match the profile on.
+ */
+export function profileToPerson(profile: Profile): PersonRecord | undefined {
+  const traits: Record<string, unknown> = {};
+  for (const [name, trait] of Object.entries(profile.traits)) traits[name] = trait.v;
+  const address = traits.address !== null && typeof traits.address === 'object' && !Array.isArray(traits.address)
+    ? (traits.address as Record<string, unknown>)
+    : {};
+
+  const person: PersonRecord = { id: profile.profileId };
+  let found = false;
+  for (const field of PERSON_FIELDS) {
+    const value = firstText(traits, TRAIT_NAMES[field]) ?? firstText(address, ADDRESS_KEYS[field]);
+    if (value !== undefined) {
+      person[field] = field === 'dateOfBirth' ? dateOnly(value) : value;
+      found = true;
+    }
+  }
+
+  const name = text(traits.name);
+  const parts = name === undefined ? [] : nameParts(name);
+  if (parts.length > 0 && person.firstName === undefined && person.lastName === undefined) {
+    person.firstName = parts[0];
+    if (parts.length > 1) person.lastName = parts[parts.length - 1];
+    if (parts.length > 2 && person.middleName === undefined) person.middleName = parts.slice(1, -1).join(' ');
+    found = true;
+  }
+
+  for (const [field, type] of IDENTIFIER_FIELDS) {
+    const linked = profile.identifiers[type]?.[0];
+    if (person[field] === undefined && linked !== undefined) {
+      person[field] = linked;
+      found = true;
+    }
+  }
+  return found ? person : undefined;
+}
+

@@ -1,0 +1,84 @@
+/**
+ * The narrow interfaces the use cases talk to. Each has an AWS adapter and a
+ * local one (adapters/).
+ */
+import type { UnifyEvent } from '../shared/events';
+import type { Claim, VersionedWrite } from './core/identity/plan';
+import type { Profile } from './core/profile/profile';
+import type { QuarantineEntry } from './core/records';
+
+export type { QuarantineEntry };
+
+/**
+ * The events applied to a profile in one write, kept so that a profile can be
+ * rebuilt and an unmerge can replay them (items `pk = P#<profileId>`,
+ * `sk = J#…`).
+ */
+export interface JournalEntry {
+  readonly profileId: string;
+  /** Unique within the profile; entries sort by it in write order. */
+  readonly key: string;
+  /** When it was written (processing time, ISO-8601). */
+  readonly at: string;
+  readonly events: readonly UnifyEvent[];
+  /** messageIds journaled under this profile earlier that an unmerge moved to another profile. */
+  readonly moved?: readonly string[];
+}
+
+/** The single customer view: profiles and the identifier index. */
+export interface ProfileStore {
+  /** Current owner (profile id) of each identifier key that has one. */
+  getOwners(keys: readonly string[]): Promise<Map<string, string>>;
+  /** The profiles that exist among `ids`. */
+  getProfiles(ids: readonly string[]): Promise<Map<string, Profile>>;
+  /** Conditional profile writes; one boolean per write: false when its condition failed. */
+  putProfiles(writes: readonly VersionedWrite[]): Promise<boolean[]>;
+  /** Conditional identifier claims; one boolean per claim: false when its condition failed. */
+  putClaims(claims: readonly Claim[]): Promise<boolean[]>;
+  /**
+   * All-or-nothing profile writes, claims and journal entries (an unmerge
+   * rewrites two profiles, repoints identifiers and moves events at once);
+   * false when any condition failed. At most 100 items in all.
+   */
+  transact(writes: readonly VersionedWrite[], claims: readonly Claim[], journal?: readonly JournalEntry[]): Promise<boolean>;
+  /** Unconditional, idempotent journal writes. */
+  putJournal(entries: readonly JournalEntry[]): Promise<void>;
+  /** Removes journal entries of writes that lost their race. */
+  deleteJournal(entries: ReadonlyArray<Pick<JournalEntry, 'profileId' | 'key'>>): Promise<void>;
+  /** Every journal entry of these profiles, in key order per profile. */
+  readJournal(profileIds: readonly string[]): Promise<JournalEntry[]>;
+  /** Ids of live profiles whose re-check time has come (`recheckAt <= nowMs`), at most `limit`. */
+  dueForRecheck(nowMs: number, limit: number): Promise<string[]>;
+}
+
+export interface QuarantineSink {
+  /**
+   * Stores one batch's rejected records. `batchId` names the batch so that a
+   * retried batch overwrites its own entries instead of adding copies.
+   */
+  put(batchId: string, entries: readonly QuarantineEntry[]): Promise<void>;
+}
+
+/** A profile entering or leaving a segment. */
+export interface SegmentChange {
+  readonly segment: string;
+  readonly profileId: string;
+  readonly change: 'entered' | 'exited';
+  /** When the change was made (processing time, ISO-8601). */
+  readonly at: string;
+  /** Why, when not a rule evaluation: e.g. `merged into <id>`. */
+  readonly reason?: string;
+}
+
+/** Segment membership, queryable by segment (items `pk = SEG#<segment>`, `sk = <profileId>`). */
+export interface SegmentMembershipStore {
+  /** Adds members on `entered`, removes them on `exited`; idempotent. */
+  apply(changes: readonly SegmentChange[]): Promise<void>;
+  /** One page of a segment's members, in profile-id order; `next` is an opaque cursor for the following page. */
+  members(segment: string, limit: number, cursor?: string): Promise<{ profileIds: string[]; next?: string }>;
+}
+
+/** Where segment changes are published for activation: EventBridge deployed, a local bus locally. */
+export interface SegmentEventPublisher {
+  publish(changes: readonly SegmentChange[]): Promise<void>;
+}

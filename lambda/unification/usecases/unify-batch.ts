@@ -1,0 +1,286 @@
+/**
+ * The unify use case: one batch of stream records → validated events →
+ * resolved identities → profiles written, through the ProfileStore and
+ * QuarantineSink ports. The Lambda handler and the local poller both call it.
+ *
+ * DynamoDB round trips per attempt, whatever the batch size: identifier
+ * lookup (1), profiles (1, plus 1 per level of merge pointers to follow),
+ * marks + new claims (1), survivors (1), repoints after a merge (0 or 1).
+ * Conflicting components are re-read and re-planned; others are not touched
+ * again.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ParseOptions, UnifyEvent } from '../../shared/events';
+import type { ProfileDerivations } from '../core/profile/derive';
+import type { IdentityRules } from '../core/identity/identity-rules';
+import { keysToLookUp, planBatch, profilesToLoad, type Claim, type ComponentPlan, type MatchLink, type RejectedMatch } from '../core/identity/plan';
+import type { Profile } from '../core/profile/profile';
+import { decodeRecords, type SourcedEvent, type StreamRecord } from '../core/records';
+import type { JournalEntry, ProfileStore, QuarantineSink } from '../ports';
+
+export interface UnifySettings {
+  readonly parse: Omit<ParseOptions, 'now'>;
+  readonly rules: IdentityRules;
+  /** Computed traits, enrichment and segments (core/derive.ts). */
+  readonly derivations: ProfileDerivations;
+  readonly dedupeWindowSeconds: number;
+  /** Plan-and-write attempts for components whose conditional writes conflict. */
+  readonly maxAttempts: number;
+}
+
+/** What resolving and writing needs: the consumer's dependencies but its quarantine sink. */
+export interface ResolveDeps {
+  readonly store: ProfileStore;
+  readonly settings: UnifySettings;
+  readonly clock?: () => number;
+  readonly newProfileId?: () => string;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface UnifyDeps extends ResolveDeps {
+  readonly quarantine: QuarantineSink;
+}
+
+export interface BatchOutcome {
+  readonly records: number;
+  /** Plain records plus KPL sub-records. */
+  readonly payloads: number;
+  readonly quarantined: number;
+  /** Events applied to a profile by this batch. */
+  readonly applied: number;
+  /** Events that a profile already had (redeliveries, replays, repeats in the batch). */
+  readonly duplicates: number;
+  readonly merges: number;
+  readonly profilesWritten: number;
+  readonly attempts: number;
+  /** Sequential store round trips (calls made in parallel count once). */
+  readonly storeRoundTrips: number;
+  /** Records to hand back to the stream for retry (their events were not applied). */
+  readonly failedSequenceNumbers: string[];
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function unifyBatch(
+  records: readonly StreamRecord[],
+  batchId: string,
+  source: string,
+  deps: UnifyDeps,
+): Promise<BatchOutcome> {
+  const clock = deps.clock ?? Date.now;
+  const decoded = decodeRecords(records, source, { ...deps.settings.parse, now: clock() });
+
+  const quarantineWrite = decoded.quarantined.length > 0 ? deps.quarantine.put(batchId, decoded.quarantined) : undefined;
+
+  const seenInBatch = new Set<string>();
+  const unique: SourcedEvent[] = [];
+  let repeats = 0;
+  for (const event of decoded.events) {
+    if (seenInBatch.has(event.messageId)) repeats++;
+    else {
+      seenInBatch.add(event.messageId);
+      unique.push(event);
+    }
+  }
+  const resolved = await resolveAndWrite(unique, [], deps);
+  if (quarantineWrite !== undefined) await quarantineWrite;
+
+  return {
+    records: records.length,
+    payloads: decoded.payloads,
+    quarantined: decoded.quarantined.length,
+    applied: resolved.applied,
+    duplicates: resolved.duplicates + repeats,
+    merges: resolved.merges,
+    profilesWritten: resolved.profilesWritten,
+    attempts: resolved.attempts,
+    storeRoundTrips: resolved.storeRoundTrips,
+    failedSequenceNumbers: [...new Set(resolved.pending.map((e) => e.sequenceNumber))],
+  };
+}
+
+export interface ResolveOutcome<E extends UnifyEvent> {
+  readonly applied: number;
+  readonly duplicates: number;
+  readonly merges: number;
+  readonly profilesWritten: number;
+  readonly attempts: number;
+  readonly storeRoundTrips: number;
+  /** Events still not applied after the last attempt. */
+  readonly pending: readonly E[];
+  /** Match groups still not written after the last attempt (their components kept conflicting). */
+  readonly linksPending: boolean;
+  /** Profiles match groups could not merge, with the reason. */
+  readonly rejectedMatches: readonly RejectedMatch[];
+}
+
+/**
+ * Resolves events and match groups against the store and writes the result,
+ * re-reading and re-planning the components whose conditional writes
+ * conflict. The stream consumer and the batch matcher's apply step both
+ * merge through here, under the same identity rules.
+ */
+export async function resolveAndWrite<E extends UnifyEvent>(
+  events: readonly E[],
+  links: readonly MatchLink[],
+  deps: ResolveDeps,
+): Promise<ResolveOutcome<E>> {
+  const clock = deps.clock ?? Date.now;
+  const { store, settings } = deps;
+  let pending: E[] = [...events];
+  let pendingLinks: readonly MatchLink[] = links;
+  let applied = 0;
+  let duplicates = 0;
+  let merges = 0;
+  let profilesWritten = 0;
+  let attempts = 0;
+  let rejectedMatches: RejectedMatch[] = [];
+  const trips = { count: 0 };
+  /** Events this invocation applied: seen again on a later attempt, they are not duplicates. */
+  const appliedIds = new Set<string>();
+  while ((pending.length > 0 || pendingLinks.length > 0) && attempts < settings.maxAttempts) {
+    if (attempts > 0) await (deps.sleep ?? defaultSleep)(Math.random() * 20 * 2 ** Math.min(attempts, 6));
+    attempts++;
+    const rejectedNow: RejectedMatch[] = [];
+    const plans = await plan(pending, pendingLinks, store, settings, clock(), deps.newProfileId ?? randomUUID, trips, (r) => rejectedNow.push(r));
+    if (pendingLinks.length > 0) rejectedMatches = rejectedNow;
+    const { conflicted, survivorWritten } = await commit(plans, store, trips);
+    const linksConflicted = pendingLinks.length > 0 && plans.some((p) => conflicted.has(p) && p.merges.some((m) => m.rule === 'matched'));
+    pending = [];
+    for (const p of plans) {
+      if (!survivorWritten.has(p)) {
+        pending.push(...p.events);
+        continue;
+      }
+      // The survivor write is the commit point: these events are applied even if a
+      // repoint after it conflicted and the component goes round again.
+      if (conflicted.has(p)) for (const e of p.applied) appliedIds.add(e.messageId);
+      applied += p.applied.length;
+      duplicates += p.duplicates.filter((e) => !appliedIds.has(e.messageId)).length;
+      merges += p.merges.length;
+      if (p.survivor !== undefined) profilesWritten++;
+      if (conflicted.has(p)) pending.push(...p.events);
+    }
+    // Match groups are idempotent (profiles already merged are one group): re-plan them all after a conflict.
+    if (!linksConflicted) pendingLinks = [];
+  }
+  return {
+    applied,
+    duplicates,
+    merges,
+    profilesWritten,
+    attempts,
+    storeRoundTrips: trips.count,
+    pending,
+    linksPending: pendingLinks.length > 0,
+    rejectedMatches,
+  };
+}
+
+async function plan<E extends UnifyEvent>(
+  events: readonly E[],
+  links: readonly MatchLink[],
+  store: ProfileStore,
+  settings: UnifySettings,
+  nowMs: number,
+  newProfileId: () => string,
+  trips: { count: number },
+  onRejectedMatch: (r: RejectedMatch) => void,
+): Promise<ComponentPlan<E>[]> {
+  trips.count++;
+  const owners = events.length > 0 ? await store.getOwners(keysToLookUp(events)) : new Map<string, string>();
+  const profiles = new Map<string, Profile>();
+  const absent = new Set<string>();
+  const linked = links.flatMap((l) => l.profileIds);
+  const next = () => [...new Set([...profilesToLoad(owners, profiles, absent), ...linked.filter((id) => !profiles.has(id) && !absent.has(id))])];
+  for (let toLoad = next(); toLoad.length > 0; toLoad = next()) {
+    trips.count++;
+    const found = await store.getProfiles(toLoad);
+    for (const id of toLoad) {
+      const p = found.get(id);
+      if (p === undefined) absent.add(id);
+      else profiles.set(id, p);
+    }
+  }
+  return planBatch({
+    events,
+    links,
+    onRejectedMatch,
+    owners,
+    profiles,
+    rules: settings.rules,
+    derivations: settings.derivations,
+    nowMs,
+    dedupeWindowSeconds: settings.dedupeWindowSeconds,
+    newProfileId,
+  });
+}
+
+/**
+ * Writes the plans in three phases, in the order that makes a crash at any
+ * point recoverable by the next attempt:
+ *  1. merged-away profiles are marked (frozen) and new identifiers claimed;
+ *  2. survivors are written (the commit point: events count from here);
+ *  3. identifiers still pointing at merged-away profiles are repointed.
+ * Until phase 3, lookups reach the survivor through `mergedInto`, and the
+ * next plan that meets a marked profile its survivor lacks absorbs it.
+ * Returns the plans whose conditions failed, and those whose events were
+ * committed (nothing to write, or the survivor written).
+ */
+async function commit<E extends UnifyEvent>(
+  plans: ComponentPlan<E>[],
+  store: ProfileStore,
+  trips: { count: number },
+): Promise<{ conflicted: Set<ComponentPlan<E>>; survivorWritten: Set<ComponentPlan<E>> }> {
+  type Plan = ComponentPlan<E>;
+  const conflicted = new Set<Plan>();
+  const claimsWhere = (fresh: boolean) =>
+    plans.flatMap((p) => p.claims.filter((c) => (c.expectedOwner === null) === fresh).map((c) => ({ p, c })));
+  const claimResults = async (claims: Array<{ p: Plan; c: Claim }>) => {
+    const results = await store.putClaims(claims.map((x) => x.c));
+    results.forEach((ok, i) => {
+      const { p, c } = claims[i] as { p: Plan; c: Claim };
+      if (!ok && !c.soft) conflicted.add(p);
+    });
+  };
+
+  const marks = plans.flatMap((p) => p.marks.map((m) => ({ p, m })));
+  const fresh = claimsWhere(true);
+  if (marks.length > 0 || fresh.length > 0) trips.count++;
+  const [markResults] = await Promise.all([store.putProfiles(marks.map((x) => x.m)), claimResults(fresh)]);
+  markResults.forEach((ok, i) => {
+    if (!ok) conflicted.add((marks[i] as { p: Plan }).p);
+  });
+
+  const survivors = plans.filter((p) => !conflicted.has(p) && p.survivor !== undefined);
+  if (survivors.length > 0) trips.count++;
+  // The journal goes in alongside the survivors, so every committed event is journaled; a
+  // survivor that loses its race has its entry removed (and its events journaled again on retry).
+  const journal = new Map<Plan, JournalEntry>();
+  for (const p of survivors) {
+    if (p.applied.length === 0) continue;
+    const survivor = (p.survivor as NonNullable<Plan['survivor']>).profile;
+    journal.set(p, {
+      profileId: survivor.profileId,
+      key: `J#${String(survivor.version).padStart(10, '0')}#${randomUUID().slice(0, 8)}`,
+      at: survivor.updatedAt,
+      events: p.applied,
+    });
+  }
+  const [survivorResults] = await Promise.all([
+    store.putProfiles(survivors.map((p) => p.survivor as NonNullable<Plan['survivor']>)),
+    store.putJournal([...journal.values()]),
+  ]);
+  survivorResults.forEach((ok, i) => {
+    if (!ok) conflicted.add(survivors[i] as Plan);
+  });
+  const orphans = survivors.filter((p) => conflicted.has(p) && journal.has(p)).map((p) => journal.get(p) as JournalEntry);
+
+  const survivorWritten = new Set(plans.filter((p) => !conflicted.has(p)));
+  const repoints = claimsWhere(false).filter(({ p }) => survivorWritten.has(p));
+  if (repoints.length > 0 || orphans.length > 0) {
+    trips.count++;
+    await Promise.all([claimResults(repoints), store.deleteJournal(orphans)]);
+  }
+  return { conflicted, survivorWritten };
+}

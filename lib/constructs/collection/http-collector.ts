@@ -1,0 +1,250 @@
+import { CfnOutput, Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { C360Config } from '../../../lambda/config';
+import { C360Function } from '../common/c360-function';
+import type { DataKey } from '../common/data-key';
+
+/** Powertools service name of the collector function (logs, traces, custom metrics). */
+export const COLLECTOR_SERVICE_NAME = 'collector';
+
+/**
+ * Request headers browsers may send to the collector (CORS): the write key
+ * (Basic auth), JSON and compressed bodies. The handler allows the same
+ * (`COLLECTOR_CORS_HEADERS` in lambda/collection/handlers/collector.ts).
+ */
+export const COLLECTOR_ALLOWED_HEADERS = ['authorization', 'content-type', 'content-encoding'] as const;
+
+/** What a producer needs to write records to a stream: no read, no stream management. */
+export const STREAM_PUT_ACTIONS = ['kinesis:PutRecord', 'kinesis:PutRecords'] as const;
+/** ...and on the stream's customer-managed key, to encrypt them. */
+export const STREAM_KEY_PUT_ACTIONS = ['kms:GenerateDataKey', 'kms:Encrypt'] as const;
+
+/** Stage throttling of the collector API. */
+export interface CollectorThrottle {
+  /** Steady-state requests per second. */
+  readonly rateLimit: number;
+  /** Requests above the steady rate absorbed in a burst. */
+  readonly burstLimit: number;
+}
+
+export interface HttpCollectorProps {
+  /** The one c360 config: CORS origins (`collection.corsAllowedOrigins`). */
+  readonly config: C360Config;
+  /** The event stream the collector writes to. */
+  readonly stream: kinesis.IStream;
+  /**
+   * The stream's customer-managed key (the collector encrypts records with it).
+   * @default stream.encryptionKey
+   */
+  readonly streamKey?: kms.IKey;
+  /**
+   * The pillar's key: encrypts the write-keys secret, the function's log group
+   * and the access logs (CloudWatch Logs is allowed to use it). In the
+   * collection stack, the collection key.
+   */
+  readonly encryptionKey: DataKey;
+  /** Applied to the write-keys secret and the log groups. */
+  readonly removalPolicy: RemovalPolicy;
+  /** Retention of the function's log group and of the API's access logs. */
+  readonly logRetention: logs.RetentionDays;
+  /** @default { rateLimit: 1000, burstLimit: 2000 } */
+  readonly throttle?: CollectorThrottle;
+  /** @default 512 */
+  readonly memorySize?: number;
+}
+
+export interface PutRecordsOptions {
+  /** Environment variable that receives the stream name. */
+  readonly envVar: string;
+  /** @default stream.encryptionKey */
+  readonly streamKey?: kms.IKey;
+}
+
+export interface ReadSecretOptions {
+  /** Environment variable that receives the secret's ARN. */
+  readonly envVar: string;
+}
+
+/**
+ * Wires a function to a stream by intent: the stream's name in `envVar`,
+ * `kinesis:PutRecord(s)` on that stream only, and data-key generation and
+ * encryption on its key. No read, list or describe.
+ */
+export function putRecords(fn: lambda.Function, stream: kinesis.IStream, options: PutRecordsOptions): void {
+  fn.addEnvironment(options.envVar, stream.streamName);
+  stream.grant(fn, ...STREAM_PUT_ACTIONS);
+  (options.streamKey ?? stream.encryptionKey)?.grant(fn, ...STREAM_KEY_PUT_ACTIONS);
+}
+
+/**
+ * Wires a function to a secret by intent: the secret's ARN in `envVar`,
+ * `secretsmanager:GetSecretValue` on that secret only, and `kms:Decrypt` on
+ * its key only through Secrets Manager. No DescribeSecret, no write.
+ */
+export function readSecret(fn: lambda.Function, secret: secretsmanager.ISecret, options: ReadSecretOptions): void {
+  fn.addEnvironment(options.envVar, secret.secretArn);
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+  if (secret.encryptionKey !== undefined) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [secret.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(fn).region}.amazonaws.com` } },
+      }),
+    );
+  }
+}
+
+/**
+ * The Segment-compatible HTTP collector: an API Gateway HTTP API whose
+ * `POST /v1/{type}` route (track, identify, page, screen, group, alias, batch
+ * and analytics.js's short paths) invokes one function (payload format 2.0)
+ * that authenticates the write key, applies the Segment limits, normalises
+ * each event and writes it to the stream.
+ *
+ * - Write keys: a Secrets Manager secret (`WriteKeysSecretArn` output),
+ *   encrypted with the pillar's key, holding a JSON object
+ *   `{ "<write key>": "<source name>" }`. It is created holding `{}` (no key
+ *   works until you add one):
+ *   `aws secretsmanager put-secret-value --secret-id <WriteKeysSecretArn> --secret-string '{"<key>":"web"}'`.
+ *   Functions re-read it within 5 minutes.
+ * - CORS from `config.collection.corsAllowedOrigins`; API Gateway answers preflights.
+ * - The default stage throttles, and logs every request as JSON to a log
+ *   group encrypted with this construct's key.
+ *
+ * Construct IDs are a contract (they name logical IDs): `WriteKeys`,
+ * `Handler`, `Api`, `DefaultStage`, `AccessLogs`.
+ */
+export class HttpCollector extends Construct {
+  /** Encrypts the write-keys secret, the function's logs and the access logs (the `encryptionKey` prop). */
+  public readonly key: DataKey;
+  /** Write key → source name (JSON object). */
+  public readonly writeKeys: secretsmanager.Secret;
+  public readonly handler: C360Function;
+  public readonly api: apigwv2.HttpApi;
+  /** The `$default` stage: the collector's URL is its root. */
+  public readonly stage: apigwv2.HttpStage;
+  public readonly accessLogs: logs.LogGroup;
+  /** The URL a Segment SDK uses as its host (`https://<api id>.execute-api.<region>.amazonaws.com`). */
+  public readonly url: string;
+
+  constructor(scope: Construct, id: string, props: HttpCollectorProps) {
+    super(scope, id);
+    const { config, removalPolicy, logRetention } = props;
+
+    this.key = props.encryptionKey;
+    this.key.allowCloudWatchLogs();
+
+    this.writeKeys = new secretsmanager.Secret(this, 'WriteKeys', {
+      description:
+        'c360 HTTP collector write keys: a JSON object {"<write key>": "<source name>"}. Created empty ({}); add keys with aws secretsmanager put-secret-value.',
+      encryptionKey: this.key,
+      // Not a credential: an empty map, so that no key works until one is added.
+      secretObjectValue: {},
+      removalPolicy,
+    });
+    Validations.of(this.writeKeys).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Write keys are public client identifiers that Segment SDKs embed in web pages and apps, not server credentials: rotating one means issuing a new key to every client before removing the old, which no rotation function can do. Keys are added and retired by hand in this secret (see the README), and the collector re-reads it within 5 minutes.',
+    });
+
+    this.handler = new C360Function(this, 'Handler', {
+      entry: 'lambda/collection/functions/collector.ts',
+      serviceName: COLLECTOR_SERVICE_NAME,
+      description: 'c360 HTTP collector: Segment-compatible /v1/* API to the event stream',
+      memorySize: props.memorySize ?? 512,
+      // Well inside the 30 s an HTTP API waits for its integration.
+      timeout: Duration.seconds(10),
+      logRetention,
+      removalPolicy,
+      logEncryptionKey: this.key,
+    });
+    putRecords(this.handler, props.stream, {
+      envVar: 'STREAM_NAME',
+      ...(props.streamKey === undefined ? {} : { streamKey: props.streamKey }),
+    });
+    readSecret(this.handler, this.writeKeys, { envVar: 'WRITE_KEYS_SECRET_ARN' });
+
+    this.api = new apigwv2.HttpApi(this, 'Api', {
+      description: 'c360 HTTP collector (Segment-compatible; write-key authentication in the function)',
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: [...config.collection.corsAllowedOrigins],
+        allowMethods: [apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.OPTIONS],
+        allowHeaders: [...COLLECTOR_ALLOWED_HEADERS],
+        maxAge: Duration.days(1),
+      },
+    });
+    const routes = this.api.addRoutes({
+      path: '/v1/{type}',
+      methods: [apigwv2.HttpMethod.POST],
+      integration: new HttpLambdaIntegration('Collect', this.handler, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      }),
+    });
+    for (const route of routes) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'The collector authenticates every request by its Segment write key inside the function (HTTP Basic user name or "writeKey" in the body, checked against the write-keys secret), as the Segment HTTP API does: SDKs cannot send SigV4, JWTs or API Gateway API keys. Unknown keys get 401 before any event is read.',
+      });
+    }
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logRetention,
+      removalPolicy,
+      encryptionKey: this.key,
+    });
+    const throttle = props.throttle ?? { rateLimit: 1000, burstLimit: 2000 };
+    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            httpMethod: '$context.httpMethod',
+            routeKey: '$context.routeKey',
+            path: '$context.path',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            userAgent: '$context.identity.userAgent',
+            integrationStatus: '$context.integrationStatus',
+            integrationLatency: '$context.integrationLatency',
+            responseLatency: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+            error: '$context.error.message',
+          }),
+        ),
+      },
+    });
+    this.url = this.stage.url;
+
+    const collectorUrl = new CfnOutput(this, 'CollectorUrl', {
+      value: this.url,
+      description: 'HTTP collector: the host of Segment SDKs (POST /v1/track, /v1/batch, ...)',
+    });
+    collectorUrl.overrideLogicalId('CollectorUrl');
+    const secretArn = new CfnOutput(this, 'WriteKeysSecretArn', {
+      value: this.writeKeys.secretArn,
+      description: 'Secrets Manager secret of the collector write keys ({"<write key>": "<source name>"})',
+    });
+    secretArn.overrideLogicalId('WriteKeysSecretArn');
+  }
+}

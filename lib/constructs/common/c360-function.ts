@@ -1,0 +1,203 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from './nag';
+
+/** Repository root: lib/constructs/ is two levels below it. */
+const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Item-level read actions: no Scan, no stream or table-management actions. */
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
+/** Item-level write actions, including the condition checks of TransactWriteItems. */
+export const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+] as const;
+/** What a caller needs on a table's customer-managed key to read items. */
+const TABLE_KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'] as const;
+/** ...and additionally to write them. */
+const TABLE_KEY_WRITE_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'] as const;
+
+/**
+ * ESM output cannot `require()`; some CommonJS dependencies do. This banner
+ * gives the bundle a real `require` bound to the module's own URL.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __c360CreateRequire } from 'node:module'; const require = __c360CreateRequire(import.meta.url);";
+
+export interface C360FunctionProps {
+  /** Handler module, relative to the repository root (e.g. `lambda/unification/functions/profile-api.ts`). It must export `handler`. */
+  readonly entry: string;
+  /** Powertools service name (logs, metrics, traces) of this function. */
+  readonly serviceName: string;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /** Extra environment variables, merged over the Powertools defaults. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Retention of the function's log group. */
+  readonly logRetention: logs.RetentionDays;
+  /** Removal policy of the function's log group. */
+  readonly removalPolicy: RemovalPolicy;
+  /**
+   * Customer-managed key for the log group. The key must let CloudWatch Logs use it
+   * (see `DataKey.allowCloudWatchLogs`).
+   * @default - CloudWatch Logs' service-owned encryption
+   */
+  readonly logEncryptionKey?: kms.IKey;
+  /** @default - none */
+  readonly description?: string;
+}
+
+export type TableAccess = 'read' | 'read-write';
+
+export interface UseTableOptions {
+  /** Environment variable that receives the table name. */
+  readonly envVar: string;
+  /** `read`: GetItem, BatchGetItem, Query. `read-write`: those plus item writes. */
+  readonly access: TableAccess;
+  /** Global secondary indexes the function queries (by name): read access to each, and no other index. */
+  readonly indexes?: readonly string[];
+}
+
+export interface PutObjectsOptions {
+  /** Environment variable that receives the bucket name. */
+  readonly envVar: string;
+  /** The only key prefix the function may write under: literal folders ending in `/`, e.g. `quarantine/`. */
+  readonly prefix: string;
+}
+
+/**
+ * The one Lambda function construct of c360. Team defaults: Node.js 22 on arm64,
+ * ESM bundle (minified, source maps), X-Ray active tracing, Powertools
+ * environment, an explicit log group with retention and removal policy, and an
+ * execution role with no managed policies (log writes are granted on the log
+ * group only).
+ *
+ * The log group and role are created next to the function (ids `<id>LogGroup`,
+ * `<id>ServiceRole`) because they must exist before the function does.
+ *
+ * Resources are wired by intent, so the environment variable and the grant
+ * can't drift apart: `useTable(...)`, `putObjects(...)`.
+ */
+export class C360Function extends NodejsFunction {
+  /** Absolute path of a file given relative to the repository root. */
+  public static projectPath(relative: string): string {
+    return path.join(PROJECT_ROOT, relative);
+  }
+
+  constructor(scope: Construct, id: string, props: C360FunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      encryptionKey: props.logEncryptionKey,
+    });
+    const role = new iam.Role(scope, `${id}ServiceRole`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the c360 ${props.serviceName} function`,
+    });
+
+    super(scope, id, {
+      entry: C360Function.projectPath(props.entry),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: C360Function.projectPath('package-lock.json'),
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: Tracing.ACTIVE,
+      role,
+      logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: 'c360',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        // Mappings are enough for stack traces; embedding sources would double the bundle.
+        sourcesContent: false,
+        // The Node.js 22 runtime ships AWS SDK v3: using its clients keeps each
+        // bundle to our code and its other dependencies (under 300 KB minified,
+        // against about 700 KB with the SDK inside) and cold starts shorter.
+        bundleAwsSDK: false,
+      },
+    });
+
+    // Instead of the AWSLambdaBasicExecutionRole managed policy (logs:* on every log group).
+    logGroup.grantWrite(role);
+
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only X-Ray active tracing uses Resource "*": xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions. Every other grant of this role names its resources (pinned by test/infra/functions.test.ts).',
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Node.js 22 is the pinned c360 runtime: the handlers, their ESM bundle target (node22) and the local runtime are built and tested against it. Moving to a newer Node.js is a deliberate, tested upgrade of C360Function.',
+    });
+  }
+
+  /**
+   * Gives the function the table's name in `envVar` and exactly the item-level
+   * actions `access` needs on it (plus use of the table's customer-managed key).
+   */
+  public useTable(table: dynamodb.ITable, options: UseTableOptions): this {
+    this.addEnvironment(options.envVar, table.tableName);
+    const write = options.access === 'read-write';
+    // Named resources, instead of table.grant's `<table>/index/*` once the table has an index.
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: [...TABLE_READ_ACTIONS, ...(write ? TABLE_WRITE_ACTIONS : [])], resources: [table.tableArn] }),
+    );
+    if (options.indexes !== undefined && options.indexes.length > 0) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: options.indexes.map((index) => `${table.tableArn}/index/${index}`) }),
+      );
+    }
+    table.encryptionKey?.grant(this, ...TABLE_KEY_READ_ACTIONS, ...(write ? TABLE_KEY_WRITE_ACTIONS : []));
+    return this;
+  }
+
+  /**
+   * Gives the function the bucket's name in `envVar` and s3:PutObject under
+   * `prefix` only (plus data-key generation on the bucket's KMS key, if any).
+   * No read, list or delete.
+   */
+  public putObjects(bucket: s3.IBucket, options: PutObjectsOptions): this {
+    if (!/^([A-Za-z0-9!_.'()=-]+\/)+$/.test(options.prefix)) {
+      throw new Error(`putObjects: prefix must be a literal folder ending in "/", got "${options.prefix}"`);
+    }
+    this.addEnvironment(options.envVar, bucket.bucketName);
+    const objects = bucket.arnForObjects(`${options.prefix}*`);
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [objects] }));
+    acknowledgeWildcardResource(
+      this.role ?? this,
+      objects,
+      `Object-level s3:PutObject limited to the "${options.prefix}" prefix of one bucket: S3 expresses a key prefix only as a trailing wildcard. No read, list or delete is granted.`,
+    );
+    bucket.encryptionKey?.grant(this, 'kms:GenerateDataKey', 'kms:Encrypt');
+    return this;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Event time, not arrival time: any permutation of an event set, and any
+ * duplication of its events, yields the same profiles (fast-check).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { MemoryProfileStore } from '../../../lambda/unification/adapters/memory-profile-store';
+import { toView, type Profile } from '../../../lambda/unification/core/profile/profile';
+import { unifyBatch } from '../../../lambda/unification/usecases/unify-batch';
+import { record, settings } from '../../support/events';
+
+const NOW = Date.UTC(2026, 10, 2);
+
+/** Events of a few people, each with their own userId, emails and devices, so no identity limit is in play. */
+const peopleEvents = fc
+  .array(
+    fc.record({
+      person: fc.integer({ min: 0, max: 4 }),
+      device: fc.integer({ min: 0, max: 2 }),
+      kind: fc.constantFrom('page', 'identify', 'login', 'order'),
+      at: fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2026, 10, 1) }),
+      tier: fc.constantFrom('bronze', 'silver', 'gold'),
+      amount: fc.integer({ min: 1, max: 100_000 }).map((cents) => cents / 100),
+    }),
+    { minLength: 1, maxLength: 40 },
+  )
+  .map((specs) =>
+    specs.map((s, i) => {
+      const base = { messageId: `m-${i}`, timestamp: new Date(s.at).toISOString(), anonymousId: `dev-${s.person}-${s.device}`, context: { channel: s.kind } };
+      switch (s.kind) {
+        case 'page':
+          return { ...base, type: 'page', name: 'Home' };
+        case 'identify':
+          return { ...base, type: 'identify', traits: { email: `p${s.person}@mail.test`, tier: s.tier } };
+        case 'login':
+          return { ...base, type: 'identify', userId: `user-${s.person}`, traits: { tier: s.tier } };
+        default:
+          return { ...base, type: 'track', event: 'Order Completed', properties: { revenue: s.amount } };
+      }
+    }),
+  );
+
+async function unify(events: readonly Record<string, unknown>[], batchSize: number): Promise<unknown[]> {
+  const store = new MemoryProfileStore();
+  let n = 0;
+  const deps = { store, quarantine: { put: async () => {} }, settings, clock: () => NOW, newProfileId: () => `p-${++n}`, sleep: async () => {} };
+  for (let i = 0; i < events.length; i += batchSize) {
+    await unifyBatch(events.slice(i, i + batchSize).map((e) => record(e, NOW)), `b${i}`, 'prop', deps);
+  }
+  const view = (p: Profile) => {
+    const { profileId, createdAt, updatedAt, merges, mergedFrom, ...rest } = toView(p);
+    return rest;
+  };
+  return [...store.profiles.values()]
+    .filter((p) => p.mergedInto === undefined)
+    .map(view)
+    .sort((a, b) => (JSON.stringify(Object.entries(a.identifiers).sort()) < JSON.stringify(Object.entries(b.identifiers).sort()) ? -1 : 1));
+}
+
+describe('order independence', () => {
+  it('any permutation and any duplication of an event set, in any batching, yields the same profiles', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        peopleEvents.chain((events) =>
+          fc.tuple(
+            fc.constant(events),
+            fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }),
+            fc.array(fc.integer({ min: 0, max: events.length - 1 }), { maxLength: 10 }),
+            fc.integer({ min: 1, max: 15 }),
+          ),
+        ),
+        async ([events, permuted, duplicated, batchSize]) => {
+          const expected = await unify(events, events.length);
+          const withRepeats = [...permuted, ...duplicated.map((i) => events[i] as Record<string, unknown>)];
+          expect(await unify(withRepeats, batchSize)).toEqual(expected);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});

@@ -1,0 +1,136 @@
+import { inflateRawSync } from 'node:zlib';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { fakeDynamoTable } from '../../support/fake-dynamo';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { decodeProfile, DynamoProfileStore } from '../../../lambda/unification/adapters/dynamodb-profile-store';
+import { S3QuarantineSink } from '../../../lambda/unification/adapters/quarantine';
+import { documentClient } from '../../../lambda/shared/clients';
+import { aggregate } from '../../../lambda/shared/kpl';
+import { createUnifyConsumer } from '../../../lambda/unification/handlers/unify-consumer';
+import type { QuarantineEntry } from '../../../lambda/unification/ports';
+import { settings } from '../../support/events';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const s3 = mockClient(S3Client);
+type Item = Record<string, unknown>;
+
+function fakeTable() {
+  return fakeDynamoTable(ddb);
+}
+
+let seq = 0;
+function kinesisEvent(payloads: Array<Buffer | string | object>): KinesisStreamEvent {
+  return {
+    Records: payloads.map((p) => {
+      const data = Buffer.isBuffer(p) ? p : Buffer.from(typeof p === 'string' ? p : JSON.stringify(p));
+      const sequenceNumber = String(++seq).padStart(12, '0');
+      return {
+        eventID: `shardId-000000000000:${sequenceNumber}`,
+        eventName: 'aws:kinesis:record',
+        eventSource: 'aws:kinesis',
+        eventSourceARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/events',
+        eventVersion: '1.0',
+        invokeIdentityArn: 'arn:aws:iam::123456789012:role/consumer',
+        awsRegion: 'us-east-1',
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: 'pk',
+          sequenceNumber,
+          data: data.toString('base64'),
+          approximateArrivalTimestamp: Date.UTC(2026, 10, 1) / 1000,
+        },
+      };
+    }),
+  };
+}
+
+function consumer() {
+  return createUnifyConsumer({
+    store: new DynamoProfileStore(documentClient({ region: 'us-east-1' }), 'profiles'),
+    quarantine: new S3QuarantineSink(new S3Client({ region: 'us-east-1' }), 'lake'),
+    settings: { ...settings, maxAttempts: 3 },
+    sleep: async () => {},
+  });
+}
+
+const quarantined = (): QuarantineEntry[] =>
+  s3
+    .commandCalls(PutObjectCommand)
+    .flatMap((c) => String(c.args[0].input.Body).trim().split('\n'))
+    .map((line) => JSON.parse(line) as QuarantineEntry);
+
+const profileItems = (items: Map<string, Item>) =>
+  [...items.values()].filter((i) => i.sk === 'P').map((i) => decodeProfile(i.doc));
+
+beforeEach(() => {
+  ddb.reset();
+  s3.reset();
+  s3.on(PutObjectCommand).resolves({});
+});
+
+describe('unify consumer handler', () => {
+  it('applies good records, quarantines malformed and schema-invalid ones with reasons, and reports no failure', async () => {
+    const items = fakeTable();
+    const event = kinesisEvent([
+      { type: 'identify', messageId: 'g1', userId: 'u-1', traits: { email: 'ana@example.com' }, timestamp: '2026-10-01T00:00:00Z' },
+      '{"type":"track", "event": ',
+      { type: 'track', messageId: 'bad-schema', userId: 'u-2' },
+      { type: 'track', messageId: 'g2', anonymousId: 'a-1', event: 'Product Viewed', context: { traits: { email: 'ANA@example.com' } }, timestamp: '2026-10-02T00:00:00Z' },
+    ]);
+    const response = await consumer()(event);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    const rejects = quarantined();
+    expect(rejects.map((r) => [r.sequenceNumber, r.reason])).toEqual([
+      [event.Records[1]?.kinesis.sequenceNumber, expect.stringMatching(/^invalid JSON/)],
+      [event.Records[2]?.kinesis.sequenceNumber, expect.stringMatching(/^schema: event/)],
+    ]);
+    expect(rejects[0]?.data).toBe('{"type":"track", "event": ');
+    expect(s3.commandCalls(PutObjectCommand)[0]?.args[0].input.Key).toMatch(/^quarantine\/source=kinesis\/dt=2026-11-01\//);
+
+    const profiles = profileItems(items);
+    expect(profiles).toHaveLength(1);
+    expect(profiles[0]?.identifiers).toEqual({ anonymousId: ['a-1'], email: ['ana@example.com'], userId: ['u-1'] });
+    expect(items.get('ID#email#ana@example.com|ID')?.profileId).toBeDefined();
+    // The events are journaled under the profile, so that it can be rebuilt or split.
+    const journal = [...items.values()].filter((i) => String(i.sk).startsWith('J#'));
+    expect(journal.map((i) => i.pk)).toEqual([`P#${profiles[0]?.profileId}`]);
+    const journaled = JSON.parse(inflateRawSync(journal[0]?.doc as Uint8Array).toString('utf8')) as { events: Array<{ messageId: string }> };
+    expect(journaled.events.map((e) => e.messageId).sort()).toEqual(['g1', 'g2']);
+  });
+
+  it('unpacks a KPL-aggregated record and treats each sub-record on its own', async () => {
+    const items = fakeTable();
+    const packed = aggregate([
+      { partitionKey: 'a', data: Buffer.from(JSON.stringify({ type: 'identify', messageId: 'k1', userId: 'u-9', timestamp: '2026-10-01T00:00:00Z' })) },
+      { partitionKey: 'a', data: Buffer.from('not json') },
+      { partitionKey: 'b', data: Buffer.from(JSON.stringify({ type: 'track', messageId: 'k2', userId: 'u-9', event: 'Order Completed', properties: { revenue: 12 }, timestamp: '2026-10-02T00:00:00Z' })) },
+    ]);
+    const response = await consumer()(kinesisEvent([packed]));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(quarantined().map((r) => [r.subSequence, r.data])).toEqual([[1, 'not json']]);
+    const [profile] = profileItems(items);
+    expect(profile?.computed).toMatchObject({ eventCount: 2, revenue: 120_000 });
+  });
+
+  it('reports the records it could not write as batch item failures, so Lambda retries them', async () => {
+    fakeTable();
+    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'always stale', $metadata: {} }));
+    const event = kinesisEvent([
+      { type: 'identify', messageId: 'x1', userId: 'u-1', timestamp: '2026-10-01T00:00:00Z' },
+      'garbage',
+    ]);
+    const response = await consumer()(event);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]?.kinesis.sequenceNumber }]);
+    expect(quarantined()).toHaveLength(1);
+  });
+
+  it('fails the whole invocation when DynamoDB itself fails, so the batch is retried (and bisected)', async () => {
+    ddb.on(BatchGetCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' }));
+    await expect(consumer()(kinesisEvent([{ type: 'identify', messageId: 'y1', userId: 'u-1' }]))).rejects.toThrow('Rate exceeded');
+  });
+});
