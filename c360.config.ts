@@ -1,7 +1,7 @@
 /**
  * This deployment's c360 configuration: read by the CDK app (`npx cdk deploy`),
  * bundled into the Lambda functions, and used by the local runtime (`npm start`).
- * Every option, its meaning and its default are in lambda/config/index.ts.
+ * Every option, its meaning and its default are in lambda/config/ (one file per pillar section).
  */
 import { defineConfig } from './lambda/config';
 

@@ -2,17 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   EXAMPLE_COMPUTED_TRAITS,
-  MAX_DISTINCT_VALUES,
-  aggregatesNextChangeAt,
-  compileComputedTraits,
   computedTraitsSchema,
-  evaluateAggregates,
-  foldAggregates,
-  mergeAggregateStates,
-  type AggregateEvent,
   type ComputedTraits,
   type ComputedTraitsInput,
-} from '../../../lambda/unification/core/traits/computed-traits';
+} from '../../../lambda/config/unification/computed-traits';
+import { compileComputedTraits } from '../../../lambda/unification/core/traits/compile';
+import { aggregatesNextChangeAt, evaluateAggregates } from '../../../lambda/unification/core/traits/evaluate';
+import { foldAggregates, mergeAggregateStates } from '../../../lambda/unification/core/traits/fold';
+import { MAX_DISTINCT_VALUES } from '../../../lambda/unification/core/traits/kinds';
+import type { AggregateEvent } from '../../../lambda/unification/core/traits/model';
 import { REVENUE_SCALE, type UnifyEvent } from '../../../lambda/shared/events';
 
 const HOUR = 3_600_000;

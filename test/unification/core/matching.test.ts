@@ -11,7 +11,8 @@ import {
   levenshtein,
   withinOneEdit,
 } from '../../../lambda/unification/core/matching/comparators';
-import { matchPeople, pairwiseMetrics, type PersonRecord } from '../../../lambda/unification/core/matching';
+import type { PersonRecord } from '../../../lambda/config/unification/person-fields';
+import { matchPeople, pairwiseMetrics } from '../../../lambda/unification/core/matching';
 import {
   normalizeEmail,
   normalizeName,
@@ -24,7 +25,7 @@ import {
   parseDate,
 } from '../../../lambda/unification/core/matching/normalize';
 import { nysiis, soundex } from '../../../lambda/unification/core/matching/phonetic';
-import { DEFAULT_MATCHING_RULES, matchingRulesSchema, parseMatchingRules, toEntityResolutionCondition } from '../../../lambda/unification/core/matching/rules';
+import { DEFAULT_MATCHING_RULES, matchingRulesSchema, parseMatchingRules, toEntityResolutionCondition } from '../../../lambda/config/unification/matching';
 import { seededRandom } from '../../../lambda/shared/random';
 
 // ---------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PERSON_FIELDS } from '../../../lambda/unification/core/matching/fields';
+import { PERSON_FIELDS } from '../../../lambda/config/unification/person-fields';
 import { profileToPerson } from '../../../lambda/unification/core/matching/profile-person';
 import { personColumn, PROFILE_ID_COLUMN } from '../../../lambda/unification/contracts/snapshot';
 import { emptyProfile, type Profile, type TraitValue } from '../../../lambda/unification/core/profile/profile';

@@ -1,24 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import {
-  EXAMPLE_COMPUTED_TRAITS,
-  compileComputedTraits,
-  computedTraitsSchema,
-  evaluateAggregates,
-  foldAggregates,
-  type AggregateEvent,
-} from '../../../lambda/unification/core/traits/computed-traits';
+import { EXAMPLE_COMPUTED_TRAITS, computedTraitsSchema } from '../../../lambda/config/unification/computed-traits';
+import { EXAMPLE_SEGMENTS, segmentsSchema, type SegmentRule, type Segments, type SegmentsInput } from '../../../lambda/config/unification/segments';
+import { compileComputedTraits } from '../../../lambda/unification/core/traits/compile';
+import { evaluateAggregates } from '../../../lambda/unification/core/traits/evaluate';
+import { foldAggregates } from '../../../lambda/unification/core/traits/fold';
+import type { AggregateEvent } from '../../../lambda/unification/core/traits/model';
 import { REVENUE_SCALE } from '../../../lambda/shared/events';
 import {
-  EXAMPLE_SEGMENTS,
   compileSegments,
   evaluateSegments,
   segmentsNextChangeAt,
-  segmentsSchema,
   updateMembership,
-  type SegmentRule,
   type SegmentSubject,
-  type Segments,
-  type SegmentsInput,
 } from '../../../lambda/unification/core/segments/segments';
 
 const MIN = 60_000;

@@ -10,7 +10,7 @@ import type { NormalizedPerson } from './normalize';
 import { fieldText } from './normalize';
 import { canonicalGivenName } from './nicknames';
 import { nysiis, soundex } from './phonetic';
-import type { BlockingKeyPart, MatchingRules } from './rules';
+import type { BlockingKeyPart, MatchingRules } from '../../../config/unification/matching';
 
 /** A growable list of record pairs (i < j), encoded as i * n + j. */
 export class PairList {

@@ -1,13 +1,13 @@
 /**
  * Deterministic matching rules: a pair matches when every condition of a rule
- * holds (see rules.ts for the rule language shared with Entity Resolution).
+ * holds (see lambda/config/unification/matching.ts for the rule language shared with Entity Resolution).
  */
 import { addBlock, PairList } from './blocking';
 import type { Clusters } from './cluster';
 import { bigramCosine, levenshtein } from './comparators';
 import { fieldText, type NormalizedPerson } from './normalize';
 import { soundex } from './phonetic';
-import type { MatchingRules, MatchRule, RuleCondition } from './rules';
+import type { MatchingRules, MatchRule, RuleCondition } from '../../../config/unification/matching';
 
 function conditionHolds(c: RuleCondition, a: NormalizedPerson, b: NormalizedPerson): boolean {
   const va = fieldText(a, c.field);

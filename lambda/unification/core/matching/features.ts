@@ -11,7 +11,7 @@
  * two right parts out of three is evidence the scorer should weigh on its own.
  */
 import { compareNumbers, jaroWinkler, withinOneEdit, type DateParts } from './comparators';
-import type { PersonField } from './fields';
+import type { PersonField } from '../../../config/unification/person-fields';
 import { isNicknamePair } from './nicknames';
 import type { NormalizedPerson } from './normalize';
 import { nysiis } from './phonetic';
@@ -277,7 +277,6 @@ export const FEATURES = [
   { name: 'nameOrder', levels: ['straight', 'swapped'], fields: ['firstName', 'lastName'], monotone: false, context: false },
 ] as const satisfies ReadonlyArray<{ name: string; levels: readonly string[]; fields: readonly PersonField[]; monotone: boolean; context: boolean }>;
 
-export type FeatureName = (typeof FEATURES)[number]['name'];
 export const F_FIRST = 0;
 export const F_LAST = 1;
 export const F_MIDDLE = 2;

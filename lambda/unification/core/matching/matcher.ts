@@ -7,10 +7,10 @@ import { generateCandidates, neighbourhoodKey, type BlockingPassStats } from './
 import { Clusters, mergeCoherently } from './cluster';
 import { applyRules, ruleHolds } from './deterministic';
 import { enabledFeatures, preparePerson } from './features';
-import type { PersonRecord } from './fields';
+import type { PersonRecord } from '../../../config/unification/person-fields';
 import type { MatchModel } from './model';
 import { normalizePerson } from './normalize';
-import { parseMatchingRules, type MatchingRules, type MatchingRulesInput } from './rules';
+import { parseMatchingRules, type MatchingRules, type MatchingRulesInput } from '../../../config/unification/matching';
 import { buildScorer, log2Odds, type Scorer } from './scoring';
 
 export interface MatchStats {

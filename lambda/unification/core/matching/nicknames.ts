@@ -99,11 +99,6 @@ GROUPS.forEach((group, id) => {
   }
 });
 
-/** Nickname groups a (normalised) given name belongs to; empty when unknown. */
-export function nicknameGroups(name: string): readonly number[] {
-  return index.get(name) ?? [];
-}
-
 /** True when two different given names are known variants of one another. */
 export function isNicknamePair(a: string, b: string): boolean {
   const ga = index.get(a);

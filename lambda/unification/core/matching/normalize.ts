@@ -5,7 +5,7 @@
  * Pure functions: every normaliser returns '' for a missing or junk value.
  */
 import type { DateParts } from './comparators';
-import type { PersonField, PersonRecord } from './fields';
+import type { PersonField, PersonRecord } from '../../../config/unification/person-fields';
 
 const SPECIAL_LETTERS: Record<string, string> = {
   ß: 'ss', æ: 'ae', Æ: 'ae', œ: 'oe', Œ: 'oe', ø: 'o', Ø: 'o', đ: 'd', Đ: 'd', ð: 'd', Ð: 'd',

@@ -5,7 +5,7 @@
  * Pure module.
  */
 import type { Profile } from '../profile/profile';
-import { PERSON_FIELDS, type PersonField, type PersonRecord } from './fields';
+import { PERSON_FIELDS, type PersonField, type PersonRecord } from '../../../config/unification/person-fields';
 
 /** Trait names read for each field, first present wins (Segment's reserved traits first). */
 const TRAIT_NAMES: Partial<Record<PersonField, readonly string[]>> = {

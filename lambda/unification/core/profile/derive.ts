@@ -4,14 +4,11 @@
  * alone will next change any of them (the scheduled re-check's cue).
  * Recomputed whenever a profile is written, and by the re-check.
  */
-import {
-  aggregatesNextChangeAt,
-  compileComputedTraits,
-  evaluateAggregates,
-  type AggregateValue,
-  type CompiledComputedTraits,
-  type ComputedTraits,
-} from '../traits/computed-traits';
+import type { ComputedTraits } from '../../../config/unification/computed-traits';
+import type { SegmentRule, Segments } from '../../../config/unification/segments';
+import { compileComputedTraits } from '../traits/compile';
+import { aggregatesNextChangeAt, evaluateAggregates } from '../traits/evaluate';
+import type { AggregateValue, CompiledComputedTraits } from '../traits/model';
 import { enrichProfile, traitValues, type Enricher } from './enrich';
 import { REVENUE_SCALE } from '../../../shared/events';
 import type { Profile } from './profile';
@@ -21,8 +18,6 @@ import {
   segmentsNextChangeAt,
   updateMembership,
   type CompiledSegments,
-  type SegmentRule,
-  type Segments,
   type SegmentSubject,
 } from '../segments/segments';
 

@@ -6,7 +6,8 @@
  * fold over the union of their events, so nothing is lost or counted twice.
  */
 import { createHash } from 'node:crypto';
-import { foldAggregates, mergeAggregateStates, type CompiledComputedTraits } from '../traits/computed-traits';
+import { foldAggregates, mergeAggregateStates } from '../traits/fold';
+import type { CompiledComputedTraits } from '../traits/model';
 import { REVENUE_SCALE, type Identifier, type RejectedIdentifier, type UnifyEvent } from '../../../shared/events';
 
 /** Computed traits from config, and the processing time their windows are relative to. */
@@ -104,7 +105,7 @@ export interface Profile {
   readonly separatedFrom?: readonly string[];
   /** Segments the profile is in: segment name → when it entered (ISO-8601). */
   readonly segments?: Readonly<Record<string, string>>;
-  /** State of each computed trait from config (core/computed-traits.ts), by trait name. */
+  /** State of each computed trait from config (core/traits/), by trait name. */
   readonly aggregates?: Readonly<Record<string, unknown>>;
   /** Epoch ms when time alone may change a segment or a windowed computed trait: the scheduled re-check picks it up. */
   readonly recheckAt?: number;

@@ -1,7 +1,7 @@
 /**
  * The canonical person fields the batch matcher understands. Source columns are
  * mapped onto these names (e.g. by `c360 resolve --map`), and the matching rules
- * refer to them. Pure module.
+ * (matching.ts) refer to them. Pure module.
  */
 
 export const PERSON_FIELDS = [

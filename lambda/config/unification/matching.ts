@@ -1,6 +1,7 @@
 /**
- * The matching rules: one rule set configures both batch matching engines, AWS
- * Entity Resolution when deployed and the built-in matcher locally and in tests.
+ * The matching section of the config: one rule set configures both batch
+ * matching engines, AWS Entity Resolution when deployed and the built-in
+ * matcher (lambda/unification/core/matching/) locally and in tests.
  *
  * - `rules` are deterministic: a pair of records matches when every condition
  *   of any one rule holds. Conditions use AWS Entity Resolution's matching
@@ -13,17 +14,16 @@
  *   are what the two engines share exactly.
  * - `blocking` chooses which record pairs the built-in matcher compares.
  */
-// zod/mini: this module is embedded in the c360 config (lambda/config/index.ts), which is bundled into every Lambda.
+// zod/mini: this module is part of the c360 config, which is bundled into every Lambda.
 import * as z from 'zod/mini';
-import '../../../config/zod-locale';
-import { PERSON_FIELDS, type PersonField } from './fields';
+import '../zod-locale';
+import { PERSON_FIELDS, type PersonField } from './person-fields';
 
 export const personFieldSchema = z.enum(PERSON_FIELDS, {
   error: (issue) => `unknown person field ${JSON.stringify(issue.input)}; expected one of ${PERSON_FIELDS.join(', ')}`,
 });
 
 export const RULE_COMPARATORS = ['exact', 'levenshtein', 'cosine', 'soundex'] as const;
-export type RuleComparator = (typeof RULE_COMPARATORS)[number];
 
 const ruleName = z
   .string()
@@ -64,7 +64,6 @@ export const BLOCKING_TRANSFORMS = [
   'day', // birth day
   'monthDay', // month and day as an unordered pair, so transposed dates still meet
 ] as const;
-export type BlockingTransform = (typeof BLOCKING_TRANSFORMS)[number];
 
 export const blockingKeyPartSchema = z.strictObject({
   field: personFieldSchema,
@@ -191,9 +190,7 @@ export type MatchingRulesInput = z.input<typeof matchingRulesSchema>;
 export type MatchingRules = z.output<typeof matchingRulesSchema>;
 export type MatchRule = z.output<typeof matchRuleSchema>;
 export type RuleCondition = z.output<typeof ruleConditionSchema>;
-export type BlockingPass = z.output<typeof blockingPassSchema>;
 export type BlockingKeyPart = z.output<typeof blockingKeyPartSchema>;
-export type SortedNeighbourhood = z.output<typeof sortedNeighbourhoodSchema>;
 
 /** The rule set with every default filled in. */
 export const DEFAULT_MATCHING_RULES: MatchingRules = matchingRulesSchema.parse({});

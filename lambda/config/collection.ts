@@ -1,0 +1,77 @@
+/** The collection pillar's config sections: the stream, named sources and their batch-file mappings, the raw lake, ingest enrichment. */
+import * as z from 'zod/mini';
+import { int, section, withDefault } from './builders';
+
+const sourceName = z
+  .string()
+  .check(z.regex(/^[a-z][a-z0-9-]{0,62}$/, 'source names are lower-case letters, digits and dashes, e.g. "crm" or "web-app"'));
+const column = z.string().check(z.minLength(1));
+
+/**
+ * How the rows of a batch file dropped under `landing/<source>/` (CSV or JSON
+ * Lines, optionally gzipped) become events. Column names refer to CSV headers
+ * or JSON keys.
+ */
+export const fileMappingSchema = z.strictObject({
+  /** Which event each row becomes: `identify` (a CRM contact) or `track` with an event name (`Order Completed` for a POS line). */
+  type: z.enum(['identify', 'track']),
+  event: z.optional(z.string().check(z.minLength(1))),
+  /** Columns holding the identifiers; at least one of userId and anonymousId must be mapped or derivable. */
+  userId: z.optional(column),
+  anonymousId: z.optional(column),
+  email: z.optional(column),
+  phone: z.optional(column),
+  /** Column of the row's time (ISO-8601 or a date); when absent, the file's time. */
+  timestamp: z.optional(column),
+  /** Column of a stable row id, used for the messageId so a re-imported file is applied once. */
+  messageId: z.optional(column),
+  /** trait name → column. */
+  traits: withDefault(z.record(z.string(), column), {}),
+  /** property name → column. */
+  properties: withDefault(z.record(z.string(), column), {}),
+  /** Columns whose values are numbers (revenue, quantity, csat ...). */
+  numbers: withDefault(z.array(column), []),
+  /** CSV delimiter. */
+  delimiter: withDefault(z.string().check(z.length(1)), ','),
+});
+
+const sourceSchema = z.strictObject({
+  /**
+   * Write keys of the local runtime's HTTP collector for this source. Deployed,
+   * write keys live in Secrets Manager (see README) and never in this file.
+   */
+  localWriteKeys: withDefault(z.array(z.string().check(z.minLength(8))), []),
+  /** Mapping of batch files for this source. */
+  file: z.optional(fileMappingSchema),
+});
+
+export const collectionSection = section({
+  stream: section({
+    /** `on-demand` scales by itself; `provisioned` uses `shards`. */
+    mode: withDefault(z.enum(['on-demand', 'provisioned']), 'on-demand'),
+    shards: withDefault(int(1, 500), 1),
+    /** How long records stay replayable (24 h to 365 days). */
+    retentionHours: withDefault(int(24, 8760), 24),
+  }),
+  /**
+   * Named sources (web, app, crm, pos, support, ...). Each event is stamped
+   * with the source it came through (`context.source`).
+   */
+  sources: withDefault(z.record(sourceName, sourceSchema), {}),
+  /** The raw lake: Firehose delivery from the stream to S3, partitioned by event date and source. */
+  lake: section({
+    /** Firehose buffering: whichever comes first, this many seconds or this many MiB. */
+    bufferIntervalSeconds: withDefault(int(60, 900), 300),
+    bufferSizeMiB: withDefault(int(64, 128), 64),
+  }),
+  /** Browser origins allowed to call the HTTP collector (CORS). */
+  corsAllowedOrigins: withDefault(z.array(z.string()).check(z.minLength(1)), ['*']),
+});
+
+/** Normalisation and enrichment at ingest, shared by every collection path. */
+export const ingestSection = section({
+  /** Parse `context.userAgent` into `context.device`, `context.os` and `context.browser`. */
+  parseUserAgent: withDefault(z.boolean(), true),
+  /** Truncate `context.ip` (IPv4 to /24, IPv6 to /48) once any geo lookup is done: the full address is personal data. */
+  truncateIp: withDefault(z.boolean(), true),
+});
