@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryProfileStore } from '../../../lambda/unification/adapters/memory-profile-store';
-import { idKey, type VersionedWrite } from '../../../lambda/unification/core/identity/plan';
+import { idKey } from '../../../lambda/unification/core/identity/keys';
+import type { VersionedWrite } from '../../../lambda/unification/core/identity/plan-types';
 import { markMerged, mergeProfiles, messageKey, toView, type Profile } from '../../../lambda/unification/core/profile/profile';
 import type { StreamRecord } from '../../../lambda/unification/core/records';
 import { lookupProfile } from '../../../lambda/unification/usecases/lookup-profile';

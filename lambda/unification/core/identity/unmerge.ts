@@ -18,7 +18,7 @@
  */
 import type { Identifier, UnifyEvent } from '../../../shared/events';
 import type { IdentityRules } from './identity-rules';
-import { idKey, parseIdKey } from './plan';
+import { idKey, parseIdKey } from './keys';
 import {
   applyEvents,
   emptyProfile,

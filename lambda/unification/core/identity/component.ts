@@ -1,0 +1,259 @@
+/**
+ * One component's writes: pick the survivor, absorb what joined it (resumed
+ * merges, merged-away losers, ghosts), apply its events, and list the marks,
+ * claims and survivor write that make it so.
+ */
+import type { Identifier, RejectedIdentifier, UnifyEvent } from '../../../shared/events';
+import { refreshProfile } from '../profile/derive';
+import {
+  applyEvents,
+  emptyProfile,
+  isTombstone,
+  markMerged,
+  mergeProfiles,
+  pruneSeen,
+  recordRejected,
+  withIdentifiers,
+  withMergedFrom,
+  type MergeRecord,
+  type Profile,
+  type TraitFold,
+} from '../profile/profile';
+import type { Group } from './groups';
+import { idKey, parseIdKey } from './keys';
+import { mergeReason } from './merge-reason';
+import type { Claim, ComponentPlan, PlanInput, VersionedWrite } from './plan-types';
+
+/** What every component of a batch is planned against. */
+export interface BatchContext<E extends UnifyEvent> {
+  readonly input: PlanInput<E>;
+  /** The plan's time (from the input): ISO for records, whole seconds for deduplication. */
+  readonly now: string;
+  readonly nowSeconds: number;
+  /** Identifiers each event carried that were not linked, by messageId. */
+  readonly rejectedByEvent: ReadonlyMap<string, readonly RejectedIdentifier[]>;
+}
+
+/** One component's survivor as it is built, step by step. */
+interface Draft {
+  readonly survivorId: string;
+  state: Profile;
+  /** Whether the survivor must be written; false only for a pure replay. */
+  changed: boolean;
+  readonly merges: MergeRecord[];
+  readonly marks: VersionedWrite[];
+  /** Profiles whose data the survivor took in: their identifiers are repointed to it. */
+  readonly absorbed: Profile[];
+}
+
+/** The step's fixed inputs: the component, the batch, and the computed traits to fold merges and events with. */
+interface Step<E extends UnifyEvent> extends BatchContext<E> {
+  readonly g: Group<E>;
+  readonly fold: TraitFold | undefined;
+}
+
+export function planComponent<E extends UnifyEvent>(g: Group<E>, batch: BatchContext<E>): ComponentPlan<E> {
+  const { input, now } = batch;
+  const live = [...g.real].map((id) => input.profiles.get(id) as Profile).sort(byAge);
+  const ghosts = [...g.ghosts].sort();
+  // The oldest live profile survives; with none, a ghost's id is taken over, else a new id.
+  const survivorBefore = live[0];
+  const survivorId = survivorBefore?.profileId ?? ghosts[0] ?? input.newProfileId();
+  const draft: Draft = {
+    survivorId,
+    state: survivorBefore ?? emptyProfile(survivorId, now),
+    changed: survivorBefore === undefined,
+    merges: [],
+    marks: [],
+    absorbed: [],
+  };
+  const step: Step<E> = {
+    ...batch,
+    g,
+    fold: input.derivations === undefined ? undefined : { compiled: input.derivations.computedTraits, nowMs: input.nowMs },
+  };
+
+  resumePendingMerges(step, draft, live);
+  mergeLosers(step, draft, live.slice(1));
+  tombstoneGhosts(step, draft, ghosts);
+  const { applied, duplicates } = applyComponentEvents(step, draft);
+  const claims = claimIdentifiers(step, draft);
+  const survivor = survivorWrite(step, draft, survivorBefore);
+  return {
+    profileId: survivorId,
+    events: g.events,
+    applied,
+    duplicates,
+    marks: draft.marks,
+    claims,
+    ...(survivor === undefined ? {} : { survivor }),
+    merges: draft.merges,
+  };
+}
+
+function byAge(a: Profile, b: Profile): number {
+  return a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? -1 : 1) : a.profileId < b.profileId ? -1 : 1;
+}
+
+/** Why a placeholder id is absorbed: the identifier that pointed at it. */
+function placeholderRecord<E extends UnifyEvent>(step: Step<E>, survivorId: string, id: string): MergeRecord {
+  const { g, input, now } = step;
+  const key = [...g.keys, ...g.owned].sort().find((k) => input.owners.get(k) === id);
+  return { at: now, survivor: survivorId, merged: id, rule: 'placeholder', ...(key === undefined ? {} : { identifier: parseIdKey(key) }) };
+}
+
+/**
+ * Completes merges a crash interrupted: a pending profile (marked, but not
+ * yet absorbed by its survivor) is absorbed now. One that another profile in
+ * this component absorbed before being frozen comes in with it: absorbing it
+ * on its own as well would count its events twice. (The survivor's own
+ * mergedFrom is among those, so what it already holds is skipped too.)
+ */
+function resumePendingMerges<E extends UnifyEvent>(step: Step<E>, draft: Draft, live: readonly Profile[]): void {
+  const { g, input, now, fold } = step;
+  const { profiles } = input;
+  const pending = [...g.pending].sort();
+  const inside =
+    pending.length === 0 ? new Set<string>() : new Set([...live, ...pending.map((id) => profiles.get(id))].flatMap((p) => p?.mergedFrom ?? []));
+  for (const id of pending) {
+    const p = profiles.get(id);
+    if (p === undefined || inside.has(id) || id === draft.survivorId) continue;
+    draft.changed = true;
+    if (isTombstone(p)) {
+      // A placeholder left by a race, never holding data.
+      draft.state = withMergedFrom(draft.state, [id], [placeholderRecord(step, draft.survivorId, id)]);
+      continue;
+    }
+    const record: MergeRecord = { at: now, survivor: draft.survivorId, merged: id, rule: 'resumed' };
+    draft.state = mergeProfiles(draft.state, { ...p, mergedInto: undefined }, record, fold);
+    draft.merges.push(record);
+    draft.absorbed.push(p);
+  }
+}
+
+/** Merges the other live profiles into the survivor, each marked merged away (phase 1). */
+function mergeLosers<E extends UnifyEvent>(step: Step<E>, draft: Draft, losers: readonly Profile[]): void {
+  const { g, now, fold } = step;
+  for (const loser of losers) {
+    const record = mergeReason(g.evidence, loser.profileId, draft.survivorId, now);
+    draft.state = mergeProfiles(draft.state, loser, record, fold);
+    draft.merges.push(record);
+    draft.absorbed.push(loser);
+    draft.marks.push({ profile: markMerged(loser, draft.survivorId, now), expectedVersion: loser.version });
+    draft.changed = true;
+  }
+}
+
+/**
+ * An identifier points at a profile that was never written (a race, or a
+ * crash between writes): occupy the id with a tombstone so that its late
+ * writer fails and re-plans, and let it redirect to the survivor.
+ */
+function tombstoneGhosts<E extends UnifyEvent>(step: Step<E>, draft: Draft, ghosts: readonly string[]): void {
+  const { now } = step;
+  const tombstones = ghosts.filter((ghost) => ghost !== draft.survivorId);
+  for (const ghost of tombstones) {
+    draft.marks.push({ profile: markMerged(emptyProfile(ghost, now), draft.survivorId, now), expectedVersion: null });
+  }
+  if (tombstones.length > 0) {
+    draft.state = withMergedFrom(
+      draft.state,
+      tombstones,
+      tombstones.map((ghost) => placeholderRecord(step, draft.survivorId, ghost)),
+    );
+    draft.changed = true;
+  }
+}
+
+/**
+ * Applies the component's events (duplicates skipped), with each event's
+ * unlinked identifiers left out of the profile's identifiers and recorded as
+ * rejected instead.
+ */
+function applyComponentEvents<E extends UnifyEvent>(step: Step<E>, draft: Draft): { applied: E[]; duplicates: E[] } {
+  const { g, rejectedByEvent, nowSeconds, fold } = step;
+  const linked = g.events.map((e) => {
+    const rejected = rejectedByEvent.get(e.messageId);
+    if (rejected === undefined) return e;
+    const out = new Set(rejected.map((r) => idKey(r.type, r.value)));
+    return { ...e, identifiers: e.identifiers.filter((id) => !out.has(idKey(id.type, id.value))) };
+  });
+  const { profile: afterEvents, applied: appliedLinked, duplicates: duplicatesLinked } = applyEvents(draft.state, linked, nowSeconds, fold);
+  const original = new Map(g.events.map((e) => [e.messageId, e]));
+  const applied = appliedLinked.map((e) => original.get(e.messageId) as E);
+  const duplicates = duplicatesLinked.map((e) => original.get(e.messageId) as E);
+  draft.state = afterEvents;
+  if (applied.length > 0) {
+    draft.changed = true;
+    draft.state = recordRejected(
+      draft.state,
+      applied.flatMap((e) =>
+        [...(e.rejectedIdentifiers ?? []), ...(rejectedByEvent.get(e.messageId) ?? [])].map((r) => ({ ...r, messageId: e.messageId, at: e.timestamp })),
+      ),
+    );
+  }
+  return { applied, duplicates };
+}
+
+/**
+ * The identifier claims for the survivor: the batch's own identifiers, each
+ * conditional on the owner read (a lost one sends the component back), and
+ * added to the profile where it lacks them; then, best effort, those the
+ * batch reached through merge pointers and those of every absorbed profile,
+ * repointed straight at the survivor.
+ */
+function claimIdentifiers<E extends UnifyEvent>(step: Step<E>, draft: Draft): Claim[] {
+  const { g, input } = step;
+  const { owners } = input;
+  const { survivorId } = draft;
+  const claims: Claim[] = [];
+  const claimed = new Set<string>();
+  const missing: Identifier[] = [];
+  for (const key of [...g.keys].sort()) {
+    claimed.add(key);
+    const owner = owners.get(key) ?? null;
+    if (owner !== survivorId) claims.push({ key, profileId: survivorId, expectedOwner: owner, soft: false });
+    const id = parseIdKey(key);
+    if (!draft.state.identifiers[id.type]?.includes(id.value)) missing.push(id);
+  }
+  if (missing.length > 0) {
+    draft.state = withIdentifiers(draft.state, missing);
+    draft.changed = true;
+  }
+  for (const key of [...g.owned].sort()) {
+    const owner = owners.get(key);
+    if (claimed.has(key) || owner === undefined || owner === survivorId) continue;
+    claimed.add(key);
+    claims.push({ key, profileId: survivorId, expectedOwner: owner, soft: true });
+  }
+  for (const p of draft.absorbed) {
+    for (const [type, values] of Object.entries(p.identifiers)) {
+      for (const value of values) {
+        const key = idKey(type, value);
+        if (claimed.has(key)) continue;
+        claimed.add(key);
+        claims.push({ key, profileId: survivorId, expectedOwner: p.profileId, soft: true });
+      }
+    }
+  }
+  return claims;
+}
+
+/**
+ * The survivor's write (phase 2), conditional on the version read, with what
+ * derives from it recomputed; undefined when nothing changed.
+ */
+function survivorWrite<E extends UnifyEvent>(step: Step<E>, draft: Draft, before: Profile | undefined): VersionedWrite | undefined {
+  if (!draft.changed) return undefined;
+  const { input, now, nowSeconds } = step;
+  const state = input.derivations === undefined ? draft.state : refreshProfile(draft.state, input.derivations, input.nowMs);
+  return {
+    profile: {
+      ...state,
+      version: (before?.version ?? 0) + 1,
+      updatedAt: now,
+      seen: pruneSeen(state.seen, nowSeconds, input.dedupeWindowSeconds),
+    },
+    expectedVersion: before?.version ?? null,
+  };
+}
