@@ -5,15 +5,16 @@
  * naming how many could not be, otherwise. Never a silent partial loss.
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import pRetry from 'p-retry';
+import { retryBatch } from '../../shared/retry';
 
 /** PutRecords takes at most 500 records (and 5 MB) per call. */
 const MAX_RECORDS_PER_CALL = 500;
 const MAX_BYTES_PER_CALL = 5 * 1024 * 1024;
 
 export interface ProducerOptions {
+  /** PutRecords calls per chunk (the first and its retries of failed records). */
   readonly maxAttempts?: number;
-  /** First backoff delay; doubles each retry, randomised. */
+  /** Backoff base: retry n waits up to baseDelayMs · 2^n (full jitter). */
   readonly baseDelayMs?: number;
 }
 
@@ -54,48 +55,34 @@ function chunks(entries: readonly PutRecordsRequestEntry[]): PutRecordsRequestEn
   return out;
 }
 
-class EntriesFailed extends Error {}
-
 export async function putRecordsReliably(
   client: KinesisClient,
   streamName: string,
   entries: readonly PutRecordsRequestEntry[],
   opts: ProducerOptions = {},
 ): Promise<ProducerResult> {
-  const maxAttempts = opts.maxAttempts ?? 6;
   let calls = 0;
   let retried = 0;
   for (const chunk of chunks(entries)) {
-    let pending = chunk;
     let lastError = 'unknown error';
-    try {
-      await pRetry(
-        async () => {
-          calls++;
-          const out = await client.send(new PutRecordsCommand({ StreamName: streamName, Records: pending }));
-          if (!out.FailedRecordCount) return;
-          const failedAt = out.Records?.flatMap((r, i) => (r.ErrorCode === undefined ? [] : [i])) ?? [];
-          const first = out.Records?.[failedAt[0] ?? 0];
-          lastError = `${first?.ErrorCode ?? 'error'}: ${first?.ErrorMessage ?? ''}`.trim();
-          retried += failedAt.length;
-          pending = failedAt.map((i) => pending[i] as PutRecordsRequestEntry);
-          throw new EntriesFailed(lastError);
-        },
-        {
-          retries: maxAttempts - 1,
-          minTimeout: opts.baseDelayMs ?? 50,
-          factor: 2,
-          randomize: true,
-          // A whole-call error (bad stream name, no permission) is the SDK's to retry, not ours.
-          onFailedAttempt: (err) => {
-            if (!(err instanceof EntriesFailed)) throw err;
-          },
-        },
-      );
-    } catch (err) {
-      if (err instanceof EntriesFailed) throw new PartialWriteError(pending.length, entries.length, lastError);
-      throw err;
-    }
+    // A whole-call error (bad stream name, no permission) is the SDK's to retry, not ours: it rejects at once.
+    const { unsent } = await retryBatch(
+      chunk,
+      async (pending) => {
+        calls++;
+        const out = await client.send(new PutRecordsCommand({ StreamName: streamName, Records: pending }));
+        if (!out.FailedRecordCount) return [];
+        const failedAt = out.Records?.flatMap((r, i) => (r.ErrorCode === undefined ? [] : [i])) ?? [];
+        const first = out.Records?.[failedAt[0] ?? 0];
+        lastError = `${first?.ErrorCode ?? 'error'}: ${first?.ErrorMessage ?? ''}`.trim();
+        // Failures reported but none named: no record of this call can be counted as written.
+        const failed = failedAt.length === 0 ? pending : failedAt.map((i) => pending[i] as PutRecordsRequestEntry);
+        retried += failed.length;
+        return failed;
+      },
+      { maxAttempts: opts.maxAttempts ?? 6, baseDelayMs: opts.baseDelayMs ?? 50 },
+    );
+    if (unsent.length > 0) throw new PartialWriteError(unsent.length, entries.length, lastError);
   }
   return { written: entries.length, calls, retried };
 }

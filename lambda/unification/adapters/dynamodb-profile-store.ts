@@ -21,7 +21,8 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { UnifyEvent } from '../../shared/events';
-import type { Claim, VersionedWrite } from '../core/identity/plan';
+import { retryBatch, type BatchRetryOptions } from '../../shared/retry';
+import type { Claim, VersionedWrite } from '../core/identity/plan-types';
 import type { Profile } from '../core/profile/profile';
 import { RECHECK_INDEX, RECHECK_SHARDS } from '../contracts/table';
 import type { JournalEntry, ProfileStore } from '../ports';
@@ -69,6 +70,8 @@ const PROFILE_SK = 'P';
 /** BatchGetItem reads at most 100 keys per call. */
 const BATCH_GET_LIMIT = 100;
 const UNPROCESSED_RETRIES = 8;
+/** Unprocessed items and keys: the first call and UNPROCESSED_RETRIES more, waiting up to 25 ms · 2^retry. */
+const UNPROCESSED_RETRY: BatchRetryOptions = { maxAttempts: UNPROCESSED_RETRIES + 1, baseDelayMs: 25 };
 
 /** Capacity and calls, summed over the store's life (the benchmark reads them). */
 export interface DynamoUsage {
@@ -252,18 +255,18 @@ export class DynamoProfileStore implements ProfileStore {
     for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) chunks.push(requests.slice(i, i + BATCH_WRITE_LIMIT));
     await Promise.all(
       chunks.map(async (chunk) => {
-        let pending = chunk;
-        for (let attempt = 0; pending.length > 0; attempt++) {
-          if (attempt > UNPROCESSED_RETRIES) {
-            throw new Error(`DynamoDB left ${pending.length} writes unprocessed after ${UNPROCESSED_RETRIES} retries`);
-          }
-          if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 25 * 2 ** attempt));
-          const out = await this.doc.send(
-            new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never }, ReturnConsumedCapacity: 'TOTAL' }),
-          );
-          this.meter('write', out.ConsumedCapacity, 'journal');
-          pending = (out.UnprocessedItems?.[this.tableName] ?? []) as Array<Record<string, unknown>>;
-        }
+        const { unsent } = await retryBatch(
+          chunk,
+          async (pending) => {
+            const out = await this.doc.send(
+              new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never }, ReturnConsumedCapacity: 'TOTAL' }),
+            );
+            this.meter('write', out.ConsumedCapacity, 'journal');
+            return (out.UnprocessedItems?.[this.tableName] ?? []) as Array<Record<string, unknown>>;
+          },
+          UNPROCESSED_RETRY,
+        );
+        if (unsent.length > 0) throw new Error(`DynamoDB left ${unsent.length} writes unprocessed after ${UNPROCESSED_RETRIES} retries`);
       }),
     );
   }
@@ -324,22 +327,22 @@ export class DynamoProfileStore implements ProfileStore {
 
   private async batchGetChunk(pks: readonly string[], sk: string, projection: string): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
-    let keys: Record<string, unknown>[] = pks.map((pk) => ({ pk, sk }));
-    for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt > UNPROCESSED_RETRIES) {
-        throw new Error(`DynamoDB left ${keys.length} keys unprocessed after ${UNPROCESSED_RETRIES} retries`);
-      }
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 25 * 2 ** attempt));
-      const out = await this.doc.send(
-        new BatchGetCommand({
-          RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: projection } },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      this.meter('read', out.ConsumedCapacity);
-      items.push(...(out.Responses?.[this.tableName] ?? []));
-      keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-    }
+    const { unsent } = await retryBatch(
+      pks.map((pk): Record<string, unknown> => ({ pk, sk })),
+      async (keys) => {
+        const out = await this.doc.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: projection } },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        this.meter('read', out.ConsumedCapacity);
+        items.push(...(out.Responses?.[this.tableName] ?? []));
+        return (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      },
+      UNPROCESSED_RETRY,
+    );
+    if (unsent.length > 0) throw new Error(`DynamoDB left ${unsent.length} keys unprocessed after ${UNPROCESSED_RETRIES} retries`);
     return items;
   }
 }

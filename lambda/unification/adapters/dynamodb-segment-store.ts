@@ -7,6 +7,7 @@
  * (a replay refreshes `enteredAt` to the replay's processing time).
  */
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { retryBatch } from '../../shared/retry';
 import type { SegmentChange, SegmentMembershipStore } from '../ports';
 
 export const segmentPk = (segment: string) => `SEG#${segment}`;
@@ -107,16 +108,16 @@ export class DynamoSegmentStore implements SegmentMembershipStore {
   }
 
   private async batchWrite(requests: WriteRequest[]): Promise<void> {
-    let pending = requests;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > this.retries) {
-        throw new Error(`DynamoDB left ${pending.length} segment membership writes unprocessed after ${this.retries} retries`);
-      }
-      if (attempt > 0) await sleep(Math.random() * this.baseDelayMs * 2 ** attempt);
-      const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-      pending = (out.UnprocessedItems?.[this.tableName] ?? []) as WriteRequest[];
+    const { unsent } = await retryBatch(
+      requests,
+      async (pending) => {
+        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+        return (out.UnprocessedItems?.[this.tableName] ?? []) as WriteRequest[];
+      },
+      { maxAttempts: this.retries + 1, baseDelayMs: this.baseDelayMs },
+    );
+    if (unsent.length > 0) {
+      throw new Error(`DynamoDB left ${unsent.length} segment membership writes unprocessed after ${this.retries} retries`);
     }
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -11,6 +11,7 @@
  * or treat the events as idempotent state ("is in" / "is not in").
  */
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { retryBatch } from '../../shared/retry';
 import { SEGMENT_EVENT_SOURCE, segmentDetailType } from '../core/segments/segment-changes';
 import type { SegmentChange, SegmentEventPublisher } from '../ports';
 
@@ -104,20 +105,20 @@ export class EventBridgePublisher implements SegmentEventPublisher {
 
   /** Sends a chunk, retrying only its failed entries; returns those still failed at the end. */
   private async putChunk(chunk: PutEventsRequestEntry[]): Promise<Array<{ entry: PutEventsRequestEntry; code: string }>> {
-    let pending = chunk.map((entry) => ({ entry, code: 'not sent' }));
-    for (let attempt = 0; attempt < this.maxAttempts && pending.length > 0; attempt++) {
-      if (attempt > 0) await sleep(Math.random() * this.baseDelayMs * 2 ** attempt);
-      const out = await this.client.send(new PutEventsCommand({ Entries: pending.map((p) => p.entry) }));
-      if ((out.FailedEntryCount ?? 0) === 0 && (out.Entries ?? []).every((e) => e.ErrorCode === undefined)) return [];
-      // Result entries are in request order; a missing one counts as failed.
-      pending = pending.flatMap((p, i) => {
-        const result = out.Entries?.[i];
-        if (result !== undefined && result.ErrorCode === undefined && result.EventId !== undefined) return [];
-        return [{ entry: p.entry, code: result?.ErrorCode ?? 'no result' }];
-      });
-    }
-    return pending;
+    const { unsent } = await retryBatch(
+      chunk.map((entry) => ({ entry, code: 'not sent' })),
+      async (pending) => {
+        const out = await this.client.send(new PutEventsCommand({ Entries: pending.map((p) => p.entry) }));
+        if ((out.FailedEntryCount ?? 0) === 0 && (out.Entries ?? []).every((e) => e.ErrorCode === undefined)) return [];
+        // Result entries are in request order; a missing one counts as failed.
+        return pending.flatMap((p, i) => {
+          const result = out.Entries?.[i];
+          if (result !== undefined && result.ErrorCode === undefined && result.EventId !== undefined) return [];
+          return [{ entry: p.entry, code: result?.ErrorCode ?? 'no result' }];
+        });
+      },
+      { maxAttempts: this.maxAttempts, baseDelayMs: this.baseDelayMs },
+    );
+    return unsent;
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

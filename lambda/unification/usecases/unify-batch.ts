@@ -11,9 +11,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ParseOptions, UnifyEvent } from '../../shared/events';
+import { retryBatch } from '../../shared/retry';
 import type { ProfileDerivations } from '../core/profile/derive';
 import type { IdentityRules } from '../core/identity/identity-rules';
-import { keysToLookUp, planBatch, profilesToLoad, type Claim, type ComponentPlan, type MatchLink, type RejectedMatch } from '../core/identity/plan';
+import { planBatch } from '../core/identity/plan';
+import type { Claim, ComponentPlan, MatchLink, RejectedMatch } from '../core/identity/plan-types';
+import { keysToLookUp, profilesToLoad } from '../core/identity/reads';
 import type { Profile } from '../core/profile/profile';
 import { decodeRecords, type SourcedEvent, type StreamRecord } from '../core/records';
 import type { JournalEntry, ProfileStore, QuarantineSink } from '../ports';
@@ -58,8 +61,6 @@ export interface BatchOutcome {
   /** Records to hand back to the stream for retry (their events were not applied). */
   readonly failedSequenceNumbers: string[];
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function unifyBatch(
   records: readonly StreamRecord[],
@@ -127,43 +128,54 @@ export async function resolveAndWrite<E extends UnifyEvent>(
 ): Promise<ResolveOutcome<E>> {
   const clock = deps.clock ?? Date.now;
   const { store, settings } = deps;
-  let pending: E[] = [...events];
-  let pendingLinks: readonly MatchLink[] = links;
   let applied = 0;
   let duplicates = 0;
   let merges = 0;
   let profilesWritten = 0;
-  let attempts = 0;
   let rejectedMatches: RejectedMatch[] = [];
   const trips = { count: 0 };
   /** Events this invocation applied: seen again on a later attempt, they are not duplicates. */
   const appliedIds = new Set<string>();
-  while ((pending.length > 0 || pendingLinks.length > 0) && attempts < settings.maxAttempts) {
-    if (attempts > 0) await (deps.sleep ?? defaultSleep)(Math.random() * 20 * 2 ** Math.min(attempts, 6));
-    attempts++;
-    const rejectedNow: RejectedMatch[] = [];
-    const plans = await plan(pending, pendingLinks, store, settings, clock(), deps.newProfileId ?? randomUUID, trips, (r) => rejectedNow.push(r));
-    if (pendingLinks.length > 0) rejectedMatches = rejectedNow;
-    const { conflicted, survivorWritten } = await commit(plans, store, trips);
-    const linksConflicted = pendingLinks.length > 0 && plans.some((p) => conflicted.has(p) && p.merges.some((m) => m.rule === 'matched'));
-    pending = [];
-    for (const p of plans) {
-      if (!survivorWritten.has(p)) {
-        pending.push(...p.events);
-        continue;
+  const work: Array<Work<E>> = [...events.map((event) => ({ event })), ...links.map((link) => ({ link }))];
+  const { unsent, attempts } = await retryBatch(
+    work,
+    async (pendingWork) => {
+      const pendingEvents = pendingWork.flatMap((w) => ('event' in w ? [w.event] : []));
+      const pendingLinks = pendingWork.flatMap((w) => ('link' in w ? [w.link] : []));
+      const rejectedNow: RejectedMatch[] = [];
+      const plans = await plan(pendingEvents, pendingLinks, store, settings, clock(), deps.newProfileId ?? randomUUID, trips, (r) =>
+        rejectedNow.push(r),
+      );
+      if (pendingLinks.length > 0) rejectedMatches = rejectedNow;
+      const { conflicted, survivorWritten } = await commit(plans, store, trips);
+      const linksConflicted = pendingLinks.length > 0 && plans.some((p) => conflicted.has(p) && p.merges.some((m) => m.rule === 'matched'));
+      const again: Array<Work<E>> = [];
+      for (const p of plans) {
+        if (!survivorWritten.has(p)) {
+          again.push(...p.events.map((event) => ({ event })));
+          continue;
+        }
+        // The survivor write is the commit point: these events are applied even if a
+        // repoint after it conflicted and the component goes round again.
+        if (conflicted.has(p)) for (const e of p.applied) appliedIds.add(e.messageId);
+        applied += p.applied.length;
+        duplicates += p.duplicates.filter((e) => !appliedIds.has(e.messageId)).length;
+        merges += p.merges.length;
+        if (p.survivor !== undefined) profilesWritten++;
+        if (conflicted.has(p)) again.push(...p.events.map((event) => ({ event })));
       }
-      // The survivor write is the commit point: these events are applied even if a
-      // repoint after it conflicted and the component goes round again.
-      if (conflicted.has(p)) for (const e of p.applied) appliedIds.add(e.messageId);
-      applied += p.applied.length;
-      duplicates += p.duplicates.filter((e) => !appliedIds.has(e.messageId)).length;
-      merges += p.merges.length;
-      if (p.survivor !== undefined) profilesWritten++;
-      if (conflicted.has(p)) pending.push(...p.events);
-    }
-    // Match groups are idempotent (profiles already merged are one group): re-plan them all after a conflict.
-    if (!linksConflicted) pendingLinks = [];
-  }
+      // Match groups are idempotent (profiles already merged are one group): re-plan them all after a conflict.
+      if (linksConflicted) again.push(...pendingLinks.map((link) => ({ link })));
+      return again;
+    },
+    {
+      maxAttempts: settings.maxAttempts,
+      // Retry n waits up to 20 ms · 2^min(n, 6).
+      baseDelayMs: 20,
+      maxDelayMs: 20 * 2 ** 6,
+      sleep: deps.sleep,
+    },
+  );
   return {
     applied,
     duplicates,
@@ -171,11 +183,14 @@ export async function resolveAndWrite<E extends UnifyEvent>(
     profilesWritten,
     attempts,
     storeRoundTrips: trips.count,
-    pending,
-    linksPending: pendingLinks.length > 0,
+    pending: unsent.flatMap((w) => ('event' in w ? [w.event] : [])),
+    linksPending: unsent.some((w) => 'link' in w),
     rejectedMatches,
   };
 }
+
+/** One unit of resolve work: an event to apply, or a match group to merge. */
+type Work<E> = { readonly event: E } | { readonly link: MatchLink };
 
 async function plan<E extends UnifyEvent>(
   events: readonly E[],
