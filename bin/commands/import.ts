@@ -20,20 +20,13 @@ import type { Command } from 'commander';
 import { config as appConfig } from '../../lambda/config/load';
 import type { C360Config } from '../../lambda/config';
 import { kinesisClient } from '../../lambda/shared/clients';
-import { kinesisEventSink } from '../../lambda/collection/handlers/file-import';
-import {
-  importFile,
-  ImportFailedError,
-  importSettings,
-  LANDING_PREFIX,
-  type FileFormat,
-  type ImportReport,
-  type RejectsSink,
-  type RejectsWriter,
-  type ReportSink,
-} from '../../lambda/collection/usecases/import-file';
+import { kinesisEventSink } from '../../lambda/collection/adapters/kinesis-sink';
+import type { ImportReport } from '../../lambda/collection/core/import-report';
+import { LANDING_PREFIX, type FileFormat } from '../../lambda/collection/contracts/landing';
+import type { RejectsSink, RejectsWriter, ReportSink } from '../../lambda/collection/ports';
+import { importFile, ImportFailedError, importSettings } from '../../lambda/collection/usecases/import-file';
 
-/** A file written as it is produced; `write` waits for the stream to drain. */
+/** A file written as it is produced (the RejectsWriter port); `write` waits for the stream to drain. */
 export class FileWriter implements RejectsWriter {
   private readonly out;
 

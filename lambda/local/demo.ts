@@ -118,9 +118,3 @@ export function generateDemo(options: { people?: number; seed?: number; now?: nu
     ],
   };
 }
-
-/** The partition key producers should use: anonymousId, else userId (so one visitor's events stay in order). */
-export function partitionKeyOf(event: Record<string, unknown>): string {
-  const key = event.anonymousId ?? event.userId;
-  return typeof key === 'string' && key.length > 0 ? key.slice(0, 256) : String(event.messageId ?? 'c360');
-}

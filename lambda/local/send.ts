@@ -4,8 +4,8 @@
  */
 import type { KinesisClient, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { aggregate } from '../shared/kpl';
+import { partitionKeyOf } from '../shared/partition-key';
 import { putRecordsReliably, type ProducerResult } from '../collection/adapters/kinesis-producer';
-import { partitionKeyOf } from './demo';
 
 export interface Payload {
   readonly partitionKey: string;

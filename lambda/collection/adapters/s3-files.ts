@@ -1,43 +1,21 @@
 /**
- * S3 adapters of the batch-file import: the landing object as a stream, and
- * the rejects file and report written beside it under `reports/`. Rejects are
- * streamed with a multipart upload (one part buffered at a time), so a file
- * of a million bad rows needs no more memory than a few.
+ * S3 adapters of the batch-file import: the rejects file and the report
+ * written beside the landing file under `reports/`. Rejects are streamed with
+ * a multipart upload (one part buffered at a time), so a file of a million
+ * bad rows needs no more memory than a few.
  */
-import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  GetObjectCommand,
   PutObjectCommand,
   UploadPartCommand,
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { FileFormat, ImportReport, RejectsSink, RejectsWriter, ReportSink } from '../usecases/import-file';
-
-export interface LandingObject {
-  readonly body: Readable;
-  /** LastModified, epoch ms. */
-  readonly lastModified: number;
-  readonly size?: number;
-}
-
-/** Opens an object for streaming; `versionId` pins the version an event announced. */
-export async function openObject(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<LandingObject> {
-  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId === undefined ? {} : { VersionId: versionId }) }));
-  const body = out.Body;
-  if (body === undefined) throw new Error(`s3://${bucket}/${key} has no body`);
-  // In Node.js the SDK's body is an IncomingMessage (a Readable); anything else is wrapped.
-  const stream =
-    body instanceof Readable ? body : Readable.fromWeb((body as { transformToWebStream(): ReadableStream }).transformToWebStream() as never);
-  return {
-    body: stream,
-    lastModified: out.LastModified?.getTime() ?? Date.now(),
-    ...(out.ContentLength === undefined ? {} : { size: out.ContentLength }),
-  };
-}
+import type { ImportReport } from '../core/import-report';
+import type { FileFormat } from '../contracts/landing';
+import type { RejectsSink, RejectsWriter, ReportSink } from '../ports';
 
 /** S3 takes parts of 5 MiB to 5 GiB (the last may be smaller), at most 10,000 of them. */
 const MIN_PART_BYTES = 5 * 1024 * 1024;

@@ -1,17 +1,12 @@
 /**
- * Write keys of the HTTP collector: which named source a Segment write key
- * belongs to. The port is one method; deployed, the keys live in a Secrets
- * Manager secret (a JSON object `writeKey → source name`); locally, they come
- * from the config (`collection.sources[*].localWriteKeys`).
+ * Write keys of the HTTP collector (the WriteKeys port): which named source a
+ * Segment write key belongs to. Deployed, the keys live in a Secrets Manager
+ * secret (a JSON object `writeKey → source name`); locally, they come from
+ * the config (`collection.sources[*].localWriteKeys`).
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { C360Config } from '../../config';
-
-/** The HTTP collector's authentication port. */
-export interface WriteKeys {
-  /** The source a write key belongs to; undefined for a key nobody issued. */
-  sourceFor(writeKey: string): Promise<string | undefined>;
-}
+import type { WriteKeys } from '../ports';
 
 /** After a failed refresh, how long the keys already read serve before the next attempt. */
 const RETRY_AFTER_FAILURE_MS = 30_000;

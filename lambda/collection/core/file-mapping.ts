@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { z } from 'zod/mini';
-import type { fileMappingSchema } from '../../config';
+import type { fileMappingSchema } from '../../config/collection';
 
 export type FileMapping = z.output<typeof fileMappingSchema>;
 
@@ -216,11 +216,4 @@ export function mapRow(row: Row, mapping: FileMapping, ctx: RowContext): MapResu
   }
   event.context = context;
   return { ok: true, event };
-}
-
-/** Partition key of an event: its anonymousId, else its userId (Kinesis keys are at most 256 characters). */
-export function partitionKey(event: Readonly<Record<string, unknown>>): string {
-  const id = event.anonymousId ?? event.userId;
-  const key = typeof id === 'string' || typeof id === 'number' ? String(id) : String(event.messageId ?? 'c360');
-  return key.length <= 256 ? key : createHash('sha256').update(key).digest('hex');
 }

@@ -6,7 +6,6 @@
  * normalised emails, phones and country codes, a parsed user agent and a
  * truncated IP. Fields c360 does not know pass through untouched.
  */
-import { randomUUID } from 'node:crypto';
 // The package's Node entry registers every language (~700 KB); index.js registers none, and only English is added below.
 import countries from 'i18n-iso-countries/index.js';
 import english from 'i18n-iso-countries/langs/en.json';
@@ -29,6 +28,8 @@ export interface IngestContext {
   /** The caller's address, used when the event carries no `context.ip`. */
   readonly ip?: string;
   readonly options: IngestOptions;
+  /** A new messageId, for an event that comes without one (the caller's source of unique ids, e.g. randomUUID). */
+  readonly newMessageId: () => string;
   /**
    * Optional geo lookup, run before the IP is truncated; what it returns is
    * merged into `context.location`.
@@ -112,7 +113,7 @@ export function ingestEvent(raw: unknown, ctx: IngestContext): IngestResult {
   const event: Json = { ...raw };
   const receivedAt = ctx.receivedAt;
   event.receivedAt = new Date(receivedAt).toISOString();
-  if (event.messageId === undefined) event.messageId = randomUUID();
+  if (event.messageId === undefined) event.messageId = ctx.newMessageId();
 
   // Times: ISO-8601 UTC; the device clock corrected by how far sentAt is from receivedAt.
   for (const field of ['timestamp', 'sentAt', 'originalTimestamp'] as const) {

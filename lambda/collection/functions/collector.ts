@@ -1,25 +1,23 @@
 /** Lambda entry of the HTTP collector (API Gateway HTTP API, payload format 2.0). */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { config } from '../../config/load';
 import { SecretsManagerWriteKeys } from '../adapters/write-keys';
 import { kinesisClient } from '../../shared/clients';
 import { requireEnv } from '../../shared/env';
+import { logger, metrics, traced, withPowertools } from '../../shared/powertools';
+import { COLLECTION_ENV } from '../contracts/env';
 import { ingestOptionsOf } from '../usecases/collect';
 import { createCollector } from '../handlers/collector';
 
-const logger = new Logger();
-const metrics = new Metrics();
-
 const collect = createCollector({
-  writeKeys: new SecretsManagerWriteKeys(new SecretsManagerClient({}), requireEnv('WRITE_KEYS_SECRET_ARN'), {
+  writeKeys: new SecretsManagerWriteKeys(traced(new SecretsManagerClient({})), requireEnv(COLLECTION_ENV.writeKeysSecret), {
     onInvalidEntries: (count) => logger.warn('write-keys secret: entries skipped (values must be source names)', { count }),
   }),
   // Fewer SDK attempts than the consumer's: API Gateway gives an HTTP API integration 30 s at most.
-  kinesis: kinesisClient({ maxAttempts: 3 }),
-  streamName: requireEnv('STREAM_NAME'),
+  kinesis: traced(kinesisClient({ maxAttempts: 3 })),
+  streamName: requireEnv(COLLECTION_ENV.stream),
   ingest: ingestOptionsOf(config),
   corsAllowedOrigins: config.collection.corsAllowedOrigins,
   observe: ({ path, statusCode, source, outcome, error }) => {
@@ -38,7 +36,7 @@ const collect = createCollector({
   },
 });
 
-export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+export const handler = withPowertools(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
     return await collect(event);
   } catch (err) {
@@ -48,7 +46,5 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ error: 'internal', message: 'the request failed; see the function logs' }),
     };
-  } finally {
-    metrics.publishStoredMetrics();
   }
-}
+});

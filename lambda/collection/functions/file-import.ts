@@ -1,21 +1,22 @@
 /** Lambda entry of the batch-file import (S3 "object created" notifications for `landing/`). */
 import { S3Client } from '@aws-sdk/client-s3';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, S3Event } from 'aws-lambda';
 import { config } from '../../config/load';
 import { kinesisClient } from '../../shared/clients';
 import { requireEnv } from '../../shared/env';
-import { importSettings, type ImportReport } from '../usecases/import-file';
-import { createFileImport, kinesisEventSink } from '../handlers/file-import';
+import { logger, metrics, traced, withPowertools } from '../../shared/powertools';
+import { COLLECTION_ENV } from '../contracts/env';
+import { kinesisEventSink } from '../adapters/kinesis-sink';
+import type { ImportReport } from '../core/import-report';
+import { importSettings } from '../usecases/import-file';
+import { createFileImport } from '../handlers/file-import';
 
-const logger = new Logger();
-const metrics = new Metrics();
 const fileImport = createFileImport({
-  s3: new S3Client({}),
-  events: kinesisEventSink(kinesisClient(), requireEnv('STREAM_NAME')),
+  s3: traced(new S3Client({})),
+  events: kinesisEventSink(traced(kinesisClient()), requireEnv(COLLECTION_ENV.stream)),
   settings: importSettings(config),
-  landingBucket: requireEnv('LANDING_BUCKET'),
+  landingBucket: requireEnv(COLLECTION_ENV.landingBucket),
   log: logger,
   observe: (report) => {
     metrics.addMetric('FileRowsRead', MetricUnit.Count, report.rowsRead);
@@ -25,10 +26,4 @@ const fileImport = createFileImport({
   },
 });
 
-export async function handler(event: S3Event, context: Context): Promise<ImportReport[]> {
-  try {
-    return await fileImport(event, context);
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-}
+export const handler = withPowertools((event: S3Event, context: Context): Promise<ImportReport[]> => fileImport(event, context));

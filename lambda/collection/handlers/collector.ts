@@ -21,8 +21,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { EVENT_TYPES, LIMITS, type EventType } from '../../shared/events';
 import type { IngestOptions } from '../core/ingest';
 import type { ProducerOptions } from '../adapters/kinesis-producer';
-import type { WriteKeys } from '../adapters/write-keys';
+import { kinesisEventSink } from '../adapters/kinesis-sink';
+import type { WriteKeys } from '../ports';
 import { collect, type BatchDefaults, type CollectOutcome, type Rejection } from '../usecases/collect';
+import { COLLECTOR_CORS } from '../contracts/http';
 
 /** The request limits of the Segment HTTP API. */
 export const COLLECTOR_LIMITS = {
@@ -31,10 +33,6 @@ export const COLLECTOR_LIMITS = {
   /** A whole batch request (after decompression). */
   maxBatchBytes: 500 * 1024,
 } as const;
-
-/** Headers a browser may send cross-origin (CORS): the write key, JSON, compressed bodies. */
-export const COLLECTOR_CORS_HEADERS = ['authorization', 'content-type', 'content-encoding'] as const;
-export const COLLECTOR_CORS_MAX_AGE_SECONDS = 86_400;
 
 export interface CollectorDeps {
   readonly writeKeys: WriteKeys;
@@ -143,6 +141,7 @@ function parseJson(body: Buffer): Record<string, unknown> | Refusal {
 
 export function createCollector(deps: CollectorDeps) {
   const now = deps.now ?? Date.now;
+  const sink = kinesisEventSink(deps.kinesis, deps.streamName, deps.producer);
   const allowAny = deps.corsAllowedOrigins.includes('*');
 
   const corsHeaders = (origin: string | undefined): Record<string, string> => {
@@ -177,9 +176,9 @@ export function createCollector(deps: CollectorDeps) {
         statusCode: 204,
         headers: {
           ...cors,
-          'access-control-allow-methods': 'POST, OPTIONS',
-          'access-control-allow-headers': COLLECTOR_CORS_HEADERS.join(', '),
-          'access-control-max-age': String(COLLECTOR_CORS_MAX_AGE_SECONDS),
+          'access-control-allow-methods': COLLECTOR_CORS.allowMethods.join(', '),
+          'access-control-allow-headers': COLLECTOR_CORS.allowHeaders.join(', '),
+          'access-control-max-age': String(COLLECTOR_CORS.maxAgeSeconds),
         },
         body: '',
       };
@@ -240,7 +239,7 @@ export function createCollector(deps: CollectorDeps) {
 
     outcome = await collect(
       { events, source, receivedAt: now(), ip: event.requestContext.http.sourceIp, ...(defaults === undefined ? {} : { defaults }) },
-      deps,
+      { events: sink, ingest: deps.ingest, ...(deps.geo === undefined ? {} : { geo: deps.geo }) },
     );
     return respond(outcome, route, reply);
   };

@@ -2,37 +2,17 @@
  * The batch-file import, independent of where it runs: S3 "object created"
  * notifications for `landing/<source>/<file>` → the import use case with S3
  * adapters (the object streamed in, rejects and report written under
- * `reports/`) and the Kinesis stream as the event sink.
+ * `reports/`) and the event sink it is given (the Kinesis stream:
+ * adapters/kinesis-sink).
  */
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context, S3Event } from 'aws-lambda';
-import { putRecordsReliably, type ProducerOptions } from '../adapters/kinesis-producer';
-import { openObject, S3RejectsSink, S3ReportSink } from '../adapters/s3-files';
-import {
-  importFile,
-  ImportFailedError,
-  LANDING_PREFIX,
-  reportKeys,
-  type EventSink,
-  type ImportReport,
-  type ImportSettings,
-} from '../usecases/import-file';
-
-/** The stream as an event sink: PutRecords with the failed entries retried (putRecordsReliably). */
-export function kinesisEventSink(kinesis: KinesisClient, streamName: string, options: ProducerOptions = {}): EventSink {
-  return {
-    async put(records) {
-      const result = await putRecordsReliably(
-        kinesis,
-        streamName,
-        records.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data })),
-        options,
-      );
-      return { calls: result.calls, retried: result.retried };
-    },
-  };
-}
+import { openObject } from '../../shared/s3-object';
+import { S3RejectsSink, S3ReportSink } from '../adapters/s3-files';
+import type { ImportReport } from '../core/import-report';
+import { LANDING_PREFIX, reportKeys } from '../contracts/landing';
+import type { EventSink } from '../ports';
+import { importFile, ImportFailedError, type ImportSettings } from '../usecases/import-file';
 
 /**
  * An object key as S3 event notifications carry it: URL-encoded, with spaces

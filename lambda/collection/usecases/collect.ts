@@ -2,23 +2,22 @@
  * The HTTP collector's steps, independent of HTTP: events a source sent in
  * one request go through the shared ingest normalisation (validation,
  * receivedAt, messageId, clock-skew correction, normalisation, user agent,
- * IP), and the accepted ones are written to the event stream with PutRecords,
- * failed entries retried. Every event comes out accepted or rejected with its
- * reason, and every accepted one written or counted as not written.
+ * IP), and the accepted ones are written to the event stream through the
+ * EventSink port (PutRecords, failed entries retried). Every event comes out
+ * accepted or rejected with its reason, and every accepted one written or
+ * counted as not written.
  */
-import type { KinesisClient, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { randomUUID } from 'node:crypto';
 import type { C360Config } from '../../config';
+import { partitionKeyOf } from '../../shared/partition-key';
 import { ingestEvent, type IngestOptions } from '../core/ingest';
 import { userAgentContext } from '../core/user-agent';
-import { normalizeId } from '../../shared/normalize';
-import { PartialWriteError, putRecordsReliably, type ProducerOptions } from '../adapters/kinesis-producer';
+import type { EventSink, OutgoingRecord, PartialWrite } from '../ports';
 
 export interface CollectDeps {
-  readonly kinesis: KinesisClient;
-  readonly streamName: string;
+  /** The event stream; it retries the records it reports as failed. */
+  readonly events: EventSink;
   readonly ingest: IngestOptions;
-  /** Retries of the entries PutRecords reports as failed. */
-  readonly producer?: ProducerOptions;
   /** Optional geo lookup, run by ingest before the IP is truncated. */
   readonly geo?: (ip: string) => Record<string, unknown> | undefined;
 }
@@ -80,18 +79,6 @@ export function ingestOptionsOf(config: C360Config): IngestOptions {
 
 /** PutRecords takes at most 500 records per call. */
 const RECORDS_PER_CALL = 500;
-/** Kinesis caps partition keys at 256 characters. */
-const MAX_PARTITION_KEY = 256;
-
-/**
- * The record's partition key: the anonymousId, else the userId, so one
- * visitor's events stay in order on one shard (what the README asks of every
- * producer).
- */
-export function partitionKeyOf(event: Record<string, unknown>): string {
-  const key = normalizeId(event.anonymousId) ?? normalizeId(event.userId) ?? String(event.messageId);
-  return key.slice(0, MAX_PARTITION_KEY);
-}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -110,19 +97,26 @@ function prepare(raw: unknown, defaults: BatchDefaults | undefined): unknown {
   return event;
 }
 
+/** The error of a sink that wrote some of the records (ports.ts: PartialWrite). */
+function isPartialWrite(err: unknown): err is PartialWrite {
+  const e = err as Partial<PartialWrite> | null | undefined;
+  return typeof e?.failed === 'number' && typeof e.lastError === 'string';
+}
+
 function messageIdOf(raw: unknown): string | undefined {
   return isObject(raw) && typeof raw.messageId === 'string' && raw.messageId.length > 0 ? raw.messageId.slice(0, 256) : undefined;
 }
 
 export async function collect(request: CollectRequest, deps: CollectDeps): Promise<CollectOutcome> {
   const rejected: Rejection[] = [];
-  const entries: PutRecordsRequestEntry[] = [];
+  const records: OutgoingRecord[] = [];
   const messageIds: string[] = [];
   request.events.forEach((raw, index) => {
     const result = ingestEvent(prepare(raw, request.defaults), {
       source: request.source,
       receivedAt: request.receivedAt,
       options: deps.ingest,
+      newMessageId: randomUUID,
       ...(request.ip === undefined ? {} : { ip: request.ip }),
       ...(deps.geo === undefined ? {} : { geo: deps.geo }),
       userAgent: userAgentContext,
@@ -133,26 +127,26 @@ export async function collect(request: CollectRequest, deps: CollectDeps): Promi
       return;
     }
     messageIds.push(String(result.event.messageId));
-    entries.push({ PartitionKey: partitionKeyOf(result.event), Data: Buffer.from(JSON.stringify(result.event)) });
+    records.push({ partitionKey: partitionKeyOf(result.event), data: Buffer.from(JSON.stringify(result.event)) });
   });
 
-  const accepted = entries.length;
+  const accepted = records.length;
   const base = { accepted, rejected, messageIds };
-  // One putRecordsReliably call per PutRecords-sized group, so that a failure
-  // is counted exactly: groups before it were written, groups after it are not tried.
+  // One sink call per PutRecords-sized group, so that a failure is counted
+  // exactly: groups before it were written, groups after it are not tried.
   let written = 0;
   let retried = 0;
   for (let start = 0; start < accepted; start += RECORDS_PER_CALL) {
-    const group = entries.slice(start, start + RECORDS_PER_CALL);
+    const group = records.slice(start, start + RECORDS_PER_CALL);
     try {
-      const out = await putRecordsReliably(deps.kinesis, deps.streamName, group, deps.producer);
-      written += out.written;
+      const out = await deps.events.put(group);
+      written += group.length;
       retried += out.retried;
     } catch (err) {
       // Re-sending the request is safe: the consumer applies each messageId once.
-      const failed = err instanceof PartialWriteError ? err.failed : group.length;
+      const failed = isPartialWrite(err) ? err.failed : group.length;
       written += group.length - failed;
-      const reason = err instanceof PartialWriteError ? err.lastError : (err as Error).message;
+      const reason = isPartialWrite(err) ? err.lastError : (err as Error).message;
       return { ...base, written, notWritten: accepted - written, writeError: reason, retried };
     }
   }

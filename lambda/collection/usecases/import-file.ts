@@ -3,132 +3,27 @@
  * gzipped) of a source's rows → events on the stream, rejected rows in a
  * rejects file, and a report whose counts add up (read = sent + rejected).
  *
- * The file is streamed, never loaded whole: bytes → (gunzip) → parser →
- * row mapping (core/file-mapping) → shared ingest normalisation → batches
- * handed to the event sink. The loop awaits the sink whenever
+ * The file is streamed, never loaded whole: bytes → (gunzip) → parser
+ * (read-file) → row mapping (core/file-mapping) → shared ingest normalisation
+ * → batches handed to the event sink. The loop awaits the sink whenever
  * `maxInFlightBatches` batches are being sent, so it reads no faster than it
  * can send, and memory stays bounded whatever the file's size.
  *
  * The Lambda function (S3 adapters) and the `c360 import` command (file
- * adapters) run this same function through the ports below.
+ * adapters) run this same function through the ports (ports.ts).
  */
-import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
-import { Parser, type Options as CsvOptions } from 'csv-parse';
-import { stringify } from 'csv-stringify/sync';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { C360Config } from '../../config';
-import { identifierColumns, mappedColumns, mappingProblem, mapRow, partitionKey, type FileMapping, type Row } from '../core/file-mapping';
+import { partitionKeyOf } from '../../shared/partition-key';
+import { identifierColumns, mappedColumns, mappingProblem, mapRow, type FileMapping } from '../core/file-mapping';
+import { rowOf, type ParsedRow } from '../core/file-rows';
+import { countReason, failureReason, reasonsByCount, type ImportReport, type ImportStatus } from '../core/import-report';
 import { ingestEvent, type IngestOptions } from '../core/ingest';
-
-// ---- ports -----------------------------------------------------------------
-
-/** One stream record: the serialised event and its partition key. */
-export interface OutgoingRecord {
-  readonly partitionKey: string;
-  readonly data: Buffer;
-}
-
-/** Where events go (Kinesis PutRecords). Resolves once every record is written; rejects otherwise. */
-export interface EventSink {
-  put(records: readonly OutgoingRecord[]): Promise<{ readonly calls: number; readonly retried: number }>;
-}
-
-/** A rejects file being written, chunk by chunk. */
-export interface RejectsWriter {
-  /** Where the file is (an `s3://` URL or a path), for the report. */
-  readonly location: string;
-  /** Appends text; resolves when more may be written (backpressure). */
-  write(text: string): Promise<void>;
-  /** Completes the file. */
-  close(): Promise<void>;
-  /** Discards what was written, if the store can. */
-  abort(): Promise<void>;
-}
-
-export interface RejectsSink {
-  /** Starts the rejects file of the import: `csv` for CSV input, `jsonl` for JSON Lines. */
-  open(format: FileFormat): RejectsWriter;
-}
-
-export interface ReportSink {
-  /** Where the report is written (an `s3://` URL or a path). */
-  readonly location: string;
-  put(report: ImportReport): Promise<void>;
-}
-
-// ---- files -----------------------------------------------------------------
-
-export type FileFormat = 'csv' | 'jsonl';
-
-export interface FileKind {
-  readonly format: FileFormat;
-  readonly gzip: boolean;
-}
-
-/** The supported file types, by name: `.csv`, `.jsonl`, `.ndjson`, each optionally `.gz`. */
-export function fileKind(name: string): FileKind | undefined {
-  const m = /\.(csv|jsonl|ndjson)(\.gz)?$/i.exec(name);
-  if (m === null) return undefined;
-  return { format: (m[1] as string).toLowerCase() === 'csv' ? 'csv' : 'jsonl', gzip: m[2] !== undefined };
-}
-
-export const LANDING_PREFIX = 'landing/';
-export const REPORTS_PREFIX = 'reports/';
-
-/** `landing/<source>/<name>` → its source and name (the rest of the key, subfolders included). */
-export function parseLandingKey(key: string): { source: string; name: string } | undefined {
-  const m = /^landing\/([^/]+)\/(.+)$/.exec(key);
-  if (m === null) return undefined;
-  return { source: m[1] as string, name: m[2] as string };
-}
-
-/**
- * Keys of an import's outputs in the landing bucket, outside `landing/` so
- * that writing them starts no import: `reports/<source>/<name>.report.json`
- * and `.rejects.csv` / `.rejects.jsonl` beside it.
- */
-export function reportKeys(key: string): { report: string; rejects: (format: FileFormat) => string } {
-  const parsed = parseLandingKey(key);
-  const base = parsed === undefined ? `${REPORTS_PREFIX}_outside-landing/${key.replace(/^\/+/, '')}` : `${REPORTS_PREFIX}${parsed.source}/${parsed.name}`;
-  return { report: `${base}.report.json`, rejects: (format) => `${base}.rejects.${format}` };
-}
-
-// ---- report ----------------------------------------------------------------
-
-export type ImportStatus = 'completed' | 'rejected' | 'failed';
-
-export interface ImportReport {
-  /** The file's landing key. */
-  readonly file: string;
-  readonly source: string;
-  readonly format?: FileFormat;
-  readonly compressed?: boolean;
-  /** `completed`: every row read was sent or rejected. `rejected`: the whole file was refused (`reason`). `failed`: the import stopped (`reason`). */
-  readonly status: ImportStatus;
-  readonly reason?: string;
-  /** Data rows read (a CSV header is not a row; blank lines are skipped). */
-  readonly rowsRead: number;
-  readonly sent: number;
-  readonly rejected: number;
-  /** Rows read but neither sent nor rejected: 0 unless the import failed. read = sent + rejected + unsent. */
-  readonly unsent: number;
-  /** Rejected rows by reason. */
-  readonly reasons: Readonly<Record<string, number>>;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  /** Bytes of the file read (compressed bytes for a gzipped file). */
-  readonly bytesRead: number;
-  readonly putRecordsCalls: number;
-  /** Entries Kinesis failed at least once and that were retried. */
-  readonly retriedEntries: number;
-  readonly rejectsFile?: string;
-  readonly reportFile: string;
-  /** Things worth knowing that did not stop the import (mapped columns absent from the header, ...). */
-  readonly warnings: readonly string[];
-}
-
-// ---- use case --------------------------------------------------------------
+import { fileKind, LANDING_PREFIX, parseLandingKey } from '../contracts/landing';
+import { csvRejectLine, csvRejectsHeader, jsonRejectLine } from '../core/rejects-file';
+import type { EventSink, OutgoingRecord, RejectsSink, RejectsWriter, ReportSink } from '../ports';
+import { readFileItems } from './read-file';
 
 export interface ImportSettings {
   /** Source name → its file mapping (sources without one are absent). */
@@ -192,21 +87,8 @@ export class ImportFailedError extends Error {
   }
 }
 
-/** Distinct reasons kept in a report's histogram; the rest are counted together. */
-const MAX_REASONS = 100;
-const OTHER_REASONS = '(other reasons)';
 /** A JSON line longer than this is rejected without being held (an event is at most 32 KB anyway). */
 const MAX_LINE_CHARS = 1024 * 1024;
-
-/** A parsed row on its way through the pipeline. */
-interface ParsedRow {
-  readonly line: number;
-  /** A CSV record's fields, or a JSON line's text. */
-  readonly fields?: readonly string[];
-  readonly text?: string;
-  /** Why the row can't be read at all (bad JSON, wrong field count, too long). */
-  readonly unreadable?: string;
-}
 
 /**
  * Imports one file. Resolves with the report (also written to the report
@@ -244,7 +126,7 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
     sent,
     rejected,
     unsent: rowsRead - sent - rejected,
-    reasons: Object.fromEntries([...reasons.entries()].sort((a, b) => b[1] - a[1])),
+    reasons: reasonsByCount(reasons),
     startedAt: new Date(startedAt).toISOString(),
     finishedAt: new Date(clock()).toISOString(),
     bytesRead,
@@ -262,6 +144,7 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
     return r;
   };
 
+  // ---- the whole file: where it is, what it is, whose mapping applies ------
   if (landing === undefined) return rejectFile(`the file must be under ${LANDING_PREFIX}<source>/, e.g. ${LANDING_PREFIX}crm/contacts.csv`);
   if (kind === undefined) {
     return rejectFile('unsupported file type: name the file .csv, .csv.gz, .jsonl, .jsonl.gz, .ndjson or .ndjson.gz');
@@ -280,62 +163,30 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
   const problem = mappingProblem(mapping);
   if (problem !== undefined) return rejectFile(`source "${source}": ${problem}`);
 
-  // ---- the stream: bytes → (gunzip) → rows --------------------------------
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      bytesRead += chunk.length;
+  // ---- reading: bytes → (gunzip) → header and rows ------------------------
+  const items = readFileItems(input.body, kind, {
+    delimiter: mapping.delimiter,
+    maxLineChars: MAX_LINE_CHARS,
+    onBytes: (bytes) => {
+      bytesRead += bytes;
       deps.onProgress?.({ bytesRead, rowsRead });
-      callback(null, chunk);
     },
   });
-  let streamError: Error | undefined;
-  const stages: NodeJS.ReadWriteStream[] = [counter];
-  if (kind.gzip) stages.push(createGunzip());
   let header: string[] | undefined;
-  if (kind.format === 'csv') {
-    stages.push(
-      new CsvParser({ bom: true, raw: true, delimiter: mapping.delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true }),
-      new CsvLines(),
-    );
-  } else stages.push(new JsonLines(MAX_LINE_CHARS));
-  const rows = (pipeline as (...streams: unknown[]) => Readable)(input.body, ...stages, (err: Error | null) => {
-    if (err) streamError ??= err;
-  });
 
   // ---- rejects ------------------------------------------------------------
-  // The input's delimiter: once fixed, a rejects file can be dropped back into landing/<source>/ (_line and _reason are not mapped).
-  const csvLine = (fields: string[]) => stringify([fields], { delimiter: mapping.delimiter });
-  const rejectsHeader = () => (header === undefined ? '' : csvLine([...header, '_line', '_reason']));
   const openRejects = async (): Promise<RejectsWriter> => {
     if (rejectsWriter === undefined) {
       rejectsWriter = deps.rejects.open(kind.format);
-      if (kind.format === 'csv') await rejectsWriter.write(rejectsHeader());
+      if (kind.format === 'csv') await rejectsWriter.write(csvRejectsHeader(header, mapping.delimiter));
     }
     return rejectsWriter;
   };
   const reject = async (row: ParsedRow, reason: string) => {
     rejected++;
-    const key = reasons.has(reason) || reasons.size < MAX_REASONS ? reason : OTHER_REASONS;
-    reasons.set(key, (reasons.get(key) ?? 0) + 1);
+    countReason(reasons, reason);
     const writer = await openRejects();
-    if (kind.format === 'csv') {
-      // Aligned to the header's columns: a row with too many fields keeps the first ones (its reason says how many it had).
-      const width = header?.length ?? 0;
-      const fields = Array.from({ length: width }, (_, i) => row.fields?.[i] ?? '');
-      await writer.write(csvLine([...fields, String(row.line), reason]));
-    } else {
-      let original: unknown;
-      try {
-        original = row.text === undefined ? undefined : JSON.parse(row.text);
-      } catch {
-        original = undefined;
-      }
-      const line =
-        typeof original === 'object' && original !== null && !Array.isArray(original)
-          ? { ...original, _line: row.line, _reason: reason }
-          : { _line: row.line, _reason: reason, _raw: row.text ?? '' };
-      await writer.write(JSON.stringify(line) + '\n');
-    }
+    await writer.write(kind.format === 'csv' ? csvRejectLine(row, header, reason, mapping.delimiter) : jsonRejectLine(row, reason));
   };
 
   // ---- sending ------------------------------------------------------------
@@ -368,29 +219,12 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
     while (inFlight.length > 0) await settle(inFlight.shift() as Promise<Settled>);
   };
 
+  // ---- rows → events -------------------------------------------------------
   const rowContext = { source, fileKey: input.key, fileTime: input.fileTime };
-  const ingestContext = { source, receivedAt: startedAt, options: deps.settings.ingest };
-  const toRow = (parsed: ParsedRow): Row | string => {
-    if (parsed.fields !== undefined) {
-      const row: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-      (header ?? []).forEach((name, i) => {
-        row[name] = parsed.fields?.[i];
-      });
-      return row;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(parsed.text ?? '');
-    } catch (err) {
-      return `invalid JSON: ${(err as Error).message}`;
-    }
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) return 'a line must be a JSON object';
-    return json as Row;
-  };
-
+  const ingestContext = { source, receivedAt: startedAt, options: deps.settings.ingest, newMessageId: randomUUID };
   let failure: unknown;
   try {
-    for await (const item of rows as AsyncIterable<ParsedRow | HeaderRow | ParseFailure>) {
+    for await (const item of items) {
       if ('parseError' in item) throw item.parseError;
       if ('header' in item) {
         header = item.header;
@@ -405,20 +239,12 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
         continue;
       }
       rowsRead++;
-      if (item.unreadable !== undefined) {
-        await reject(item, item.unreadable);
+      const row = rowOf(item, header);
+      if (!row.ok) {
+        await reject(item, row.reason);
         continue;
       }
-      if (item.fields !== undefined && header !== undefined && item.fields.length !== header.length) {
-        await reject(item, `the row has ${item.fields.length} fields; the header has ${header.length}`);
-        continue;
-      }
-      const row = toRow(item);
-      if (typeof row === 'string') {
-        await reject(item, row);
-        continue;
-      }
-      const mapped = mapRow(row, mapping, { ...rowContext, line: item.line });
+      const mapped = mapRow(row.row, mapping, { ...rowContext, line: item.line });
       if (!mapped.ok) {
         await reject(item, mapped.reason);
         continue;
@@ -428,7 +254,7 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
         await reject(item, ingested.reason);
         continue;
       }
-      batch.push({ partitionKey: partitionKey(ingested.event), data: Buffer.from(JSON.stringify(ingested.event)) });
+      batch.push({ partitionKey: partitionKeyOf(ingested.event), data: Buffer.from(JSON.stringify(ingested.event)) });
       if (batch.length >= batchSize) {
         await flush();
         if (sendError !== undefined) break;
@@ -447,14 +273,15 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
     // The input failed (a syntax error, a broken gzip stream): the rows read before it are still sent.
     if (sendError === undefined) await flush();
   } finally {
-    if (!rows.readableEnded) rows.destroy();
+    items.close();
     await drain();
   }
-  failure ??= sendError ?? streamError;
+  failure ??= sendError ?? items.error;
 
+  // ---- the report ----------------------------------------------------------
   if (failure !== undefined) {
     await rejectsWriter?.close().catch(() => rejectsWriter?.abort().catch(() => undefined));
-    const failed = report('failed', describeFailure(failure));
+    const failed = report('failed', failureReason(failure));
     await deps.reports.put(failed);
     deps.onProgress?.({ bytesRead, rowsRead });
     throw new ImportFailedError(failed, failure);
@@ -465,169 +292,4 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
   const done = report('completed');
   await deps.reports.put(done);
   return done;
-}
-
-function describeFailure(err: unknown): string {
-  const e = err as { code?: string; message?: string };
-  if (typeof e?.code === 'string' && e.code.startsWith('CSV_')) return `CSV syntax error (${e.code}): ${e.message}; rows after it were not read`;
-  if (e?.code === 'Z_DATA_ERROR' || e?.code === 'Z_BUF_ERROR') return `the file is not valid gzip (${e.message})`;
-  return e?.message ?? String(err);
-}
-
-// ---- parsers ---------------------------------------------------------------
-
-interface HeaderRow {
-  readonly header: string[];
-}
-
-/** A parse error, passed down the pipeline after the records parsed before it. */
-interface ParseFailure {
-  readonly parseError: Error;
-}
-
-/**
- * csv-parse's stream, except that a syntax error is passed on in order,
- * after the records parsed before it (csv-parse fails the stream at once,
- * dropping records it has parsed but not yet handed on). The input after the
- * error is discarded.
- */
-class CsvParser extends Parser {
-  private failed = false;
-
-  constructor(options: CsvOptions) {
-    super(options);
-  }
-
-  override _transform(chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.failed) {
-      callback();
-      return;
-    }
-    super._transform(chunk, encoding, (err?: Error | null) => this.settle(err, callback));
-  }
-
-  override _flush(callback: TransformCallback): void {
-    if (this.failed) {
-      callback();
-      return;
-    }
-    super._flush((err?: Error | null) => this.settle(err, callback));
-  }
-
-  private settle(err: Error | null | undefined, callback: TransformCallback): void {
-    if (err) {
-      this.failed = true;
-      this.push({ parseError: err } satisfies ParseFailure);
-    }
-    callback();
-  }
-}
-
-/** Line breaks in `text`: CRLF, LF and a lone CR each count once. */
-function lineBreaks(text: string): { total: number; leading: number } {
-  let total = 0;
-  let leading = 0;
-  let inLeading = true;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 13 /* \r */) {
-      if (text.charCodeAt(i + 1) === 10) i++;
-      total++;
-      if (inLeading) leading++;
-    } else if (c === 10 /* \n */) {
-      total++;
-      if (inLeading) leading++;
-    } else inLeading = false;
-  }
-  return { total, leading };
-}
-
-/**
- * csv-parse records (`raw: true`) → the header, then rows with the line each
- * starts on. csv-parse's own `info.lines` is where a record ends, and counts
- * a CRLF inside a quoted field twice; counting the breaks of each record's
- * raw text (blank lines skipped before it included) gives the starting line
- * of every record, multi-line quoted fields included.
- */
-class CsvLines extends Transform {
-  private nextLine = 1;
-  private headerSeen = false;
-
-  constructor() {
-    super({ objectMode: true });
-  }
-
-  override _transform(chunk: { record: string[]; raw: string } | ParseFailure, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if ('parseError' in chunk) {
-      callback(null, chunk);
-      return;
-    }
-    const breaks = lineBreaks(chunk.raw);
-    const line = this.nextLine + breaks.leading;
-    this.nextLine += breaks.total;
-    if (!this.headerSeen) {
-      this.headerSeen = true;
-      callback(null, { header: chunk.record.map((h) => h.trim()) } satisfies HeaderRow);
-      return;
-    }
-    callback(null, { line, fields: chunk.record } satisfies ParsedRow);
-  }
-}
-
-/** Bytes → one row per non-blank line, with its line number; a line longer than `maxChars` is reported unreadable without being held. */
-class JsonLines extends Transform {
-  private readonly decoder = new StringDecoder('utf8');
-  private partial = '';
-  private line = 1;
-  private skipping = false;
-  private first = true;
-
-  constructor(private readonly maxChars: number) {
-    super({ readableObjectMode: true });
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    let text = this.decoder.write(chunk);
-    if (this.first && text.length > 0) {
-      this.first = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      this.emitLine(text.slice(start, nl));
-      start = nl + 1;
-    }
-    this.append(text.slice(start));
-    callback();
-  }
-
-  override _flush(callback: TransformCallback): void {
-    this.append(this.decoder.end());
-    if (this.partial.length > 0 || this.skipping) this.emitLine('');
-    callback();
-  }
-
-  private append(text: string): void {
-    if (this.skipping) return;
-    this.partial += text;
-    if (this.partial.length > this.maxChars) {
-      this.partial = '';
-      this.skipping = true;
-    }
-  }
-
-  private emitLine(tail: string): void {
-    const line = this.line++;
-    if (this.skipping) {
-      this.skipping = false;
-      this.partial = '';
-      this.push({ line, unreadable: `the line is longer than ${this.maxChars} characters` } satisfies ParsedRow);
-      return;
-    }
-    let text = this.partial + tail;
-    this.partial = '';
-    if (text.endsWith('\r')) text = text.slice(0, -1);
-    if (text.trim().length === 0) return;
-    this.push({ line, text } satisfies ParsedRow);
-  }
 }

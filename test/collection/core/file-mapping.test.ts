@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambda/config';
 import {
@@ -5,7 +6,6 @@ import {
   mapRow,
   parseDate,
   parseNumber,
-  partitionKey,
   rowMessageId,
   type FileMapping,
   type RowContext,
@@ -74,6 +74,7 @@ describe('batch file row mapping', () => {
       source: 'crm',
       receivedAt: Date.parse('2026-11-02T00:00:00Z'),
       options: { defaultPhoneRegion: 'US', parseUserAgent: true, truncateIp: true },
+      newMessageId: randomUUID,
     });
     expect(ingested.ok && ingested.event.traits).toMatchObject({ email: 'hazle.armstrong63@yahoo.com', phone: '+15039051305' });
   });
@@ -177,11 +178,5 @@ describe('batch file row mapping', () => {
     expect(parseDate('1780000000000')).toBe(new Date(1780000000000).toISOString());
     expect(parseDate('2024-02-29')).toBe('2024-02-29T00:00:00.000Z');
     expect(parseDate('2025-02-29')).toBeUndefined();
-  });
-
-  it('partitions by anonymousId, else userId', () => {
-    expect(partitionKey({ anonymousId: 'a', userId: 'u' })).toBe('a');
-    expect(partitionKey({ userId: 'u' })).toBe('u');
-    expect(partitionKey({ userId: 'x'.repeat(300) })).toHaveLength(64);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ingestEvent, normalizeCountry, truncateIp, type IngestContext } from '../../../lambda/collection/core/ingest';
 import { userAgentContext } from '../../../lambda/collection/core/user-agent';
@@ -6,6 +7,7 @@ const ctx: IngestContext = {
   source: 'web',
   receivedAt: Date.parse('2026-11-01T08:00:00.000Z'),
   options: { defaultPhoneRegion: 'US', parseUserAgent: true, truncateIp: true },
+  newMessageId: randomUUID,
   userAgent: userAgentContext,
 };
 const iphone =

@@ -15,8 +15,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { parse } from 'csv-parse/sync';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambda/config';
-import { createFileImport, decodeS3Key, kinesisEventSink } from '../../../lambda/collection/handlers/file-import';
-import { ImportFailedError, importSettings, type ImportReport } from '../../../lambda/collection/usecases/import-file';
+import { kinesisEventSink } from '../../../lambda/collection/adapters/kinesis-sink';
+import type { ImportReport } from '../../../lambda/collection/core/import-report';
+import { createFileImport, decodeS3Key } from '../../../lambda/collection/handlers/file-import';
+import { ImportFailedError, importSettings } from '../../../lambda/collection/usecases/import-file';
 import raw from '../../../c360.config';
 
 const s3 = mockClient(S3Client);

@@ -5,20 +5,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { parse } from 'csv-parse/sync';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambda/config';
+import { kinesisEventSink } from '../../../lambda/collection/adapters/kinesis-sink';
 import { rowMessageId } from '../../../lambda/collection/core/file-mapping';
-import { kinesisEventSink } from '../../../lambda/collection/handlers/file-import';
-import {
-  fileKind,
-  importFile,
-  ImportFailedError,
-  importSettings,
-  reportKeys,
-  type EventSink,
-  type FileFormat,
-  type ImportDeps,
-  type ImportReport,
-  type OutgoingRecord,
-} from '../../../lambda/collection/usecases/import-file';
+import type { ImportReport } from '../../../lambda/collection/core/import-report';
+import { fileKind, reportKeys, type FileFormat } from '../../../lambda/collection/contracts/landing';
+import type { EventSink, OutgoingRecord } from '../../../lambda/collection/ports';
+import { importFile, ImportFailedError, importSettings, type ImportDeps } from '../../../lambda/collection/usecases/import-file';
 import raw from '../../../c360.config';
 
 const settings = importSettings(parseConfig(raw));
