@@ -1,19 +1,12 @@
-/** Where a running local runtime (`npm start`) listens: it writes this to `<dataDir>/runtime.json`. */
+/** Finds a running local runtime (`npm start`) from what it wrote to `<dataDir>/runtime.json`. */
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { config } from '../../lambda/config/load';
+import { runtimeInfoFile, type LocalRuntimeInfo } from '../../lambda/local/runtime-info';
 
-export interface LocalRuntimeInfo {
-  readonly kinesisEndpoint: string;
-  readonly dynamodbEndpoint: string;
-  readonly streamName: string;
-  readonly tableName: string;
-  readonly apiUrl: string;
-  readonly region: string;
-}
+export type { LocalRuntimeInfo } from '../../lambda/local/runtime-info';
 
 export async function localRuntimeInfo(alternative: string): Promise<LocalRuntimeInfo> {
-  const file = resolve(config.local.dataDir, 'runtime.json');
+  const file = runtimeInfoFile(config.local.dataDir);
   const text = await readFile(file, 'utf8').catch(() => {
     throw new Error(`no local runtime found (${file}); start one with npm start, or ${alternative}`);
   });

@@ -8,7 +8,7 @@
  * on the version read, so when the write succeeds that read was the
  * version it replaced.
  */
-import type { Claim, VersionedWrite } from '../unification/core/identity/plan';
+import type { Claim, VersionedWrite } from '../unification/core/identity/plan-types';
 import type { Profile } from '../unification/core/profile/profile';
 import type { JournalEntry, ProfileStore } from '../unification/ports';
 import type { ProfilePair } from '../unification/usecases/segment-changes';

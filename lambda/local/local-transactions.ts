@@ -6,7 +6,7 @@
  * holds it while it checks every condition and then writes, so no other
  * write lands in between.
  */
-import type { Claim, VersionedWrite } from '../unification/core/identity/plan';
+import type { Claim, VersionedWrite } from '../unification/core/identity/plan-types';
 import type { JournalEntry, ProfileStore } from '../unification/ports';
 import { ProfileStoreDecorator } from './store-decorator';
 

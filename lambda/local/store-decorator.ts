@@ -1,5 +1,5 @@
 /** A ProfileStore that hands every call to another: local decorators override only what they change. */
-import type { Claim, VersionedWrite } from '../unification/core/identity/plan';
+import type { Claim, VersionedWrite } from '../unification/core/identity/plan-types';
 import type { Profile } from '../unification/core/profile/profile';
 import type { JournalEntry, ProfileStore } from '../unification/ports';
 

@@ -1,0 +1,41 @@
+/**
+ * The profile API route of the local server: each request goes to the
+ * profile API handler as the API Gateway (REST) event the deployed profile
+ * API Lambda gets.
+ */
+import type { C360Config } from '../config';
+import { createProfileApi } from '../unification/handlers/profile-api';
+import type { ProfileStore, SegmentMembershipStore } from '../unification/ports';
+import type { UnifySettings } from '../unification/usecases/unify-batch';
+import { unmergeProfile } from '../unification/usecases/unmerge';
+import { MAX_LOCAL_BODY_BYTES, readBody, type Route } from './http';
+
+export interface ProfileApiRouteDeps {
+  readonly store: ProfileStore;
+  readonly membership: SegmentMembershipStore;
+  readonly settings: UnifySettings;
+}
+
+export function profileApiRoute(config: C360Config, deps: ProfileApiRouteDeps): Route {
+  const api = createProfileApi({
+    store: deps.store,
+    identifierTypes: config.unification.identity.identifiers,
+    defaultPhoneRegion: config.normalization.defaultPhoneRegion,
+    segments: config.unification.segments,
+    membership: deps.membership,
+    unmerge: (request) => unmergeProfile(request, { store: deps.store, settings: deps.settings }),
+  });
+  return async (req, res, url) => {
+    const query = Object.fromEntries(url.searchParams.entries());
+    const body = await readBody(req, MAX_LOCAL_BODY_BYTES);
+    const out = await api({
+      httpMethod: req.method ?? 'GET',
+      path: url.pathname,
+      queryStringParameters: Object.keys(query).length > 0 ? query : null,
+      body: body === undefined || body.length === 0 ? null : body.toString('utf8'),
+      isBase64Encoded: false,
+    });
+    res.writeHead(out.statusCode, out.headers as Record<string, string>);
+    res.end(out.body);
+  };
+}
