@@ -1,26 +1,37 @@
 /**
  * Each Lambda bundle built as the C360Function construct builds it (esbuild,
- * ESM, minified, AWS SDK left to the runtime), its size, and its module
+ * ESM, minified, what the runtime provides left out), its size, and its module
  * initialisation time in a fresh Node process.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { COLLECTION_ENV } from '../lambda/collection/contracts/env';
+import { UNIFICATION_ENV } from '../lambda/unification/contracts/env';
 import { atMost, percentile, type Figure } from './figures';
+
+const ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench';
 
 /** Lambda entry points (`lambda/<pillar>/functions/<name>.ts`) and the environment they read at load. */
 const ENTRIES: Record<string, { pillar: string; env: Record<string, string> }> = {
-  'unify-consumer': { pillar: 'unification', env: { TABLE_NAME: 'bench', LAKE_BUCKET: 'bench' } },
-  'profile-api': { pillar: 'unification', env: { TABLE_NAME: 'bench' } },
-  'file-import': { pillar: 'collection', env: { STREAM_NAME: 'bench', LANDING_BUCKET: 'bench' } },
-  collector: {
-    pillar: 'collection',
-    env: { STREAM_NAME: 'bench', WRITE_KEYS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench' },
+  'unify-consumer': { pillar: 'unification', env: { [UNIFICATION_ENV.table]: 'bench', [UNIFICATION_ENV.lakeBucket]: 'bench' } },
+  'profile-api': { pillar: 'unification', env: { [UNIFICATION_ENV.table]: 'bench' } },
+  'segment-changes': { pillar: 'unification', env: { [UNIFICATION_ENV.table]: 'bench', [UNIFICATION_ENV.eventBus]: 'bench' } },
+  'recheck-profiles': { pillar: 'unification', env: { [UNIFICATION_ENV.table]: 'bench' } },
+  'profile-snapshot': {
+    pillar: 'unification',
+    env: { [UNIFICATION_ENV.table]: 'bench', [UNIFICATION_ENV.lakeBucket]: 'bench', [UNIFICATION_ENV.matchingWorkflow]: 'bench', [UNIFICATION_ENV.snapshotSegments]: '4' },
   },
+  'apply-matches': { pillar: 'unification', env: { [UNIFICATION_ENV.table]: 'bench' } },
+  'file-import': { pillar: 'collection', env: { [COLLECTION_ENV.stream]: 'bench', [COLLECTION_ENV.landingBucket]: 'bench' } },
+  collector: { pillar: 'collection', env: { [COLLECTION_ENV.stream]: 'bench', [COLLECTION_ENV.writeKeysSecret]: ARN } },
 };
 
 export async function benchBundles(root: string): Promise<Figure[]> {
+  // The construct's own externals and banner, so the two builds can't drift apart
+  // (loaded here: aws-cdk-lib is too heavy for the other bench sections to pay for).
+  const { BUNDLE_BUILD_OPTIONS } = await import('../lib/constructs/common/c360-function');
   const figures: Figure[] = [];
   const outDir = join(root, '.c360', 'bench-bundles');
   await rm(outDir, { recursive: true, force: true });
@@ -30,16 +41,9 @@ export async function benchBundles(root: string): Promise<Figure[]> {
     await build({
       entryPoints: [join(root, 'lambda', pillar, 'functions', `${name}.ts`)],
       outfile,
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'esm',
-      mainFields: ['module', 'main'],
-      // As the C360Function builds them: the runtime provides the SDK (and, with the CDK flag
-      // @aws-cdk/aws-lambda-nodejs:sdkV3ExcludeSmithyPackages, its @smithy packages).
-      external: ['@aws-sdk/*', '@smithy/*'],
-      banner: { js: "import { createRequire as __c360CreateRequire } from 'node:module'; const require = __c360CreateRequire(import.meta.url);" },
+      ...BUNDLE_BUILD_OPTIONS,
+      mainFields: [...BUNDLE_BUILD_OPTIONS.mainFields],
+      external: [...BUNDLE_BUILD_OPTIONS.external],
       logLevel: 'error',
     });
     const size = (await stat(outfile)).size / 1024;
@@ -50,7 +54,19 @@ export async function benchBundles(root: string): Promise<Figure[]> {
       const out = execFileSync(
         process.execPath,
         ['--input-type=module', '-e', `const t = performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now() - t);`],
-        { env: { ...process.env, ...env, AWS_REGION: 'us-east-1', POWERTOOLS_SERVICE_NAME: name, POWERTOOLS_METRICS_NAMESPACE: 'c360', POWERTOOLS_DEV: 'false' }, encoding: 'utf8' },
+        {
+          env: {
+            ...process.env,
+            ...env,
+            AWS_REGION: 'us-east-1',
+            // As in Lambda, so that Tracer's initialisation (HTTP patching, SDK client capture) is counted.
+            AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+            POWERTOOLS_SERVICE_NAME: name,
+            POWERTOOLS_METRICS_NAMESPACE: 'c360',
+            POWERTOOLS_DEV: 'false',
+          },
+          encoding: 'utf8',
+        },
       );
       samples.push(Number(out.trim().split('\n').pop()));
     }

@@ -1,8 +1,9 @@
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { C360Function } from '../../lib/constructs/common/c360-function';
+import { BUNDLE_BUILD_OPTIONS, C360Function } from '../../lib/constructs/common/c360-function';
 import { PILLARS, roleStatements, SYNTH_TIMEOUT_MS, testApp, type TestApp } from '../support/infra-fixture';
 
 describe('every Lambda function', () => {
@@ -115,5 +116,26 @@ describe('C360Function wiring', () => {
     expect(() => fn.putObjects(bucket, { envVar: 'B', prefix: 'quarantine' })).toThrow(/prefix/);
     expect(() => fn.putObjects(bucket, { envVar: 'B', prefix: '/quarantine/' })).toThrow(/prefix/);
     expect(() => fn.putObjects(bucket, { envVar: 'B', prefix: 'quarantine/source=web/' })).not.toThrow();
+  });
+});
+
+describe('Lambda bundles', () => {
+  it('leave out only what the Node.js 22 runtime provides: @smithy packages it lacks, such as the X-Ray SDK\'s service-error-classification, are bundled', async () => {
+    const result = await build({
+      entryPoints: [C360Function.projectPath('lambda/unification/functions/profile-snapshot.ts')],
+      outdir: 'bundle',
+      write: false,
+      metafile: true,
+      ...BUNDLE_BUILD_OPTIONS,
+      minify: false,
+      mainFields: [...BUNDLE_BUILD_OPTIONS.mainFields],
+      external: [...BUNDLE_BUILD_OPTIONS.external],
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    const externals = new Set(Object.values(result.metafile.inputs).flatMap((input) => input.imports.filter((i) => i.external).map((i) => i.path)));
+    expect(inputs.some((p) => p.includes('node_modules/aws-xray-sdk-core/'))).toBe(true);
+    expect(inputs.some((p) => p.includes('node_modules/@smithy/service-error-classification/'))).toBe(true);
+    expect([...externals].filter((p) => p.startsWith('@smithy/'))).toEqual(['@smithy/node-http-handler']);
   });
 });

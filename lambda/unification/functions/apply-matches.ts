@@ -1,21 +1,20 @@
 /** Lambda entry of the Entity Resolution apply step (EventBridge: S3 Object Created on the job's results). */
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { config } from '../../config/load';
 import { DynamoProfileStore } from '../adapters/dynamodb-profile-store';
 import { readJobMatchOutput, successFolderOf } from '../adapters/entity-resolution-output';
 import { documentClient } from '../../shared/clients';
 import { requireEnv } from '../../shared/env';
+import { logger, metrics, traced, withPowertools } from '../../shared/powertools';
+import { UNIFICATION_ENV } from '../contracts/env';
 import { unifySettings } from '../settings';
 import { createApplyMatchesHandler, type ObjectCreatedEvent } from '../handlers/apply-matches';
 
-const logger = new Logger();
-const metrics = new Metrics();
-const s3 = new S3Client({});
+const s3 = traced(new S3Client({}));
 const apply = createApplyMatchesHandler({
   s3,
-  store: new DynamoProfileStore(documentClient(), requireEnv('TABLE_NAME')),
+  store: new DynamoProfileStore(traced(documentClient()), requireEnv(UNIFICATION_ENV.table)),
   settings: unifySettings(config),
   readJob: readJobMatchOutput,
   successFolderOf,
@@ -24,16 +23,12 @@ const apply = createApplyMatchesHandler({
   },
 });
 
-export async function handler(event: ObjectCreatedEvent) {
-  try {
-    const result = await apply(event);
-    metrics.addMetric('MatchGroups', MetricUnit.Count, result.groups);
-    metrics.addMetric('MatchMerges', MetricUnit.Count, result.merges);
-    metrics.addMetric('MatchMergesRefused', MetricUnit.Count, result.rejectedMerges.length);
-    if (result.rejectedRows.length > 0 || result.rejectedMerges.length > 0) logger.warn('match groups applied with refusals', { result });
-    else logger.info('match groups applied', { result });
-    return result;
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-}
+export const handler = withPowertools(async (event: ObjectCreatedEvent) => {
+  const result = await apply(event);
+  metrics.addMetric('MatchGroups', MetricUnit.Count, result.groups);
+  metrics.addMetric('MatchMerges', MetricUnit.Count, result.merges);
+  metrics.addMetric('MatchMergesRefused', MetricUnit.Count, result.rejectedMerges.length);
+  if (result.rejectedRows.length > 0 || result.rejectedMerges.length > 0) logger.warn('match groups applied with refusals', { result });
+  else logger.info('match groups applied', { result });
+  return result;
+});

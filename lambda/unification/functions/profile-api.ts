@@ -1,36 +1,42 @@
 /** Lambda entry of the profile API (API Gateway REST proxy integration, IAM auth). */
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { config } from '../../config/load';
 import { DynamoProfileStore } from '../adapters/dynamodb-profile-store';
 import { DynamoSegmentStore } from '../adapters/dynamodb-segment-store';
 import { documentClient } from '../../shared/clients';
 import { requireEnv } from '../../shared/env';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logger, metrics, traced, withPowertools } from '../../shared/powertools';
+import { UNIFICATION_ENV } from '../contracts/env';
 import { unifySettings } from '../settings';
 import { unmergeProfile } from '../usecases/unmerge';
 import { createProfileApi } from '../handlers/profile-api';
 
-const logger = new Logger();
-const doc = documentClient();
-const store = new DynamoProfileStore(doc, requireEnv('TABLE_NAME'));
+const doc = traced(documentClient());
+const tableName = requireEnv(UNIFICATION_ENV.table);
+const store = new DynamoProfileStore(doc, tableName);
 const settings = unifySettings(config);
 const api = createProfileApi({
   store,
   identifierTypes: config.unification.identity.identifiers,
   defaultPhoneRegion: config.normalization.defaultPhoneRegion,
   segments: config.unification.segments,
-  membership: new DynamoSegmentStore(doc, requireEnv('TABLE_NAME')),
+  membership: new DynamoSegmentStore(doc, tableName),
   unmerge: (request) => {
     logger.info('unmerge requested', { ...request });
     return unmergeProfile(request, { store, settings });
   },
 });
 
-export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+export const handler = withPowertools(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
   try {
-    return await api(event);
+    const response = await api(event);
+    // API Gateway counts requests and errors; what it cannot tell is a lookup that found no one.
+    metrics.addMetric('ProfileRequests', MetricUnit.Count, 1);
+    if (response.statusCode === 404) metrics.addMetric('ProfilesNotFound', MetricUnit.Count, 1);
+    return response;
   } catch (err) {
     logger.error('profile API request failed', err as Error);
     return { statusCode: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'internal', message: 'the request failed; see the function logs' }) };
   }
-}
+});

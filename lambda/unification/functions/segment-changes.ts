@@ -1,19 +1,18 @@
 /** Lambda entry of the segment change delivery (DynamoDB Streams event source mapping on the profile table). */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoSegmentStore } from '../adapters/dynamodb-segment-store';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import { documentClient } from '../../shared/clients';
 import { requireEnv } from '../../shared/env';
+import { logger, metrics, traced, withPowertools } from '../../shared/powertools';
+import { UNIFICATION_ENV } from '../contracts/env';
 import { createSegmentChangesHandler } from '../handlers/segment-changes';
 
-const logger = new Logger();
-const metrics = new Metrics();
-
 const consume = createSegmentChangesHandler({
-  membership: new DynamoSegmentStore(documentClient(), requireEnv('TABLE_NAME')),
-  publisher: new EventBridgePublisher(new EventBridgeClient({ maxAttempts: 8 }), requireEnv('EVENT_BUS_NAME')),
+  membership: new DynamoSegmentStore(traced(documentClient()), requireEnv(UNIFICATION_ENV.table)),
+  publisher: new EventBridgePublisher(traced(new EventBridgeClient({ maxAttempts: 8 })), requireEnv(UNIFICATION_ENV.eventBus)),
   observe: (outcome) => {
     metrics.addMetric('SegmentEntered', MetricUnit.Count, outcome.entered);
     metrics.addMetric('SegmentExited', MetricUnit.Count, outcome.exited);
@@ -24,10 +23,4 @@ const consume = createSegmentChangesHandler({
   },
 });
 
-export const handler: typeof consume = async (event) => {
-  try {
-    return await consume(event);
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-};
+export const handler = withPowertools((event: DynamoDBStreamEvent) => consume(event));

@@ -1,19 +1,19 @@
 /** Lambda entry of the stream consumer (Kinesis event source mapping). */
 import { S3Client } from '@aws-sdk/client-s3';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { KinesisStreamEvent } from 'aws-lambda';
 import { config } from '../../config/load';
 import { DynamoProfileStore } from '../adapters/dynamodb-profile-store';
 import { S3QuarantineSink } from '../adapters/quarantine';
 import { documentClient } from '../../shared/clients';
 import { requireEnv } from '../../shared/env';
+import { logger, metrics, traced, withPowertools } from '../../shared/powertools';
+import { UNIFICATION_ENV } from '../contracts/env';
 import { unifySettings } from '../settings';
 import { createUnifyConsumer } from '../handlers/unify-consumer';
 
-const logger = new Logger();
-const metrics = new Metrics();
-const store = new DynamoProfileStore(documentClient(), requireEnv('TABLE_NAME'));
-const quarantine = new S3QuarantineSink(new S3Client({}), requireEnv('LAKE_BUCKET'));
+const store = new DynamoProfileStore(traced(documentClient()), requireEnv(UNIFICATION_ENV.table));
+const quarantine = new S3QuarantineSink(traced(new S3Client({})), requireEnv(UNIFICATION_ENV.lakeBucket));
 
 const consume = createUnifyConsumer({
   store,
@@ -31,10 +31,4 @@ const consume = createUnifyConsumer({
   },
 });
 
-export const handler: typeof consume = async (event) => {
-  try {
-    return await consume(event);
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-};
+export const handler = withPowertools((event: KinesisStreamEvent) => consume(event));

@@ -1,13 +1,16 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from './nag';
 
@@ -30,11 +33,71 @@ const TABLE_KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'] as const;
 const TABLE_KEY_WRITE_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'] as const;
 
 /**
- * ESM output cannot `require()`; some CommonJS dependencies do. This banner
- * gives the bundle a real `require` bound to the module's own URL.
+ * ESM output cannot `require()`; some CommonJS dependencies do (the X-Ray SDK
+ * under Powertools Tracer, for one). This banner gives the bundle a real
+ * `require` bound to the module's own URL.
  */
-const ESM_REQUIRE_BANNER =
+export const ESM_REQUIRE_BANNER =
   "import { createRequire as __c360CreateRequire } from 'node:module'; const require = __c360CreateRequire(import.meta.url);";
+
+/**
+ * What every bundle leaves to the Node.js 22 runtime: AWS SDK v3, whose clients
+ * bring their own @smithy packages from the runtime, and the one @smithy package
+ * our code imports itself. Not `@smithy/*` as a whole (the CDK default under
+ * @aws-cdk/aws-lambda-nodejs:sdkV3ExcludeSmithyPackages): the runtime lacks some,
+ * e.g. @smithy/service-error-classification, which the X-Ray SDK requires at load
+ * (aws/aws-cdk#33099). Anything not listed is bundled, so a new import costs
+ * size (see `c360 bench --only bundles`) rather than failing at cold start.
+ */
+export const RUNTIME_PROVIDED_MODULES: readonly string[] = ['@aws-sdk/*', '@smithy/node-http-handler'];
+
+/** Bundle target and module format, for C360Function's bundling and for esbuild run directly. */
+const BUNDLE_TARGET = 'node22';
+const BUNDLE_MAIN_FIELDS = ['module', 'main'];
+
+/**
+ * The esbuild options C360Function's bundling comes to, for builds outside
+ * CDK (the bundle benchmark, the bundle test): add the entry and the output.
+ */
+export const BUNDLE_BUILD_OPTIONS = {
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: BUNDLE_TARGET,
+  format: 'esm',
+  mainFields: BUNDLE_MAIN_FIELDS,
+  external: [...RUNTIME_PROVIDED_MODULES],
+  banner: { js: ESM_REQUIRE_BANNER },
+} as const;
+
+/** What a producer needs to write records to a stream: no read, no stream management. */
+export const STREAM_PUT_ACTIONS = ['kinesis:PutRecord', 'kinesis:PutRecords'] as const;
+/** ...and on the stream's customer-managed key, to encrypt them. */
+export const STREAM_KEY_PUT_ACTIONS = ['kms:GenerateDataKey', 'kms:Encrypt'] as const;
+/** What publishing to a bus encrypted with a customer-managed key takes on that key. */
+export const BUS_KEY_PUT_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
+
+export interface PutRecordsOptions {
+  /** Environment variable that receives the stream name. */
+  readonly envVar: string;
+  /** @default stream.encryptionKey */
+  readonly streamKey?: kms.IKey;
+}
+
+export interface ReadSecretOptions {
+  /** Environment variable that receives the secret's ARN. */
+  readonly envVar: string;
+}
+
+export interface PutEventsOptions {
+  /** Environment variable that receives the bus name. */
+  readonly envVar: string;
+  /**
+   * The bus's customer-managed key (EventBridge encrypts events with it on the publisher's behalf).
+   * @default - the bus uses an AWS-owned key: no key grant
+   */
+  readonly busKey?: kms.IKey;
+}
 
 export interface C360FunctionProps {
   /** Handler module, relative to the repository root (e.g. `lambda/unification/functions/profile-api.ts`). It must export `handler`. */
@@ -131,17 +194,16 @@ export class C360Function extends NodejsFunction {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
+        target: BUNDLE_TARGET,
+        mainFields: BUNDLE_MAIN_FIELDS,
         banner: ESM_REQUIRE_BANNER,
         minify: true,
         sourceMap: true,
         // Mappings are enough for stack traces; embedding sources would double the bundle.
         sourcesContent: false,
-        // The Node.js 22 runtime ships AWS SDK v3: using its clients keeps each
-        // bundle to our code and its other dependencies (under 300 KB minified,
-        // against about 700 KB with the SDK inside) and cold starts shorter.
-        bundleAwsSDK: false,
+        // The Node.js 22 runtime ships AWS SDK v3: using its clients keeps the SDK
+        // (about 400 KB minified) out of every bundle and cold starts shorter.
+        externalModules: [...RUNTIME_PROVIDED_MODULES],
       },
     });
 
@@ -198,6 +260,48 @@ export class C360Function extends NodejsFunction {
       `Object-level s3:PutObject limited to the "${options.prefix}" prefix of one bucket: S3 expresses a key prefix only as a trailing wildcard. No read, list or delete is granted.`,
     );
     bucket.encryptionKey?.grant(this, 'kms:GenerateDataKey', 'kms:Encrypt');
+    return this;
+  }
+
+  /**
+   * The stream's name in `envVar`, `kinesis:PutRecord(s)` on that stream only,
+   * and data-key generation and encryption on its key. No read, list or describe.
+   */
+  public putRecords(stream: kinesis.IStream, options: PutRecordsOptions): this {
+    this.addEnvironment(options.envVar, stream.streamName);
+    stream.grant(this, ...STREAM_PUT_ACTIONS);
+    (options.streamKey ?? stream.encryptionKey)?.grant(this, ...STREAM_KEY_PUT_ACTIONS);
+    return this;
+  }
+
+  /**
+   * The secret's ARN in `envVar`, `secretsmanager:GetSecretValue` on that
+   * secret only, and `kms:Decrypt` on its key only through Secrets Manager. No
+   * DescribeSecret, no write.
+   */
+  public readSecret(secret: secretsmanager.ISecret, options: ReadSecretOptions): this {
+    this.addEnvironment(options.envVar, secret.secretArn);
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+    if (secret.encryptionKey !== undefined) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [secret.encryptionKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
+    return this;
+  }
+
+  /**
+   * The bus's name in `envVar`, `events:PutEvents` on that bus only, and the
+   * use of its key that publishing encrypted events takes. No rule or bus management.
+   */
+  public putEvents(bus: events.IEventBus, options: PutEventsOptions): this {
+    this.addEnvironment(options.envVar, bus.eventBusName);
+    bus.grantPutEventsTo(this);
+    options.busKey?.grant(this, ...BUS_KEY_PUT_ACTIONS);
     return this;
   }
 }
