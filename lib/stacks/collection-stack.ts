@@ -60,8 +60,8 @@ export class CollectionStack extends Stack {
     });
 
     this.collector = new HttpCollector(this, 'HttpCollector', {
-      config,
       stream: this.stream,
+      corsAllowedOrigins: config.collection.corsAllowedOrigins,
       streamKey,
       encryptionKey: streamKey,
       removalPolicy,
@@ -80,7 +80,6 @@ export class CollectionStack extends Stack {
 
     streamKey.allowCloudWatchLogs();
     this.batchImport = new BatchImport(this, 'BatchImport', {
-      config,
       stream: this.stream,
       encryptionKey: streamKey,
       logEncryptionKey: streamKey,
@@ -96,7 +95,10 @@ export class CollectionStack extends Stack {
       lakeKey: streamKey,
       landingBucket: this.batchImport.landingBucket,
       landingKey: this.batchImport.landingKey,
-      config,
+      appName: config.appName,
+      sources: Object.keys(config.collection.sources),
+      buffering: { intervalSeconds: config.collection.lake.bufferIntervalSeconds, sizeMiB: config.collection.lake.bufferSizeMiB },
+      logRetention: toRetentionDays(config.logRetentionDays),
       removalPolicy,
     });
     new CfnOutput(this, 'LakeDatabaseName', { value: this.rawLake.databaseName, description: 'Glue database of the lake (query it with Athena)' });

@@ -1,21 +1,23 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { QUARANTINE_ZONE } from '../../lambda/collection/contracts/lake-layout';
 import type { C360Config } from '../../lambda/config';
+import { UNIFICATION_ENV } from '../../lambda/unification/contracts/env';
+import { PROFILE_TABLE, type KeyAttribute } from '../../lambda/unification/contracts/table';
 import { C360Function } from '../constructs/common/c360-function';
 import { DataKey } from '../constructs/common/data-key';
-import { EntityResolution } from '../constructs/unification/entity-resolution';
+import { EntityResolution, MATCH_OUTPUT_PREFIX } from '../constructs/unification/entity-resolution';
 import { PipelineMonitoring } from '../constructs/common/monitoring';
+import { ProfileApi } from '../constructs/unification/profile-api';
 import { SegmentDelivery } from '../constructs/unification/segment-delivery';
-import { PROFILE_TABLE, type KeyAttribute } from '../../lambda/unification/contracts/table';
 import { LeastPrivilegeSqsDlq, onFailureQueue } from '../constructs/common/on-failure-queue';
 import { toRemovalPolicy, toRetentionDays } from '../constructs/common/removal-policy';
 
@@ -48,10 +50,14 @@ export class UnificationStack extends Stack {
   public readonly consumer: C360Function;
   /** Where the consumer's batches go after retries or age-out. */
   public readonly onFailureQueue: sqs.IQueue;
+  /** The REST profile API: its function, routes and stage. */
+  public readonly profileApi: ProfileApi;
+  /** The profile API's function (`profileApi.handler`). */
   public readonly profileApiHandler: C360Function;
   /** Applies Entity Resolution's match groups as merges. */
   public readonly applyMatches: C360Function;
   public readonly entityResolution: EntityResolution;
+  /** The profile API's REST API (`profileApi.api`). */
   public readonly api: apigateway.RestApi;
   /** Alarms (to an encrypted SNS topic) and the pipeline dashboard. */
   public readonly monitoring: PipelineMonitoring;
@@ -122,8 +128,8 @@ export class UnificationStack extends Stack {
       logEncryptionKey: this.key,
     });
     this.consumer
-      .useTable(this.table, { envVar: 'TABLE_NAME', access: 'read-write' })
-      .putObjects(props.lakeBucket, { envVar: 'LAKE_BUCKET', prefix: 'quarantine/' });
+      .useTable(this.table, { envVar: UNIFICATION_ENV.table, access: 'read-write' })
+      .putObjects(props.lakeBucket, { envVar: UNIFICATION_ENV.lakeBucket, prefix: `${QUARANTINE_ZONE}/` });
 
     this.consumer.addEventSource(
       new KinesisEventSource(props.stream, {
@@ -140,102 +146,17 @@ export class UnificationStack extends Stack {
     );
 
     // ---- profile API -----------------------------------------------------
-    this.profileApiHandler = new C360Function(this, 'ProfileApiHandler', {
-      entry: 'lambda/unification/functions/profile-api.ts',
-      serviceName: 'profile-api',
-      description: 'Serves unified profiles, their identities, merge history and segments; unmerges',
-      logRetention,
-      removalPolicy,
+    // Id `Default`: the API's resources keep the logical IDs they had when this stack created them (see ProfileApi).
+    this.profileApi = new ProfileApi(this, 'Default', {
+      table: this.table,
+      identifierTypes: config.unification.identity.identifiers,
+      throttle: { rateLimit: config.profileApi.throttleRateLimit, burstLimit: config.profileApi.throttleBurstLimit },
       logEncryptionKey: this.key,
-    });
-    // Read-write: an unmerge rewrites two profiles and repoints identifiers in one transaction.
-    this.profileApiHandler.useTable(this.table, { envVar: 'TABLE_NAME', access: 'read-write' });
-
-    const accessLogs = new logs.LogGroup(this, 'ProfileApiAccessLogs', {
-      retention: logRetention,
       removalPolicy,
-      encryptionKey: this.key,
+      logRetention,
     });
-
-    this.api = new apigateway.RestApi(this, 'ProfileApi', {
-      description: 'c360 profile API (IAM-authorized)',
-      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
-      cloudWatchRole: false,
-      defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.IAM },
-      deployOptions: {
-        stageName: 'v1',
-        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
-        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
-        metricsEnabled: true,
-        tracingEnabled: true,
-        throttlingRateLimit: config.profileApi.throttleRateLimit,
-        throttlingBurstLimit: config.profileApi.throttleBurstLimit,
-      },
-    });
-    const validator = this.api.addRequestValidator('ParameterValidator', {
-      validateRequestParameters: true,
-      // The GET methods declare no body model, so this is a no-op today; it
-      // applies as soon as a method with a request model is added.
-      validateRequestBody: true,
-    });
-    const integration = new apigateway.LambdaIntegration(this.profileApiHandler, { allowTestInvoke: false });
-
-    const profiles = this.api.root.addResource('profiles');
-    // `GET /profiles?<type>=<value>`: any configured identifier type, each optional
-    // (the handler requires exactly one; it reads the same config).
-    const lookup = profiles.addMethod('GET', integration, {
-      authorizationType: apigateway.AuthorizationType.IAM,
-      requestValidator: validator,
-      requestParameters: Object.fromEntries(
-        config.unification.identity.identifiers.map((type) => [`method.request.querystring.${type}`, false]),
-      ),
-    });
-    const profileById = profiles.addResource('{id}');
-    const withId = { authorizationType: apigateway.AuthorizationType.IAM, requestValidator: validator, requestParameters: { 'method.request.path.id': true } };
-    const byId = profileById.addMethod('GET', integration, withId);
-    const identities = profileById.addResource('identities').addMethod('GET', integration, withId);
-    const merges = profileById.addResource('merges').addMethod('GET', integration, withId);
-    const unmergeModel = this.api.addModel('UnmergeRequest', {
-      contentType: 'application/json',
-      schema: {
-        type: apigateway.JsonSchemaType.OBJECT,
-        required: ['restoredId'],
-        additionalProperties: false,
-        properties: {
-          restoredId: { type: apigateway.JsonSchemaType.STRING, pattern: '^[A-Za-z0-9-]{1,64}$' },
-          reason: { type: apigateway.JsonSchemaType.STRING, maxLength: 1000 },
-        },
-      },
-    });
-    const unmerge = profileById.addResource('unmerge').addMethod('POST', integration, { ...withId, requestModels: { 'application/json': unmergeModel } });
-    const segmentsResource = this.api.root.addResource('segments');
-    const listSegments = segmentsResource.addMethod('GET', integration, { authorizationType: apigateway.AuthorizationType.IAM, requestValidator: validator });
-    const members = segmentsResource
-      .addResource('{name}')
-      .addResource('members')
-      .addMethod('GET', integration, {
-        authorizationType: apigateway.AuthorizationType.IAM,
-        requestValidator: validator,
-        requestParameters: { 'method.request.path.name': true, 'method.request.querystring.limit': false, 'method.request.querystring.cursor': false },
-      });
-
-    for (const method of [lookup, byId, identities, merges, unmerge, listSegments, members]) {
-      Validations.of(method).acknowledge({
-        id: 'AwsSolutions-COG4',
-        reason:
-          'The profile API is called by back-end services, not end users: every method uses AWS_IAM (SigV4) authorization, so there is no Cognito user pool to authorize against.',
-      });
-    }
-    Validations.of(this.api.deploymentStage).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason:
-        'Regional, IAM-only API: unsigned requests are rejected by API Gateway before any integration runs, and stage throttling bounds signed callers. A WAF web ACL (priced per ACL and request) is left to deployments that expose the API more widely.',
-    });
-    Validations.of(this.api.deploymentStage).acknowledge({
-      id: 'AwsSolutions-APIG6',
-      reason:
-        'JSON access logging to a dedicated log group, metrics and X-Ray tracing are on for the stage. Execution logging needs the account-wide API Gateway CloudWatch role, a per-account singleton this app deliberately does not manage (@aws-cdk/aws-apigateway:disableCloudWatchRole).',
-    });
+    this.profileApiHandler = this.profileApi.handler;
+    this.api = this.profileApi.api;
 
     // ---- batch matching: AWS Entity Resolution ----------------------------
     this.applyMatches = new C360Function(this, 'ApplyMatches', {
@@ -249,10 +170,12 @@ export class UnificationStack extends Stack {
       logEncryptionKey: this.key,
     });
     this.applyMatches
-      .useTable(this.table, { envVar: 'TABLE_NAME', access: 'read-write' })
-      .putObjects(props.lakeBucket, { envVar: 'LAKE_BUCKET', prefix: 'entity-resolution/output/' });
+      .useTable(this.table, { envVar: UNIFICATION_ENV.table, access: 'read-write' })
+      .putObjects(props.lakeBucket, { envVar: UNIFICATION_ENV.lakeBucket, prefix: MATCH_OUTPUT_PREFIX });
     this.entityResolution = new EntityResolution(this, 'EntityResolution', {
-      config,
+      appName: config.appName,
+      removalPolicy,
+      logRetention,
       rules: config.unification.matching,
       lakeBucket: props.lakeBucket,
       lakeKey: props.lakeKey,

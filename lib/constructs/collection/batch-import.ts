@@ -8,16 +8,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { C360Config } from '../../../lambda/config';
+import { COLLECTION_ENV } from '../../../lambda/collection/contracts/env';
 import { C360Function } from '../common/c360-function';
 import { DataKey } from '../common/data-key';
 import { acknowledgeWildcardResource } from '../common/nag';
 import { AccessLogsBucket, DataBucket } from '../common/secure-bucket';
+import { LANDING_PREFIX, REPORTS_PREFIX } from '../../../lambda/collection/contracts/landing';
 
-/** Where files are dropped (`landing/<source>/<file>`): the notification filter and the read grant. */
-export const LANDING_PREFIX = 'landing/';
-/** Where each import's report and rejects go: outside `landing/`, so writing them starts no import. */
-export const REPORTS_PREFIX = 'reports/';
 /** Powertools service name of the import function. */
 export const FILE_IMPORT_SERVICE_NAME = 'file-import';
 
@@ -25,8 +22,6 @@ export const FILE_IMPORT_SERVICE_NAME = 'file-import';
 const BUCKET_NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
 
 export interface BatchImportProps {
-  /** The c360 config the import function bundles (sources and their file mappings). */
-  readonly config: C360Config;
   /** The event stream rows are sent to. */
   readonly stream: kinesis.IStream;
   /**
@@ -137,10 +132,13 @@ export class BatchImport extends Construct {
       removalPolicy,
       ...(logEncryptionKey === undefined ? {} : { logEncryptionKey }),
     });
-    this.importFunction.putObjects(this.landingBucket, { envVar: 'LANDING_BUCKET', prefix: REPORTS_PREFIX });
+    this.importFunction.putObjects(this.landingBucket, { envVar: COLLECTION_ENV.landingBucket, prefix: REPORTS_PREFIX });
     this.allowMultipartUploads(REPORTS_PREFIX);
     this.readObjects(LANDING_PREFIX);
-    this.putRecords(props.stream, props.streamKey ?? props.stream.encryptionKey, 'STREAM_NAME');
+    this.importFunction.putRecords(props.stream, {
+      envVar: COLLECTION_ENV.stream,
+      ...(props.streamKey === undefined ? {} : { streamKey: props.streamKey }),
+    });
 
     this.importFunction.configureAsyncInvoke({
       retryAttempts: 2,
@@ -179,13 +177,6 @@ export class BatchImport extends Construct {
     this.importFunction.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload'], resources: [this.landingBucket.arnForObjects(`${prefix}*`)] }),
     );
-  }
-
-  /** The stream's name in `envVar`, PutRecord(s) on it, and encryption with its key. */
-  private putRecords(stream: kinesis.IStream, key: kms.IKey | undefined, envVar: string): void {
-    this.importFunction.addEnvironment(envVar, stream.streamName);
-    stream.grant(this.importFunction, 'kinesis:PutRecord', 'kinesis:PutRecords');
-    key?.grant(this.importFunction, 'kms:Encrypt', 'kms:GenerateDataKey');
   }
 
   /**

@@ -1,32 +1,19 @@
-import { CfnOutput, Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { C360Config } from '../../../lambda/config';
+import { COLLECTION_ENV } from '../../../lambda/collection/contracts/env';
+import { COLLECTOR_CORS } from '../../../lambda/collection/contracts/http';
 import { C360Function } from '../common/c360-function';
-import type { DataKey } from '../common/data-key';
+import type { IDataKey } from '../common/data-key';
 
 /** Powertools service name of the collector function (logs, traces, custom metrics). */
 export const COLLECTOR_SERVICE_NAME = 'collector';
-
-/**
- * Request headers browsers may send to the collector (CORS): the write key
- * (Basic auth), JSON and compressed bodies. The handler allows the same
- * (`COLLECTOR_CORS_HEADERS` in lambda/collection/handlers/collector.ts).
- */
-export const COLLECTOR_ALLOWED_HEADERS = ['authorization', 'content-type', 'content-encoding'] as const;
-
-/** What a producer needs to write records to a stream: no read, no stream management. */
-export const STREAM_PUT_ACTIONS = ['kinesis:PutRecord', 'kinesis:PutRecords'] as const;
-/** ...and on the stream's customer-managed key, to encrypt them. */
-export const STREAM_KEY_PUT_ACTIONS = ['kms:GenerateDataKey', 'kms:Encrypt'] as const;
 
 /** Stage throttling of the collector API. */
 export interface CollectorThrottle {
@@ -37,8 +24,6 @@ export interface CollectorThrottle {
 }
 
 export interface HttpCollectorProps {
-  /** The one c360 config: CORS origins (`collection.corsAllowedOrigins`). */
-  readonly config: C360Config;
   /** The event stream the collector writes to. */
   readonly stream: kinesis.IStream;
   /**
@@ -46,12 +31,14 @@ export interface HttpCollectorProps {
    * @default stream.encryptionKey
    */
   readonly streamKey?: kms.IKey;
+  /** Browser origins allowed to call the collector (CORS), `*` for any: `collection.corsAllowedOrigins` of the config. */
+  readonly corsAllowedOrigins: readonly string[];
   /**
    * The pillar's key: encrypts the write-keys secret, the function's log group
    * and the access logs (CloudWatch Logs is allowed to use it). In the
    * collection stack, the collection key.
    */
-  readonly encryptionKey: DataKey;
+  readonly encryptionKey: IDataKey;
   /** Applied to the write-keys secret and the log groups. */
   readonly removalPolicy: RemovalPolicy;
   /** Retention of the function's log group and of the API's access logs. */
@@ -60,48 +47,6 @@ export interface HttpCollectorProps {
   readonly throttle?: CollectorThrottle;
   /** @default 512 */
   readonly memorySize?: number;
-}
-
-export interface PutRecordsOptions {
-  /** Environment variable that receives the stream name. */
-  readonly envVar: string;
-  /** @default stream.encryptionKey */
-  readonly streamKey?: kms.IKey;
-}
-
-export interface ReadSecretOptions {
-  /** Environment variable that receives the secret's ARN. */
-  readonly envVar: string;
-}
-
-/**
- * Wires a function to a stream by intent: the stream's name in `envVar`,
- * `kinesis:PutRecord(s)` on that stream only, and data-key generation and
- * encryption on its key. No read, list or describe.
- */
-export function putRecords(fn: lambda.Function, stream: kinesis.IStream, options: PutRecordsOptions): void {
-  fn.addEnvironment(options.envVar, stream.streamName);
-  stream.grant(fn, ...STREAM_PUT_ACTIONS);
-  (options.streamKey ?? stream.encryptionKey)?.grant(fn, ...STREAM_KEY_PUT_ACTIONS);
-}
-
-/**
- * Wires a function to a secret by intent: the secret's ARN in `envVar`,
- * `secretsmanager:GetSecretValue` on that secret only, and `kms:Decrypt` on
- * its key only through Secrets Manager. No DescribeSecret, no write.
- */
-export function readSecret(fn: lambda.Function, secret: secretsmanager.ISecret, options: ReadSecretOptions): void {
-  fn.addEnvironment(options.envVar, secret.secretArn);
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
-  if (secret.encryptionKey !== undefined) {
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [secret.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(fn).region}.amazonaws.com` } },
-      }),
-    );
-  }
 }
 
 /**
@@ -117,7 +62,9 @@ export function readSecret(fn: lambda.Function, secret: secretsmanager.ISecret, 
  *   works until you add one):
  *   `aws secretsmanager put-secret-value --secret-id <WriteKeysSecretArn> --secret-string '{"<key>":"web"}'`.
  *   Functions re-read it within 5 minutes.
- * - CORS from `config.collection.corsAllowedOrigins`; API Gateway answers preflights.
+ * - CORS: the origins given (`collection.corsAllowedOrigins` of the config),
+ *   the headers and methods of `COLLECTOR_CORS` (the handler's too); API
+ *   Gateway answers preflights.
  * - The default stage throttles, and logs every request as JSON to a log
  *   group encrypted with this construct's key.
  *
@@ -126,7 +73,7 @@ export function readSecret(fn: lambda.Function, secret: secretsmanager.ISecret, 
  */
 export class HttpCollector extends Construct {
   /** Encrypts the write-keys secret, the function's logs and the access logs (the `encryptionKey` prop). */
-  public readonly key: DataKey;
+  public readonly key: IDataKey;
   /** Write key → source name (JSON object). */
   public readonly writeKeys: secretsmanager.Secret;
   public readonly handler: C360Function;
@@ -139,7 +86,7 @@ export class HttpCollector extends Construct {
 
   constructor(scope: Construct, id: string, props: HttpCollectorProps) {
     super(scope, id);
-    const { config, removalPolicy, logRetention } = props;
+    const { removalPolicy, logRetention } = props;
 
     this.key = props.encryptionKey;
     this.key.allowCloudWatchLogs();
@@ -169,20 +116,20 @@ export class HttpCollector extends Construct {
       removalPolicy,
       logEncryptionKey: this.key,
     });
-    putRecords(this.handler, props.stream, {
-      envVar: 'STREAM_NAME',
+    this.handler.putRecords(props.stream, {
+      envVar: COLLECTION_ENV.stream,
       ...(props.streamKey === undefined ? {} : { streamKey: props.streamKey }),
     });
-    readSecret(this.handler, this.writeKeys, { envVar: 'WRITE_KEYS_SECRET_ARN' });
+    this.handler.readSecret(this.writeKeys, { envVar: COLLECTION_ENV.writeKeysSecret });
 
     this.api = new apigwv2.HttpApi(this, 'Api', {
       description: 'c360 HTTP collector (Segment-compatible; write-key authentication in the function)',
       createDefaultStage: false,
       corsPreflight: {
-        allowOrigins: [...config.collection.corsAllowedOrigins],
-        allowMethods: [apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.OPTIONS],
-        allowHeaders: [...COLLECTOR_ALLOWED_HEADERS],
-        maxAge: Duration.days(1),
+        allowOrigins: [...props.corsAllowedOrigins],
+        allowMethods: COLLECTOR_CORS.allowMethods.map((method) => apigwv2.CorsHttpMethod[method]),
+        allowHeaders: [...COLLECTOR_CORS.allowHeaders],
+        maxAge: Duration.seconds(COLLECTOR_CORS.maxAgeSeconds),
       },
     });
     const routes = this.api.addRoutes({

@@ -15,10 +15,9 @@ import {
   QUARANTINE_ZONE,
   RAW_ZONE,
 } from '../../../lambda/collection/contracts/lake-layout';
-import type { C360Config } from '../../../lambda/config';
-import type { DataKey } from '../common/data-key';
+import { LANDING_PREFIX } from '../../../lambda/collection/contracts/landing';
+import type { IDataKey } from '../common/data-key';
 import { acknowledgeWildcardResource } from '../common/nag';
-import { toRetentionDays } from '../common/removal-policy';
 
 /** Where Firehose writes accepted events: one prefix per event source and event day (Hive-style, for Athena). */
 export const RAW_PREFIX = `${RAW_ZONE}/source=!{partitionKeyFromQuery:source}/dt=!{partitionKeyFromQuery:dt}/`;
@@ -30,8 +29,6 @@ export const RAW_PREFIX = `${RAW_ZONE}/source=!{partitionKeyFromQuery:source}/dt
  * folder level; the day is the arrival day of the oldest record in the object.
  */
 export const FIREHOSE_ERROR_PREFIX = `${QUARANTINE_ZONE}/source=${FIREHOSE_QUARANTINE_SOURCE}/dt=!{timestamp:yyyy-MM-dd}/!{firehose:error-output-type}-`;
-/** Batch files dropped by sources, crawled into `landing_<folder>` tables. */
-export const LANDING_PREFIX = 'landing/';
 /** Tables the crawler creates get this prefix. */
 export const LANDING_TABLE_PREFIX = 'landing_';
 /** Firehose's minimum buffering when dynamic partitioning is on (the CDK's Firehose module enforces the same). */
@@ -41,6 +38,8 @@ const MIN_BUFFER_INTERVAL_SECONDS = 60;
 const MAX_PROCESSOR_PARAMETER_CHARS = 5120;
 /** Daily, 03:00 UTC. */
 const DEFAULT_CRAWLER_SCHEDULE = 'cron(0 3 * * ? *)';
+/** The config's default buffering (`collection.lake`). */
+const DEFAULT_BUFFERING: LakeBuffering = { intervalSeconds: 300, sizeMiB: 64 };
 
 const JSON_SERDE = 'org.openx.data.jsonserde.JsonSerDe';
 const TEXT_INPUT_FORMAT = 'org.apache.hadoop.mapred.TextInputFormat';
@@ -105,6 +104,14 @@ export const QUARANTINE_COLUMNS: readonly glue.CfnTable.ColumnProperty[] = [
 
 const PARTITION_KEYS: glue.CfnTable.ColumnProperty[] = [column('source'), column('dt', 'string', 'event day, YYYY-MM-DD')];
 
+/** Firehose buffering: it writes an object when either limit is reached, whichever comes first. */
+export interface LakeBuffering {
+  /** Seconds (60 to 900). */
+  readonly intervalSeconds: number;
+  /** MiB (64 to 128). */
+  readonly sizeMiB: number;
+}
+
 export interface RawLakeProps {
   /** The event stream (KMS-encrypted) Firehose reads. */
   readonly stream: kinesis.IStream;
@@ -114,10 +121,10 @@ export interface RawLakeProps {
   readonly lakeBucket: s3.IBucket;
   /**
    * The lake bucket's key. Firehose encrypts what it writes with it, and it
-   * encrypts the Firehose and crawler log groups, so it must be a `DataKey`
-   * (its policy is extended to let CloudWatch Logs use it).
+   * encrypts the Firehose and crawler log groups, so it must be a key whose
+   * policy this app manages (it is extended to let CloudWatch Logs use it).
    */
-  readonly lakeKey: DataKey;
+  readonly lakeKey: IDataKey;
   /** The bucket batch files land in, under `landing/<source>/`. */
   readonly landingBucket: s3.IBucket;
   /**
@@ -125,8 +132,17 @@ export interface RawLakeProps {
    * @default - the landing bucket is not encrypted with a customer-managed key
    */
   readonly landingKey?: kms.IKey;
-  /** Sources (`collection.sources`), buffering (`collection.lake`), app name and log retention. */
-  readonly config: C360Config;
+  /** The deployment's name (`appName`): the Glue database is `<app>_lake` (see `lakeDatabaseName`), descriptions name it. */
+  readonly appName: string;
+  /** Names of the configured sources (`collection.sources`): the values of the `source` partition, with the fallback `kinesis`. */
+  readonly sources: readonly string[];
+  /**
+   * Firehose buffering (`collection.lake`). Dynamic partitioning needs at least 60 s and 64 MiB.
+   * @default { intervalSeconds: 300, sizeMiB: 64 }
+   */
+  readonly buffering?: LakeBuffering;
+  /** Retention of the Firehose delivery log group. */
+  readonly logRetention: logs.RetentionDays;
   /** Applied to the Glue database and tables and to the log groups. */
   readonly removalPolicy: RemovalPolicy;
   /**
@@ -225,15 +241,15 @@ export class RawLake extends Construct {
 
   constructor(scope: Construct, id: string, props: RawLakeProps) {
     super(scope, id);
-    const { config, lakeBucket, lakeKey, removalPolicy } = props;
+    const { appName, lakeBucket, lakeKey, removalPolicy } = props;
     const stack = Stack.of(this);
-    const lake = config.collection.lake;
-    if (lake.bufferSizeMiB < MIN_BUFFER_SIZE_MIB || lake.bufferIntervalSeconds < MIN_BUFFER_INTERVAL_SECONDS) {
+    const buffering = props.buffering ?? DEFAULT_BUFFERING;
+    if (buffering.sizeMiB < MIN_BUFFER_SIZE_MIB || buffering.intervalSeconds < MIN_BUFFER_INTERVAL_SECONDS) {
       throw new Error(
-        `RawLake: with dynamic partitioning Firehose needs collection.lake.bufferSizeMiB >= ${MIN_BUFFER_SIZE_MIB} and bufferIntervalSeconds >= ${MIN_BUFFER_INTERVAL_SECONDS}; got ${lake.bufferSizeMiB} MiB and ${lake.bufferIntervalSeconds} s`,
+        `RawLake: with dynamic partitioning Firehose needs buffering.sizeMiB >= ${MIN_BUFFER_SIZE_MIB} and intervalSeconds >= ${MIN_BUFFER_INTERVAL_SECONDS} (collection.lake in the config); got ${buffering.sizeMiB} MiB and ${buffering.intervalSeconds} s`,
       );
     }
-    const sources = partitionSources(Object.keys(config.collection.sources));
+    const sources = partitionSources(props.sources);
     const query = lakePartitionJq(sources);
     if (query.length > MAX_PROCESSOR_PARAMETER_CHARS) {
       throw new Error(
@@ -260,7 +276,7 @@ export class RawLake extends Construct {
     });
 
     const logGroup = new logs.LogGroup(this, 'DeliveryLogGroup', {
-      retention: toRetentionDays(config.logRetentionDays),
+      retention: props.logRetention,
       encryptionKey: lakeKey,
       removalPolicy,
     });
@@ -317,7 +333,7 @@ export class RawLake extends Construct {
         prefix: RAW_PREFIX,
         errorOutputPrefix: FIREHOSE_ERROR_PREFIX,
         fileExtension: LAKE_FILE_EXTENSION,
-        bufferingHints: { intervalInSeconds: lake.bufferIntervalSeconds, sizeInMBs: lake.bufferSizeMiB },
+        bufferingHints: { intervalInSeconds: buffering.intervalSeconds, sizeInMBs: buffering.sizeMiB },
         compressionFormat: 'GZIP',
         encryptionConfiguration: { kmsEncryptionConfig: { awskmsKeyArn: lakeKey.keyArn } },
         cloudWatchLoggingOptions: { enabled: true, logGroupName: logGroup.logGroupName, logStreamName: logStream.logStreamName },
@@ -348,12 +364,12 @@ export class RawLake extends Construct {
 
     // --- Glue catalog over the lake ---------------------------------------------------------------
 
-    this.databaseName = lakeDatabaseName(config.appName);
+    this.databaseName = lakeDatabaseName(appName);
     const database = new glue.CfnDatabase(this, 'Database', {
       catalogId: stack.account,
       databaseInput: {
         name: this.databaseName,
-        description: `c360 (${config.appName}) lake: raw events, quarantine, landing files`,
+        description: `c360 (${appName}) lake: raw events, quarantine, landing files`,
       },
     });
     database.applyRemovalPolicy(removalPolicy);
@@ -484,7 +500,7 @@ export class RawLake extends Construct {
 
     const crawler = new glue.CfnCrawler(this, 'LandingCrawler', {
       role: crawlerRole.roleArn,
-      description: `c360 (${config.appName}): catalogs the batch files under ${LANDING_PREFIX} as ${LANDING_TABLE_PREFIX}<folder> tables`,
+      description: `c360 (${appName}): catalogs the batch files under ${LANDING_PREFIX} as ${LANDING_TABLE_PREFIX}<folder> tables`,
       databaseName: database.ref,
       tablePrefix: LANDING_TABLE_PREFIX,
       targets: { s3Targets: [{ path: `s3://${props.landingBucket.bucketName}/${LANDING_PREFIX}` }] },

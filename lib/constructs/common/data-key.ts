@@ -11,10 +11,19 @@ export interface DataKeyProps {
 }
 
 /**
+ * A customer-managed key whose key policy this app manages, so that a
+ * construct encrypting log groups with it can let CloudWatch Logs use it.
+ */
+export interface IDataKey extends kms.IKey {
+  /** Lets CloudWatch Logs in the key's account and region encrypt log groups with the key. Idempotent. */
+  allowCloudWatchLogs(): void;
+}
+
+/**
  * A pillar's customer-managed KMS key: symmetric, yearly rotation on, explicit
  * removal policy, no alias (aliases are physical names).
  */
-export class DataKey extends kms.Key {
+export class DataKey extends kms.Key implements IDataKey {
   private logsAllowed = false;
 
   constructor(scope: Construct, id: string, props: DataKeyProps) {

@@ -12,7 +12,6 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { C360Config } from '../../../lambda/config';
 
 /**
  * The table operations c360's functions perform (the item-level actions their
@@ -94,9 +93,24 @@ export const ALARM_EVALUATION = {
   apiLatencyP99: { period: Duration.minutes(5), evaluationPeriods: 3, datapointsToAlarm: 3 },
 } as const satisfies Record<string, { period: Duration; evaluationPeriods: number; datapointsToAlarm: number }>;
 
+/** What raises an alarm, and who is told (`monitoring` of the config). */
+export interface MonitoringThresholds {
+  /**
+   * Subscribed to the alarm topic.
+   * @default - no subscription (subscribe anything to `topic`)
+   */
+  readonly alarmEmail?: string;
+  /** Consumer iterator age (how far it lags the stream) that raises an alarm, in seconds. */
+  readonly iteratorAgeAlarmSeconds: number;
+  /** p99 latency of a watched API that raises an alarm, in milliseconds. */
+  readonly apiLatencyP99AlarmMs: number;
+  /** Share of a watched API's requests answered with a 5xx that raises an alarm, in percent. */
+  readonly api5xxAlarmPercent: number;
+}
+
 export interface PipelineMonitoringProps {
   /** Thresholds and the optional alarm email (`config.monitoring`). */
-  readonly monitoring: C360Config['monitoring'];
+  readonly monitoring: MonitoringThresholds;
   /**
    * Customer-managed key of the alarm topic. It must be a key this app creates:
    * its policy is extended so that CloudWatch alarms can publish to the topic.
@@ -139,7 +153,7 @@ export class PipelineMonitoring extends Construct {
   public readonly topic: sns.Topic;
   public readonly dashboard: cloudwatch.Dashboard;
 
-  private readonly thresholds: C360Config['monitoring'];
+  private readonly thresholds: MonitoringThresholds;
   private readonly action: SnsAction;
   private readonly alarmList: cloudwatch.Alarm[] = [];
   private readonly watchedApis = new Set<string>();

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as entityresolution from 'aws-cdk-lib/aws-entityresolution';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -7,10 +7,11 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { PERSON_FIELDS, type PersonField } from '../../../lambda/unification/core/matching/fields';
-import { toEntityResolutionCondition, type MatchingRules } from '../../../lambda/unification/core/matching/rules';
+import { PERSON_FIELDS, type PersonField } from '../../../lambda/config/unification/person-fields';
+import { toEntityResolutionCondition, type MatchingRules } from '../../../lambda/config/unification/matching';
 import {
   MAX_SNAPSHOT_SEGMENTS,
   PROFILE_ID_COLUMN,
@@ -18,10 +19,9 @@ import {
   SNAPSHOT_PREFIX,
   personColumn,
 } from '../../../lambda/unification/contracts/snapshot';
-import type { C360Config } from '../../../lambda/config';
+import { UNIFICATION_ENV } from '../../../lambda/unification/contracts/env';
 import { C360Function } from '../common/c360-function';
 import { acknowledgeWildcardResource } from '../common/nag';
-import { toRemovalPolicy, toRetentionDays } from '../common/removal-policy';
 
 /** Where Entity Resolution writes its results: `<prefix><workflow>/<jobId>/success/…` and `…/error/…`. */
 export const MATCH_OUTPUT_PREFIX = 'entity-resolution/output/';
@@ -62,8 +62,12 @@ export const ER_ATTRIBUTE_TYPES: Readonly<Record<PersonField, string>> = {
 export type MatchingMode = 'rule' | 'ml';
 
 export interface EntityResolutionProps {
-  /** `appName` (resource names), `removalPolicy`, `logRetentionDays`. */
-  readonly config: C360Config;
+  /** The deployment's name (`appName`): the workflow is `<app>-profiles`, the schema mapping `<app>-profile-snapshot`. */
+  readonly appName: string;
+  /** Applied to the snapshot table, the schema mapping, the workflow and the export function's log group. */
+  readonly removalPolicy: RemovalPolicy;
+  /** Retention of the export function's log group. */
+  readonly logRetention: logs.RetentionDays;
   /** The matching rules: their conditions become the workflow's rules, their fields the schema mapping. */
   readonly rules: MatchingRules;
   /** The lake bucket: the snapshot is written under `profiles/snapshot/`, results under `entity-resolution/output/`. */
@@ -101,7 +105,10 @@ export interface EntityResolutionProps {
   readonly snapshotSegments?: number;
   /** @default 1024 */
   readonly snapshotMemorySize?: number;
-  /** Customer-managed key of the export function's log group (see C360Function). */
+  /**
+   * Customer-managed key of the export function's log group (see C360Function).
+   * @default - CloudWatch Logs' service-owned encryption
+   */
   readonly logEncryptionKey?: kms.IKey;
 }
 
@@ -168,9 +175,8 @@ export class EntityResolution extends Construct {
 
   constructor(scope: Construct, id: string, props: EntityResolutionProps) {
     super(scope, id);
-    const { config, rules, lakeBucket, lakeKey, mode } = props;
+    const { appName, rules, lakeBucket, lakeKey, mode, removalPolicy } = props;
     const stack = Stack.of(this);
-    const removalPolicy = toRemovalPolicy(config.removalPolicy);
     const schedule = props.schedule ?? DEFAULT_MATCHING_SCHEDULE;
     if (!/^(cron|rate)\(.+\)$/.test(schedule)) throw new Error(`EntityResolution: schedule must be a cron(...) or rate(...) expression, got "${schedule}"`);
     const segments = props.snapshotSegments ?? 4;
@@ -190,8 +196,8 @@ export class EntityResolution extends Construct {
     const fields = matchingFields(rules, mode);
     if (fields.length === 0) throw new Error('EntityResolution: no person field to match on');
 
-    this.workflowName = `${config.appName}-profiles`;
-    this.schemaName = `${config.appName}-profile-snapshot`;
+    this.workflowName = `${appName}-profiles`;
+    this.schemaName = `${appName}-profile-snapshot`;
     this.workflowArn = stack.formatArn({ service: 'entityresolution', resource: 'matchingworkflow', resourceName: this.workflowName });
     const snapshotLocation = `s3://${lakeBucket.bucketName}/${SNAPSHOT_PREFIX}`;
     const outputPath = `s3://${lakeBucket.bucketName}/${MATCH_OUTPUT_PREFIX}`;
@@ -227,7 +233,7 @@ export class EntityResolution extends Construct {
       assumedBy: new iam.ServicePrincipal('entityresolution.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
-      description: `c360 (${config.appName}): Entity Resolution reads the profile snapshot and writes match results`,
+      description: `c360 (${appName}): Entity Resolution reads the profile snapshot and writes match results`,
     });
     const snapshotObjects = lakeBucket.arnForObjects(`${SNAPSHOT_PREFIX}*`);
     const outputObjects = lakeBucket.arnForObjects(`${MATCH_OUTPUT_PREFIX}*`);
@@ -273,7 +279,7 @@ export class EntityResolution extends Construct {
 
     this.schemaMapping = new entityresolution.CfnSchemaMapping(this, 'SchemaMapping', {
       schemaName: this.schemaName,
-      description: `c360 (${config.appName}) profile snapshot: profile_id and the person fields the matching rules use`,
+      description: `c360 (${appName}) profile snapshot: profile_id and the person fields the matching rules use`,
       mappedInputFields: schemaInputFields(fields),
     });
     this.schemaMapping.applyRemovalPolicy(removalPolicy);
@@ -282,8 +288,8 @@ export class EntityResolution extends Construct {
       workflowName: this.workflowName,
       description:
         mode === 'rule'
-          ? `c360 (${config.appName}): rule-based matching of the profile snapshot with the c360 matching rules`
-          : `c360 (${config.appName}): machine-learning matching of the profile snapshot`,
+          ? `c360 (${appName}): rule-based matching of the profile snapshot with the c360 matching rules`
+          : `c360 (${appName}): machine-learning matching of the profile snapshot`,
       roleArn: this.role.roleArn,
       inputSourceConfig: [{ inputSourceArn: tableArn, schemaArn: this.schemaMapping.attrSchemaArn, applyNormalization: false }],
       outputSourceConfig: [{ outputS3Path: outputPath, kmsArn: lakeKey.keyArn, applyNormalization: false, output: [{ name: PROFILE_ID_COLUMN }] }],
@@ -307,27 +313,24 @@ export class EntityResolution extends Construct {
       description: 'Exports the live profiles as the Entity Resolution snapshot, then starts the matching job',
       memorySize: props.snapshotMemorySize ?? 1024,
       timeout: Duration.minutes(15),
-      logRetention: toRetentionDays(config.logRetentionDays),
+      logRetention: props.logRetention,
       removalPolicy,
       ...(props.logEncryptionKey === undefined ? {} : { logEncryptionKey: props.logEncryptionKey }),
       environment: {
-        SNAPSHOT_SEGMENTS: String(segments),
-        MATCHING_WORKFLOW_NAME: this.workflowName,
-        DATE_ORDER: rules.normalization.dateOrder,
+        [UNIFICATION_ENV.snapshotSegments]: String(segments),
+        [UNIFICATION_ENV.dateOrder]: rules.normalization.dateOrder,
       },
     });
     this.snapshotFunction
-      .useTable(props.table, { envVar: 'TABLE_NAME', access: 'read' })
-      .putObjects(lakeBucket, { envVar: 'LAKE_BUCKET', prefix: SNAPSHOT_PREFIX });
+      .useTable(props.table, { envVar: UNIFICATION_ENV.table, access: 'read' })
+      .putObjects(lakeBucket, { envVar: UNIFICATION_ENV.lakeBucket, prefix: SNAPSHOT_PREFIX });
     // useTable grants no Scan: the export is the one reader of the whole table.
     this.snapshotFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [props.table.tableArn] }));
     if (lakeBucket.encryptionKey === undefined) lakeKey.grant(this.snapshotFunction, 'kms:GenerateDataKey', 'kms:Encrypt');
-    this.snapshotFunction.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['entityresolution:StartMatchingJob', 'entityresolution:ListMatchingJobs'], resources: [this.workflowArn] }),
-    );
+    this.startMatchingJobs(this.snapshotFunction, UNIFICATION_ENV.matchingWorkflow);
 
     this.scheduleRule = new events.Rule(this, 'Schedule', {
-      description: `c360 (${config.appName}): export the profile snapshot and run Entity Resolution`,
+      description: `c360 (${appName}): export the profile snapshot and run Entity Resolution`,
       schedule: events.Schedule.expression(schedule),
       targets: [new targets.LambdaFunction(this.snapshotFunction, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
     });
@@ -354,7 +357,7 @@ export class EntityResolution extends Construct {
       );
     }
     this.outputRule = new events.Rule(this, 'MatchOutput', {
-      description: `c360 (${config.appName}): apply the matches of each Entity Resolution results file`,
+      description: `c360 (${appName}): apply the matches of each Entity Resolution results file`,
       eventPattern: {
         source: ['aws.s3'],
         detailType: ['Object Created'],
@@ -365,5 +368,13 @@ export class EntityResolution extends Construct {
       },
       targets: [new targets.LambdaFunction(props.applyMatches, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
     });
+  }
+
+  /** The workflow's name in `envVar`, and starting and listing the jobs of that workflow only. */
+  private startMatchingJobs(fn: lambda.Function, envVar: string): void {
+    fn.addEnvironment(envVar, this.workflowName);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['entityresolution:StartMatchingJob', 'entityresolution:ListMatchingJobs'], resources: [this.workflowArn] }),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,18 +8,24 @@ import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { UNIFICATION_ENV } from '../../../lambda/unification/contracts/env';
 import { RECHECK_INDEX } from '../../../lambda/unification/contracts/table';
 import { C360Function } from '../common/c360-function';
-import type { DataKey } from '../common/data-key';
 import { LeastPrivilegeSqsDlq, onFailureQueue } from '../common/on-failure-queue';
 
 export interface SegmentDeliveryProps {
   /** The profile table; it must have a NEW_AND_OLD_IMAGES stream and the `recheck` index. */
   readonly table: dynamodb.ITable;
-  readonly key: DataKey;
+  /**
+   * Encrypts the bus, the on-failure queue and the functions' log groups: it
+   * must let CloudWatch Logs use it (see `DataKey.allowCloudWatchLogs`).
+   */
+  readonly key: kms.IKey;
   /** Minutes between scheduled re-checks of profiles that time alone changes. */
   readonly recheckMinutes: number;
+  /** Applied to the bus, the on-failure queue and the log groups. */
   readonly removalPolicy: RemovalPolicy;
+  /** Retention of the functions' log groups. */
   readonly logRetention: logs.RetentionDays;
 }
 
@@ -59,11 +66,9 @@ export class SegmentDelivery extends Construct {
       logRetention,
       removalPolicy,
       logEncryptionKey: key,
-      environment: { EVENT_BUS_NAME: this.bus.eventBusName },
     });
-    this.changes.useTable(table, { envVar: 'TABLE_NAME', access: 'read-write' });
-    this.bus.grantPutEventsTo(this.changes);
-    key.grant(this.changes, 'kms:GenerateDataKey', 'kms:Decrypt');
+    this.changes.useTable(table, { envVar: UNIFICATION_ENV.table, access: 'read-write' });
+    this.changes.putEvents(this.bus, { envVar: UNIFICATION_ENV.eventBus, busKey: key });
     this.changes.addEventSource(
       new DynamoEventSource(table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -89,7 +94,7 @@ export class SegmentDelivery extends Construct {
       removalPolicy,
       logEncryptionKey: key,
     });
-    this.recheck.useTable(table, { envVar: 'TABLE_NAME', access: 'read-write', indexes: [RECHECK_INDEX] });
+    this.recheck.useTable(table, { envVar: UNIFICATION_ENV.table, access: 'read-write', indexes: [RECHECK_INDEX] });
     new events.Rule(this, 'RecheckSchedule', {
       description: 'c360 scheduled segment re-check',
       schedule: events.Schedule.rate(Duration.minutes(props.recheckMinutes)),

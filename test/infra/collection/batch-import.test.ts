@@ -5,11 +5,10 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../lambda/config';
-import { BatchImport, LANDING_PREFIX, REPORTS_PREFIX } from '../../../lib/constructs/collection/batch-import';
+import { BatchImport } from '../../../lib/constructs/collection/batch-import';
 import { DataKey } from '../../../lib/constructs/common/data-key';
 import { AccessLogsBucket } from '../../../lib/constructs/common/secure-bucket';
-import * as usecase from '../../../lambda/collection/usecases/import-file';
+import { LANDING_PREFIX, REPORTS_PREFIX } from '../../../lambda/collection/contracts/landing';
 import { actionsOf, logicalId, roleStatements, SYNTH_TIMEOUT_MS, type PolicyStatement } from '../../support/infra-fixture';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
@@ -35,7 +34,6 @@ function build(options: { shareKeyAndLogs?: boolean } = {}) {
     ? { encryptionKey: streamKey, accessLogsBucket: new AccessLogsBucket(stack, 'SharedLogs', { removalPolicy: RemovalPolicy.DESTROY }) }
     : {};
   const batch = new BatchImport(stack, 'BatchImport', {
-    config: parseConfig({}),
     stream,
     removalPolicy: RemovalPolicy.DESTROY,
     logRetention: logs.RetentionDays.ONE_MONTH,
@@ -109,7 +107,6 @@ describe('BatchImport', () => {
     });
     // The import writes its outputs outside the notification's prefix, so they start no import.
     expect(REPORTS_PREFIX.startsWith(LANDING_PREFIX)).toBe(false);
-    expect([usecase.LANDING_PREFIX, usecase.REPORTS_PREFIX]).toEqual([LANDING_PREFIX, REPORTS_PREFIX]);
   });
 
   it('runs the import on Node.js 22 for up to 15 minutes, with the stream and bucket names in its environment', () => {

@@ -1,3 +1,4 @@
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
@@ -5,10 +6,11 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { COLLECTOR_ALLOWED_HEADERS, HttpCollector } from '../../../lib/constructs/collection/http-collector';
+import { HttpCollector } from '../../../lib/constructs/collection/http-collector';
 import { DataKey } from '../../../lib/constructs/common/data-key';
 import { toRemovalPolicy, toRetentionDays } from '../../../lib/constructs/common/removal-policy';
-import { COLLECTOR_CORS_HEADERS } from '../../../lambda/collection/handlers/collector';
+import { createCollector } from '../../../lambda/collection/handlers/collector';
+import { ingestOptionsOf } from '../../../lambda/collection/usecases/collect';
 import { actionsOf, logicalId, roleStatements, SYNTH_TIMEOUT_MS, testApp, type TestApp } from '../../support/infra-fixture';
 
 const ORIGINS = ['https://shop.example.com', 'https://www.example.com'];
@@ -41,7 +43,7 @@ function build(): Fixture {
     reason: 'Test stream encrypted with a customer-managed key, as the collection stack stream is (see collection-stack.ts for the reason).',
   });
   const collector = new HttpCollector(stack, 'Collector', {
-    config: t.config,
+    corsAllowedOrigins: t.config.collection.corsAllowedOrigins,
     stream,
     encryptionKey: streamKey,
     removalPolicy: RemovalPolicy.RETAIN,
@@ -88,8 +90,35 @@ describe('HttpCollector', () => {
           MaxAge: 86400,
         },
       });
-      // The handler answers preflights locally with the same headers.
-      expect([...COLLECTOR_ALLOWED_HEADERS]).toEqual([...COLLECTOR_CORS_HEADERS]);
+    });
+
+    it('answers preflights as the handler does where it answers them itself (local runtime): same methods, headers and max age', async () => {
+      const cors = Object.values(f.template.findResources('AWS::ApiGatewayV2::Api'))[0]?.Properties.CorsConfiguration as {
+        AllowOrigins: string[];
+        AllowMethods: string[];
+        AllowHeaders: string[];
+        MaxAge: number;
+      };
+      const handler = createCollector({
+        writeKeys: { sourceFor: async () => undefined },
+        kinesis: new KinesisClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+        streamName: 'events',
+        ingest: ingestOptionsOf(f.t.config),
+        corsAllowedOrigins: f.t.config.collection.corsAllowedOrigins,
+      });
+      const origin = ORIGINS[1]!;
+      const preflight = await handler({
+        rawPath: '/v1/batch',
+        headers: { origin, 'access-control-request-method': 'POST' },
+        isBase64Encoded: false,
+        requestContext: { http: { method: 'OPTIONS', sourceIp: '203.0.113.7' } },
+      });
+      expect(preflight.statusCode).toBe(204);
+      expect(cors.AllowOrigins).toContain(preflight.headers['access-control-allow-origin']);
+      expect(preflight.headers['access-control-allow-origin']).toBe(origin);
+      expect(preflight.headers['access-control-allow-methods']).toBe(cors.AllowMethods.join(', '));
+      expect(preflight.headers['access-control-allow-headers']).toBe(cors.AllowHeaders.join(', '));
+      expect(preflight.headers['access-control-max-age']).toBe(String(cors.MaxAge));
     });
 
     it('routes POST /v1/{type} to the function with a Lambda proxy integration, payload format 2.0', () => {
@@ -144,7 +173,7 @@ describe('HttpCollector', () => {
       const stack = new Stack(app, 'Defaults');
       const stream = new kinesis.Stream(stack, 'Stream');
       const encryptionKey = new DataKey(stack, 'Key', { description: 'test', removalPolicy: RemovalPolicy.DESTROY });
-      new HttpCollector(stack, 'Collector', { config: f.t.config, stream, encryptionKey, removalPolicy: RemovalPolicy.DESTROY, logRetention: RetentionDays.ONE_WEEK });
+      new HttpCollector(stack, 'Collector', { corsAllowedOrigins: f.t.config.collection.corsAllowedOrigins, stream, encryptionKey, removalPolicy: RemovalPolicy.DESTROY, logRetention: RetentionDays.ONE_WEEK });
       const template = Template.fromStack(stack);
       template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 } });
       template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
@@ -288,7 +317,7 @@ describe('HttpCollector', () => {
       const t = testApp({}, { synth: false });
       const stack = new Stack(t.app, 'CollectorApiOnly');
       const collector = new HttpCollector(stack, 'Collector', {
-        config: t.config,
+        corsAllowedOrigins: t.config.collection.corsAllowedOrigins,
         stream: new kinesis.Stream(stack, 'Stream'),
         encryptionKey: new DataKey(stack, 'Key', { description: 'test', removalPolicy: RemovalPolicy.DESTROY }),
         removalPolicy: RemovalPolicy.DESTROY,
@@ -337,7 +366,7 @@ describe('HttpCollector', () => {
       const existing = collection.node.findAll().find((c): c is HttpCollector => c instanceof HttpCollector);
       if (existing === undefined) {
         new HttpCollector(collection, 'HttpCollector', {
-          config: t.config,
+          corsAllowedOrigins: t.config.collection.corsAllowedOrigins,
           stream: collection.stream,
           streamKey: collection.streamKey,
           encryptionKey: collectionKey(collection.streamKey),

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type C360ConfigInput } from '../../../lambda/config';
 import { DataKey } from '../../../lib/constructs/common/data-key';
 import { FIREHOSE_ERROR_PREFIX, lakeDatabaseName, RawLake } from '../../../lib/constructs/collection/raw-lake';
-import { toRemovalPolicy } from '../../../lib/constructs/common/removal-policy';
+import { toRemovalPolicy, toRetentionDays } from '../../../lib/constructs/common/removal-policy';
 import { AccessLogsBucket, DataBucket } from '../../../lib/constructs/common/secure-bucket';
 import { lakePartition, partitionSources } from '../../../lambda/collection/contracts/lake-layout';
 import { actionsOf, logicalId, roleStatements, SYNTH_TIMEOUT_MS } from '../../support/infra-fixture';
@@ -57,7 +57,11 @@ function build(input: C360ConfigInput = BASE, tweak?: (lake: RawLake) => void): 
     lakeKey: key,
     landingBucket,
     landingKey: key,
-    config,
+    // As the collection stack maps the config.
+    appName: config.appName,
+    sources: Object.keys(config.collection.sources),
+    buffering: { intervalSeconds: config.collection.lake.bufferIntervalSeconds, sizeMiB: config.collection.lake.bufferSizeMiB },
+    logRetention: toRetentionDays(config.logRetentionDays),
     removalPolicy,
   });
   tweak?.(lake);

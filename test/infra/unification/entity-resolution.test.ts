@@ -5,10 +5,11 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseMatchingRules, toEntityResolutionCondition, type MatchingRulesInput } from '../../../lambda/unification/core/matching/rules';
+import { parseMatchingRules, toEntityResolutionCondition, type MatchingRulesInput } from '../../../lambda/config/unification/matching';
 import { SNAPSHOT_COLUMNS } from '../../../lambda/unification/contracts/snapshot';
 import { parseConfig, type C360ConfigInput } from '../../../lambda/config';
 import { DataKey } from '../../../lib/constructs/common/data-key';
+import { toRemovalPolicy, toRetentionDays } from '../../../lib/constructs/common/removal-policy';
 import {
   DEFAULT_MATCHING_SCHEDULE,
   EntityResolution,
@@ -64,7 +65,10 @@ function build(options: BuildOptions = {}) {
   });
   const rules = parseMatchingRules(options.rules ?? {});
   const er = new EntityResolution(stack, 'EntityResolution', {
-    config,
+    // As the unification stack maps the config.
+    appName: config.appName,
+    removalPolicy: toRemovalPolicy(config.removalPolicy),
+    logRetention: toRetentionDays(config.logRetentionDays),
     rules,
     lakeBucket,
     lakeKey,

@@ -1,0 +1,122 @@
+/**
+ * Pins the logical ID and type of every stateful resource of every stack.
+ *
+ * A logical ID is the resource's identity to CloudFormation: when one changes
+ * (a construct renamed or moved to another scope), the next deployment
+ * creates a new resource and drops the old one, which replaces a customer's
+ * table, stream, bucket, key or queue with an empty one (or, with
+ * `removalPolicy: 'retain'`, orphans the old one and its data). The list is
+ * written out literally, not a snapshot file, so that changing it is a
+ * visible, reviewed edit: do that only for a resource that is meant to be
+ * replaced, or for a new one.
+ *
+ * "Stateful" here is what holds data or state a replacement would lose: keys,
+ * streams, buckets, tables, queues, secrets, log groups and streams (retained),
+ * the Glue catalog, the Entity Resolution schema and workflow, the event bus,
+ * the event source mappings and the Firehose delivery stream (their position
+ * in a stream), the alarm topic (its confirmed subscriptions) and the APIs
+ * (their URL is configured in every client and SDK).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PILLARS, SYNTH_TIMEOUT_MS, testApp, type TestApp } from '../support/infra-fixture';
+
+/** Resource types that hold data or state, whatever their removal policy. */
+const STATEFUL_TYPES: ReadonlySet<string> = new Set([
+  'AWS::KMS::Key',
+  'AWS::Kinesis::Stream',
+  'AWS::KinesisFirehose::DeliveryStream',
+  'AWS::S3::Bucket',
+  'AWS::DynamoDB::Table',
+  'AWS::SQS::Queue',
+  'AWS::SecretsManager::Secret',
+  'AWS::Logs::LogGroup',
+  'AWS::Logs::LogStream',
+  'AWS::Glue::Database',
+  'AWS::Glue::Table',
+  'AWS::EntityResolution::SchemaMapping',
+  'AWS::EntityResolution::MatchingWorkflow',
+  'AWS::Events::EventBus',
+  'AWS::Lambda::EventSourceMapping',
+  'AWS::SNS::Topic',
+  'AWS::ApiGateway::RestApi',
+  'AWS::ApiGatewayV2::Api',
+]);
+
+/** Logical ID → resource type, per stack, with the default config. */
+const STATEFUL_RESOURCES: Readonly<Record<(typeof PILLARS)[number], Readonly<Record<string, string>>>> = {
+  collection: {
+    StreamKey9F296F4F: 'AWS::KMS::Key',
+    EventStream271A91DB: 'AWS::Kinesis::Stream',
+    HttpCollectorWriteKeys4ADA926E: 'AWS::SecretsManager::Secret',
+    HttpCollectorHandlerLogGroup50E42B3B: 'AWS::Logs::LogGroup',
+    HttpCollectorApi1BCE5DF1: 'AWS::ApiGatewayV2::Api',
+    HttpCollectorAccessLogs2FEBEB92: 'AWS::Logs::LogGroup',
+    AccessLogsBucket83982689: 'AWS::S3::Bucket',
+    LakeBucket9CD7BBD2: 'AWS::S3::Bucket',
+    BatchImportLandingBucket78C9AFFD: 'AWS::S3::Bucket',
+    BatchImportFailureQueueE0F3346F: 'AWS::SQS::Queue',
+    BatchImportFileImportLogGroup987AFBAA: 'AWS::Logs::LogGroup',
+    RawLakeDeliveryLogGroup6D876EB0: 'AWS::Logs::LogGroup',
+    RawLakeDeliveryLogStream4591B53D: 'AWS::Logs::LogStream',
+    RawLakeDeliveryStream8371E631: 'AWS::KinesisFirehose::DeliveryStream',
+    RawLakeDatabase924552DA: 'AWS::Glue::Database',
+    RawLakeRawEventsTable58A0EE5D: 'AWS::Glue::Table',
+    RawLakeQuarantineTableAABCD96E: 'AWS::Glue::Table',
+  },
+  unification: {
+    DataKey17AFBB84: 'AWS::KMS::Key',
+    ProfileTable0598D89D: 'AWS::DynamoDB::Table',
+    SegmentsBusA6928349: 'AWS::Events::EventBus',
+    SegmentsOnFailureQueue24AA1F1F: 'AWS::SQS::Queue',
+    SegmentsSegmentChangesLogGroup095AF377: 'AWS::Logs::LogGroup',
+    SegmentsSegmentChangesDynamoDBEventSourcec360unificationProfileTableB62408E27E0F75F5: 'AWS::Lambda::EventSourceMapping',
+    SegmentsSegmentRecheckLogGroup41C3B78D: 'AWS::Logs::LogGroup',
+    ConsumerOnFailureQueueFFBAA55D: 'AWS::SQS::Queue',
+    UnifyConsumerLogGroupABAFB214: 'AWS::Logs::LogGroup',
+    UnifyConsumerKinesisEventSourcec360collectionEventStream69CACCF9AE1D1DB1: 'AWS::Lambda::EventSourceMapping',
+    ProfileApiHandlerLogGroup35B6822C: 'AWS::Logs::LogGroup',
+    ProfileApiAccessLogs8345A87F: 'AWS::Logs::LogGroup',
+    ProfileApiABF5D3F3: 'AWS::ApiGateway::RestApi',
+    ApplyMatchesLogGroup929DF31C: 'AWS::Logs::LogGroup',
+    EntityResolutionSnapshotTableF7AD2C23: 'AWS::Glue::Table',
+    EntityResolutionSchemaMappingD827691A: 'AWS::EntityResolution::SchemaMapping',
+    EntityResolutionWorkflow5483BF99: 'AWS::EntityResolution::MatchingWorkflow',
+    EntityResolutionSnapshotExportLogGroup31B5E2FC: 'AWS::Logs::LogGroup',
+    MonitoringAlarmTopicAF62D4F1: 'AWS::SNS::Topic',
+  },
+  analytics: {
+    DataKey17AFBB84: 'AWS::KMS::Key',
+    AccessLogsBucket83982689: 'AWS::S3::Bucket',
+    CuratedBucket6A59C97E: 'AWS::S3::Bucket',
+  },
+  activation: {
+    DataKey17AFBB84: 'AWS::KMS::Key',
+    AccessLogsBucket83982689: 'AWS::S3::Bucket',
+    AudienceExportsBucket3F9AD709: 'AWS::S3::Bucket',
+  },
+  governance: {
+    DataKey17AFBB84: 'AWS::KMS::Key',
+    AccessLogsBucket83982689: 'AWS::S3::Bucket',
+    AuditBucketB01E0AE8: 'AWS::S3::Bucket',
+  },
+};
+
+describe('logical IDs of stateful resources', () => {
+  let t: TestApp;
+  beforeAll(() => {
+    t = testApp();
+  }, SYNTH_TIMEOUT_MS);
+
+  describe.each(PILLARS)('%s stack', (pillar) => {
+    it('keeps the logical ID and type of every stateful resource, and has no stateful resource missing from the list', () => {
+      const resources = t.template(pillar).toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string }>;
+      // A retained resource of a type not listed above is stateful too: it shows up here until it is listed.
+      const stateful = Object.fromEntries(
+        Object.entries(resources)
+          .filter(([, resource]) => STATEFUL_TYPES.has(resource.Type) || resource.DeletionPolicy === 'Retain')
+          .map(([id, resource]) => [id, resource.Type]),
+      );
+      expect(stateful).toEqual(STATEFUL_RESOURCES[pillar]);
+    });
+  });
+});
