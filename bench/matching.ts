@@ -19,7 +19,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Faker, base, de, en, en_AU, en_GB, en_US, es, fr, it } from '@faker-js/faker';
 import { parseFieldMap, readPeopleCsv } from '../bin/commands/resolve';
-import { matchPeople, pairwiseMetrics, type MatchingRulesInput, type PersonRecord } from '../lambda/unification/core/matching';
+import type { MatchingRulesInput } from '../lambda/config/unification/matching';
+import type { PersonRecord } from '../lambda/config/unification/person-fields';
+import { matchPeople, pairwiseMetrics } from '../lambda/unification/core/matching';
 import { seededRandom } from '../lambda/shared/random';
 
 export interface BenchResult {

@@ -15,22 +15,15 @@ import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import { config } from '../../lambda/config/load';
 import { scanProfiles } from '../../lambda/unification/adapters/dynamodb-profile-scan';
+import { MemoryProfileStore } from '../../lambda/unification/adapters/memory-profile-store';
 import { documentClient } from '../../lambda/shared/clients';
 import { unifySettings } from '../../lambda/unification/settings';
 import type { Profile } from '../../lambda/unification/core/profile/profile';
 import { previewRules, type RulesPreview } from '../../lambda/unification/usecases/preview-rules';
 import { localRuntimeInfo, type LocalRuntimeInfo } from './local-runtime-info';
-import {
-  DEFAULT_MATCHING_RULES,
-  isPersonField,
-  matchPeople,
-  pairwiseMetrics,
-  PERSON_FIELDS,
-  PERSON_FIELD_DESCRIPTIONS,
-  type PairwiseMetrics,
-  type PersonField,
-  type PersonRecord,
-} from '../../lambda/unification/core/matching';
+import { DEFAULT_MATCHING_RULES } from '../../lambda/config/unification/matching';
+import { isPersonField, PERSON_FIELDS, PERSON_FIELD_DESCRIPTIONS, type PersonField, type PersonRecord } from '../../lambda/config/unification/person-fields';
+import { matchPeople, pairwiseMetrics, type PairwiseMetrics } from '../../lambda/unification/core/matching';
 
 /** Source column → person field pairs; several columns may feed one field (joined with a space). */
 export type FieldMap = Array<{ column: string; field: PersonField }>;
@@ -223,7 +216,7 @@ async function previewCurrentProfiles(table: string | undefined): Promise<RulesP
   try {
     const profiles: Profile[] = [];
     for await (const p of scanProfiles(doc, table ?? (local as LocalRuntimeInfo).tableName, { segment: 0, totalSegments: 1 })) profiles.push(p);
-    return await previewRules(profiles, unifySettings(config), config.unification.matching, Date.now());
+    return await previewRules(profiles, unifySettings(config), config.unification.matching, Date.now(), new MemoryProfileStore());
   } finally {
     doc.destroy();
   }

@@ -3,11 +3,12 @@
  * local one (adapters/).
  */
 import type { UnifyEvent } from '../shared/events';
-import type { Claim, VersionedWrite } from './core/identity/plan';
+import type { Claim, VersionedWrite } from './core/identity/plan-types';
 import type { Profile } from './core/profile/profile';
 import type { QuarantineEntry } from './core/records';
+import type { SegmentChange } from './core/segments/segment-changes';
 
-export type { QuarantineEntry };
+export type { QuarantineEntry, SegmentChange };
 
 /**
  * The events applied to a profile in one write, kept so that a profile can be
@@ -59,17 +60,6 @@ export interface QuarantineSink {
   put(batchId: string, entries: readonly QuarantineEntry[]): Promise<void>;
 }
 
-/** A profile entering or leaving a segment. */
-export interface SegmentChange {
-  readonly segment: string;
-  readonly profileId: string;
-  readonly change: 'entered' | 'exited';
-  /** When the change was made (processing time, ISO-8601). */
-  readonly at: string;
-  /** Why, when not a rule evaluation: e.g. `merged into <id>`. */
-  readonly reason?: string;
-}
-
 /** Segment membership, queryable by segment (items `pk = SEG#<segment>`, `sk = <profileId>`). */
 export interface SegmentMembershipStore {
   /** Adds members on `entered`, removes them on `exited`; idempotent. */
@@ -81,4 +71,28 @@ export interface SegmentMembershipStore {
 /** Where segment changes are published for activation: EventBridge deployed, a local bus locally. */
 export interface SegmentEventPublisher {
   publish(changes: readonly SegmentChange[]): Promise<void>;
+}
+
+/** One worker's share of a parallel read of every live profile. */
+export interface ScanSegment {
+  /** This worker's segment, 0 to totalSegments - 1. */
+  readonly segment: number;
+  /** How many segments the table is split into (DynamoDB: 1 to 1,000,000). */
+  readonly totalSegments: number;
+  /**
+   * Items DynamoDB evaluates per page (before the filter), to bound each
+   * call's size and time.
+   * @default DynamoDB's 1 MB page
+   */
+  readonly pageSize?: number;
+}
+
+/** Every live profile (not merged away), read in parallel segments. */
+export interface ProfileScan {
+  scan(options: ScanSegment): AsyncIterable<Profile>;
+}
+
+/** Writes one object of the profile snapshot, replacing any previous one under the key. */
+export interface SnapshotSink {
+  put(key: string, body: Uint8Array | string): Promise<void>;
 }

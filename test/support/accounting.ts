@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect } from 'vitest';
 import { unifySettings } from '../../lambda/unification/settings';
-import { idKey } from '../../lambda/unification/core/identity/plan';
+import { idKey } from '../../lambda/unification/core/identity/keys';
 import { messageKey } from '../../lambda/unification/core/profile/profile';
 import { decodeRecords } from '../../lambda/unification/core/records';
 import type { LocalRuntime } from '../../lambda/local/runtime';

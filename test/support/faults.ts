@@ -4,7 +4,7 @@
  * transient errors into DynamoDB calls, or kills the consumer between writes.
  */
 import type { DeserializeMiddleware, MiddlewareStack } from '@smithy/types';
-import type { Claim, VersionedWrite } from '../../lambda/unification/core/identity/plan';
+import type { Claim, VersionedWrite } from '../../lambda/unification/core/identity/plan-types';
 import type { Profile } from '../../lambda/unification/core/profile/profile';
 import type { JournalEntry, ProfileStore } from '../../lambda/unification/ports';
 

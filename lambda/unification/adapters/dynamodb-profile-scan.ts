@@ -7,20 +7,8 @@
  */
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Profile } from '../core/profile/profile';
+import type { ProfileScan, ScanSegment } from '../ports';
 import { decodeProfile } from './dynamodb-profile-store';
-
-export interface ScanSegment {
-  /** This worker's segment, 0 to totalSegments - 1. */
-  readonly segment: number;
-  /** How many segments the table is split into (DynamoDB: 1 to 1,000,000). */
-  readonly totalSegments: number;
-  /**
-   * Items DynamoDB evaluates per page (before the filter), to bound each
-   * call's size and time.
-   * @default DynamoDB's 1 MB page
-   */
-  readonly pageSize?: number;
-}
 
 const MAX_SEGMENTS = 1_000_000;
 
@@ -57,4 +45,16 @@ export async function* scanProfiles(doc: DynamoDBDocumentClient, tableName: stri
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey !== undefined);
+}
+
+/** The profile scan port over the profile table. */
+export class DynamoProfileScan implements ProfileScan {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  scan(options: ScanSegment): AsyncIterable<Profile> {
+    return scanProfiles(this.doc, this.tableName, options);
+  }
 }

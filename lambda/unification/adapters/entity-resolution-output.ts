@@ -25,7 +25,7 @@ import { createGunzip } from 'node:zlib';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { parse, type CsvError } from 'csv-parse';
 import { PROFILE_ID_COLUMN } from '../contracts/snapshot';
-import { openObject } from '../../collection/adapters/s3-files';
+import { openObject } from '../../shared/s3-object';
 
 export interface MatchGroup {
   readonly matchId: string;

@@ -3,7 +3,7 @@
  * by the benchmark (so figures measure c360, not a server) and by tests. It
  * counts calls and items the way DynamoDB would bill round trips.
  */
-import type { Claim, VersionedWrite } from '../core/identity/plan';
+import type { Claim, VersionedWrite } from '../core/identity/plan-types';
 import type { Profile } from '../core/profile/profile';
 import type { JournalEntry, ProfileStore } from '../ports';
 

@@ -1,6 +1,6 @@
 /** SnapshotSink on S3: one PutObject per part, replacing the previous run's object (SSE: the bucket's default key). */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { SnapshotSink } from '../usecases/export-snapshot';
+import type { SnapshotSink } from '../ports';
 
 export class S3SnapshotSink implements SnapshotSink {
   constructor(

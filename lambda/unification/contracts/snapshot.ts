@@ -3,7 +3,7 @@
  * writes it, the stack's Glue table and Entity Resolution schema mapping
  * (lib/constructs/unification/entity-resolution.ts) describe it.
  */
-import { PERSON_FIELDS, type PersonField } from '../core/matching/fields';
+import { PERSON_FIELDS, type PersonField } from '../../config/unification/person-fields';
 
 /** Column of a person field in flat files and Glue tables: snake case (`dateOfBirth` → `date_of_birth`). */
 export function personColumn(field: PersonField): string {

@@ -1,6 +1,6 @@
 /**
  * The customer-view table, defined once: the stack (lib/stacks/unification-stack.ts)
- * and the local runtime (lambda/local/runtime.ts) both build it from this, and
+ * and the local runtime (lambda/local/servers.ts) both build it from this, and
  * the profile store reads and writes the keys it names.
  */
 

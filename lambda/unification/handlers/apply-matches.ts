@@ -8,7 +8,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { MatchOutput, RejectedRow } from '../adapters/entity-resolution-output';
-import type { RejectedMatch } from '../core/identity/plan';
+import type { RejectedMatch } from '../core/identity/plan-types';
 import { applyMatches, type ApplyMatchesReport } from '../usecases/apply-matches';
 import type { ResolveDeps } from '../usecases/unify-batch';
 

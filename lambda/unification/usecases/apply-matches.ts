@@ -8,7 +8,7 @@
  * Groups are idempotent: profiles already merged are one group, so a job
  * applied twice changes nothing the second time.
  */
-import type { MatchLink, RejectedMatch } from '../core/identity/plan';
+import type { MatchLink, RejectedMatch } from '../core/identity/plan-types';
 import { resolveAndWrite, type ResolveDeps } from './unify-batch';
 
 export interface ApplyMatchesReport {

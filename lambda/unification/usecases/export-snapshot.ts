@@ -16,22 +16,16 @@
  * CSV is held in memory until it is written: size the function's memory for
  * the largest segment (about 200 bytes per profile), or add segments.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { stringify } from 'csv-stringify';
-import { scanProfiles } from '../adapters/dynamodb-profile-scan';
-import { PERSON_FIELDS } from '../core/matching/fields';
+import { PERSON_FIELDS } from '../../config/unification/person-fields';
 import { fieldText, normalizePerson, type NormalizeOptions } from '../core/matching/normalize';
 import { profileToPerson } from '../core/matching/profile-person';
+import type { ProfileScan, SnapshotSink } from '../ports';
 import { MAX_SNAPSHOT_SEGMENTS, PROFILE_ID_COLUMN, SNAPSHOT_COLUMNS, personColumn, snapshotKey } from '../contracts/snapshot';
 
-/** Writes one object of the snapshot, replacing any previous one under the key. */
-export interface SnapshotSink {
-  put(key: string, body: Uint8Array | string): Promise<void>;
-}
-
 export interface ExportSnapshotInput {
-  readonly doc: DynamoDBDocumentClient;
-  readonly tableName: string;
+  /** The live profiles. */
+  readonly profiles: ProfileScan;
   readonly sink: SnapshotSink;
   /** Scan segments read concurrently, one object each (1 to MAX_SNAPSHOT_SEGMENTS). */
   readonly totalSegments: number;
@@ -75,7 +69,7 @@ async function exportSegment(input: ExportSnapshotInput, segment: number) {
   let scanned = 0;
   let written = 0;
   const csv = new CsvText();
-  const profiles = scanProfiles(input.doc, input.tableName, {
+  const profiles = input.profiles.scan({
     segment,
     totalSegments: input.totalSegments,
     ...(input.pageSize === undefined ? {} : { pageSize: input.pageSize }),

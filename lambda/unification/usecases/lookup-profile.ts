@@ -4,7 +4,7 @@
  * consumer normalises it.
  */
 import { normalizeIdentifier } from '../../shared/normalize';
-import { idKey } from '../core/identity/plan';
+import { idKey } from '../core/identity/keys';
 import type { Profile } from '../core/profile/profile';
 import type { ProfileStore } from '../ports';
 

@@ -11,12 +11,14 @@
  * - split: a profile would split if it holds an identifier value the rules
  *   now block, or more values of a type than the limit now allows.
  */
-import { MemoryProfileStore } from '../adapters/memory-profile-store';
 import type { IdentityRules } from '../core/identity/identity-rules';
-import { matchPeople, type MatchingRules } from '../core/matching';
+import type { MatchingRules } from '../../config/unification/matching';
+import { matchPeople } from '../core/matching';
 import { profileToPerson } from '../core/matching/profile-person';
-import { idKey, type MatchLink, type RejectedMatch } from '../core/identity/plan';
+import { idKey } from '../core/identity/keys';
+import type { MatchLink, RejectedMatch } from '../core/identity/plan-types';
 import type { Profile } from '../core/profile/profile';
+import type { ProfileStore } from '../ports';
 import { applyMatches } from './apply-matches';
 import type { UnifySettings } from './unify-batch';
 
@@ -46,6 +48,8 @@ export async function previewRules(
   settings: UnifySettings,
   matching: MatchingRules,
   nowMs: number,
+  /** An empty store the preview applies the match groups to, seeded here with a copy of the profiles (an in-memory one). */
+  scratch: ProfileStore,
 ): Promise<RulesPreview> {
   const live = [...profiles].filter((p) => p.mergedInto === undefined);
   const wouldSplit = live.flatMap((p) => {
@@ -70,13 +74,16 @@ export async function previewRules(
     .map(([cluster, ids]) => ({ matchId: `preview-${cluster}`, profileIds: ids.sort() }));
 
   // Apply on a copy: the same planner and limits as a real apply, on nothing that is stored.
-  const copy = new MemoryProfileStore();
-  for (const p of live) {
-    copy.profiles.set(p.profileId, p);
-    for (const [type, values] of Object.entries(p.identifiers)) for (const v of values) copy.owners.set(idKey(type, v), p.profileId);
-  }
+  await scratch.putProfiles(live.map((profile) => ({ profile, expectedVersion: null })));
+  await scratch.putClaims(
+    live.flatMap((p) =>
+      Object.entries(p.identifiers).flatMap(([type, values]) =>
+        values.map((v) => ({ key: idKey(type, v), profileId: p.profileId, expectedOwner: null, soft: false })),
+      ),
+    ),
+  );
   const report = await applyMatches(links, {
-    store: copy,
+    store: scratch,
     settings,
     clock: () => nowMs,
     sleep: async () => {},

@@ -9,9 +9,9 @@
  * A profile written concurrently fails its condition and is skipped: that
  * write re-evaluated it already.
  */
-import { foldAggregates } from '../core/traits/computed-traits';
+import { foldAggregates } from '../core/traits/fold';
 import { refreshProfile } from '../core/profile/derive';
-import type { VersionedWrite } from '../core/identity/plan';
+import type { VersionedWrite } from '../core/identity/plan-types';
 import type { Profile } from '../core/profile/profile';
 import type { ProfileStore } from '../ports';
 import type { UnifySettings } from './unify-batch';

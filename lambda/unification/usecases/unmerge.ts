@@ -8,7 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { refreshProfile } from '../core/profile/derive';
-import { idKey, type Claim } from '../core/identity/plan';
+import { idKey } from '../core/identity/keys';
+import type { Claim } from '../core/identity/plan-types';
 import type { Profile } from '../core/profile/profile';
 import { planUnmerge, UnmergeError, type UnmergeResult } from '../core/identity/unmerge';
 import type { JournalEntry, ProfileStore } from '../ports';

@@ -6,7 +6,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { encodeProfile } from '../../../lambda/unification/adapters/dynamodb-profile-store';
 import { documentClient } from '../../../lambda/shared/clients';
 import { emptyProfile, type Profile, type TraitValue } from '../../../lambda/unification/core/profile/profile';
-import { exportSnapshot, type SnapshotSink } from '../../../lambda/unification/usecases/export-snapshot';
+import { DynamoProfileScan } from '../../../lambda/unification/adapters/dynamodb-profile-scan';
+import type { SnapshotSink } from '../../../lambda/unification/ports';
+import { exportSnapshot } from '../../../lambda/unification/usecases/export-snapshot';
 import { MAX_SNAPSHOT_SEGMENTS, SNAPSHOT_COLUMNS, SNAPSHOT_PREFIX, snapshotKey } from '../../../lambda/unification/contracts/snapshot';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -81,7 +83,7 @@ beforeEach(() => {
 describe('exportSnapshot', () => {
   it('writes one row per live profile with person data, normalised as the built-in matcher does', async () => {
     const sink = new MemorySink();
-    const counts = await exportSnapshot({ doc, tableName: 'profiles', sink, totalSegments: 2 });
+    const counts = await exportSnapshot({ profiles: new DynamoProfileScan(doc, 'profiles'), sink, totalSegments: 2 });
 
     expect(counts).toMatchObject({ scanned: 6, written: 4, skipped: 2 });
     const rows = sink.rows();
@@ -97,7 +99,7 @@ describe('exportSnapshot', () => {
 
   it('writes a header with profile_id and one column per person field to stable keys under the snapshot prefix', async () => {
     const sink = new MemorySink();
-    const counts = await exportSnapshot({ doc, tableName: 'profiles', sink, totalSegments: 2 });
+    const counts = await exportSnapshot({ profiles: new DynamoProfileScan(doc, 'profiles'), sink, totalSegments: 2 });
 
     expect(counts.keys.slice(0, 2)).toEqual([`${SNAPSHOT_PREFIX}part-00.csv`, `${SNAPSHOT_PREFIX}part-01.csv`]);
     expect(counts.keys).toHaveLength(MAX_SNAPSHOT_SEGMENTS);
@@ -112,9 +114,9 @@ describe('exportSnapshot', () => {
 
   it('replaces the previous run: the same keys, no profile twice, whatever the segment count', async () => {
     const sink = new MemorySink();
-    await exportSnapshot({ doc, tableName: 'profiles', sink, totalSegments: 4 });
+    await exportSnapshot({ profiles: new DynamoProfileScan(doc, 'profiles'), sink, totalSegments: 4 });
     const firstKeys = [...sink.objects.keys()].sort();
-    await exportSnapshot({ doc, tableName: 'profiles', sink, totalSegments: 1, pageSize: 2 });
+    await exportSnapshot({ profiles: new DynamoProfileScan(doc, 'profiles'), sink, totalSegments: 1, pageSize: 2 });
 
     expect([...sink.objects.keys()].sort()).toEqual(firstKeys);
     const ids = sink.rows().map((r) => r.profile_id);
@@ -122,7 +124,7 @@ describe('exportSnapshot', () => {
   });
 
   it('scans each segment in pages with the live-profile filter', async () => {
-    await exportSnapshot({ doc, tableName: 'profiles', sink: new MemorySink(), totalSegments: 3, pageSize: 2 });
+    await exportSnapshot({ profiles: new DynamoProfileScan(doc, 'profiles'), sink: new MemorySink(), totalSegments: 3, pageSize: 2 });
     const calls = ddb.commandCalls(ScanCommand).map((c) => c.args[0].input);
     expect(new Set(calls.map((c) => c.Segment))).toEqual(new Set([0, 1, 2]));
     for (const input of calls) {
@@ -138,20 +140,20 @@ describe('exportSnapshot', () => {
     ddb.reset();
     fakeTable([profileItem(profile('p-1', { firstName: 'Jo', birthday: '03/04/1990' }))]);
     const dmy = new MemorySink();
-    await exportSnapshot({ doc, tableName: 'profiles', sink: dmy, totalSegments: 1, normalization: { dateOrder: 'DMY' } });
+    await exportSnapshot({ profiles: new DynamoProfileScan(doc, 'profiles'), sink: dmy, totalSegments: 1, normalization: { dateOrder: 'DMY' } });
     expect(dmy.rows()[0]?.date_of_birth).toBe('1990-04-03');
     const mdy = new MemorySink();
-    await exportSnapshot({ doc, tableName: 'profiles', sink: mdy, totalSegments: 1 });
+    await exportSnapshot({ profiles: new DynamoProfileScan(doc, 'profiles'), sink: mdy, totalSegments: 1 });
     expect(mdy.rows()[0]?.date_of_birth).toBe('1990-03-04');
   });
 
   it('fails, writing nothing, on a bad segment count or when the scan fails', async () => {
     const sink = new MemorySink();
-    await expect(exportSnapshot({ doc, tableName: 'profiles', sink, totalSegments: 0 })).rejects.toThrow(/totalSegments/);
-    await expect(exportSnapshot({ doc, tableName: 'profiles', sink, totalSegments: MAX_SNAPSHOT_SEGMENTS + 1 })).rejects.toThrow(/totalSegments/);
+    await expect(exportSnapshot({ profiles: new DynamoProfileScan(doc, 'profiles'), sink, totalSegments: 0 })).rejects.toThrow(/totalSegments/);
+    await expect(exportSnapshot({ profiles: new DynamoProfileScan(doc, 'profiles'), sink, totalSegments: MAX_SNAPSHOT_SEGMENTS + 1 })).rejects.toThrow(/totalSegments/);
     ddb.reset();
     ddb.on(ScanCommand).rejects(new Error('ProvisionedThroughputExceededException'));
-    await expect(exportSnapshot({ doc, tableName: 'profiles', sink, totalSegments: 1 })).rejects.toThrow(/Throughput/);
+    await expect(exportSnapshot({ profiles: new DynamoProfileScan(doc, 'profiles'), sink, totalSegments: 1 })).rejects.toThrow(/Throughput/);
     expect(sink.puts).toEqual([]);
   });
 });

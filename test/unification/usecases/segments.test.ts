@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryProfileStore } from '../../../lambda/unification/adapters/memory-profile-store';
-import { idKey } from '../../../lambda/unification/core/identity/plan';
+import { idKey } from '../../../lambda/unification/core/identity/keys';
 import type { Profile } from '../../../lambda/unification/core/profile/profile';
 import { ChangeFeedStore } from '../../../lambda/local/change-feed';
 import type { SegmentChange, SegmentMembershipStore } from '../../../lambda/unification/ports';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryProfileStore } from '../../../lambda/unification/adapters/memory-profile-store';
-import { idKey } from '../../../lambda/unification/core/identity/plan';
+import { idKey } from '../../../lambda/unification/core/identity/keys';
 import { toView, type Profile } from '../../../lambda/unification/core/profile/profile';
 import type { StreamRecord } from '../../../lambda/unification/core/records';
 import { UnmergeError } from '../../../lambda/unification/core/identity/unmerge';

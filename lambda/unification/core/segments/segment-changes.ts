@@ -11,13 +11,23 @@
  *     merged away or deleted; those carry the reason).
  * A segment the profile stays in is no change, even when its entry time moved.
  */
-import type { SegmentChange } from '../../ports';
 import type { Profile } from '../profile/profile';
 
 /** EventBridge `source` of segment events (deployed and local bus alike). */
 export const SEGMENT_EVENT_SOURCE = 'c360.segments';
 
 export type SegmentDetailType = 'Segment Entered' | 'Segment Exited';
+
+/** A profile entering or leaving a segment. */
+export interface SegmentChange {
+  readonly segment: string;
+  readonly profileId: string;
+  readonly change: 'entered' | 'exited';
+  /** When the change was made (processing time, ISO-8601). */
+  readonly at: string;
+  /** Why, when not a rule evaluation: e.g. `merged into <id>`. */
+  readonly reason?: string;
+}
 
 /** EventBridge `detail-type` of a change. */
 export function segmentDetailType(change: Pick<SegmentChange, 'change'>): SegmentDetailType {
