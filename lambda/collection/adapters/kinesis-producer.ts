@@ -63,7 +63,8 @@ export async function putRecordsReliably(
 ): Promise<ProducerResult> {
   let calls = 0;
   let retried = 0;
-  for (const chunk of chunks(entries)) {
+  const all = chunks(entries);
+  for (const [index, chunk] of all.entries()) {
     let lastError = 'unknown error';
     // A whole-call error (bad stream name, no permission) is the SDK's to retry, not ours: it rejects at once.
     const { unsent } = await retryBatch(
@@ -82,7 +83,11 @@ export async function putRecordsReliably(
       },
       { maxAttempts: opts.maxAttempts ?? 6, baseDelayMs: opts.baseDelayMs ?? 50 },
     );
-    if (unsent.length > 0) throw new PartialWriteError(unsent.length, entries.length, lastError);
+    if (unsent.length > 0) {
+      // The chunks after this one were never sent: they are not written either.
+      const notTried = all.slice(index + 1).reduce((n, c) => n + c.length, 0);
+      throw new PartialWriteError(unsent.length + notTried, entries.length, lastError);
+    }
   }
   return { written: entries.length, calls, retried };
 }
