@@ -96,3 +96,11 @@ export interface ProfileScan {
 export interface SnapshotSink {
   put(key: string, body: Uint8Array | string): Promise<void>;
 }
+
+/** The matching jobs of the Entity Resolution workflow that reads the snapshot. */
+export interface MatchingJobs {
+  /** The id of a job still queued or running, if any: it reads the snapshot until it ends. */
+  activeJob(): Promise<string | undefined>;
+  /** Starts a job over the snapshot as it is now; its id. */
+  start(): Promise<string | undefined>;
+}

@@ -1,5 +1,6 @@
 /**
- * Reads the output of an AWS Entity Resolution matching job.
+ * Reads the output of an AWS Entity Resolution matching job, and writes the
+ * apply step's report next to it.
  *
  * Entity Resolution writes each job's results under the workflow's
  * OutputS3Path in a folder named after the job id: matched records in files
@@ -22,7 +23,7 @@
  */
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parse, type CsvError } from 'csv-parse';
 import { PROFILE_ID_COLUMN } from '../contracts/snapshot';
 import { openObject } from '../../shared/s3-object';
@@ -260,4 +261,11 @@ export async function readJobMatchOutput(
   const collector = new MatchOutputCollector(options);
   for (const key of keys) await addObject(collector, s3, bucket, key);
   return { ...collector.result(), keys };
+}
+
+/** Writes the apply step's JSON report of a job (replacing an earlier run's under the same key). */
+export function matchReportWriter(s3: S3Client): (bucket: string, key: string, body: string) => Promise<void> {
+  return async (bucket, key, body) => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
+  };
 }

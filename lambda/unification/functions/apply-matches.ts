@@ -1,9 +1,9 @@
 /** Lambda entry of the Entity Resolution apply step (EventBridge: S3 Object Created on the job's results). */
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { config } from '../../config/load';
 import { DynamoProfileStore } from '../adapters/dynamodb-profile-store';
-import { readJobMatchOutput, successFolderOf } from '../adapters/entity-resolution-output';
+import { matchReportWriter, readJobMatchOutput, successFolderOf } from '../adapters/entity-resolution-output';
 import { documentClient } from '../../shared/clients';
 import { requireEnv } from '../../shared/env';
 import { logger, metrics, traced, withPowertools } from '../../shared/powertools';
@@ -18,9 +18,7 @@ const apply = createApplyMatchesHandler({
   settings: unifySettings(config),
   readJob: readJobMatchOutput,
   successFolderOf,
-  writeReport: async (bucket, key, body) => {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
-  },
+  writeReport: matchReportWriter(s3),
 });
 
 export const handler = withPowertools(async (event: ObjectCreatedEvent) => {

@@ -11,13 +11,9 @@ import { recheckProfiles, type RecheckOutcome } from '../usecases/recheck-profil
 
 const store = new DynamoProfileStore(traced(documentClient()), requireEnv(UNIFICATION_ENV.table));
 const settings = unifySettings(config);
-/** Leave this much of the invocation's time unused, so a page is never cut off mid-write. */
-const SAFETY_MS = 20_000;
 
 export const handler = withPowertools(async (_event: unknown, context): Promise<RecheckOutcome> => {
-  // About one page (100 profiles, two round trips) per 200 ms; stop well before the timeout.
-  const maxPages = Math.max(1, Math.floor((context.getRemainingTimeInMillis() - SAFETY_MS) / 200));
-  const outcome = await recheckProfiles({ store, settings, maxPages });
+  const outcome = await recheckProfiles({ store, settings, remainingMs: () => context.getRemainingTimeInMillis() });
   metrics.addMetric('ProfilesRechecked', MetricUnit.Count, outcome.due);
   metrics.addMetric('ProfilesRecheckWritten', MetricUnit.Count, outcome.written);
   logger.info('segment re-check done', { ...outcome });

@@ -31,18 +31,33 @@ export interface RecheckDeps {
   readonly clock?: () => number;
   /** Profiles per page (one read and one write round trip each). */
   readonly pageSize?: number;
-  /** Stop after this many pages (a Lambda's time is bounded; the next run carries on). */
-  readonly maxPages?: number;
+  /**
+   * The time left to run, in ms (a Lambda's `getRemainingTimeInMillis`): the
+   * run stops after the pages that fit in it, read once at the start; the
+   * next run carries on. @default 1000 pages
+   */
+  readonly remainingMs?: () => number;
+}
+
+/** Leave this much of the invocation's time unused, so a page is never cut off mid-write. */
+const SAFETY_MS = 20_000;
+/** About one page (100 profiles, two round trips) per 200 ms. */
+const MS_PER_PAGE = 200;
+
+/** The pages that fit in `remainingMs`, stopping well before the timeout; at least one. */
+function pagesWithin(remainingMs: number): number {
+  return Math.max(1, Math.floor((remainingMs - SAFETY_MS) / MS_PER_PAGE));
 }
 
 export async function recheckProfiles(deps: RecheckDeps): Promise<RecheckOutcome> {
   const clock = deps.clock ?? Date.now;
   const pageSize = deps.pageSize ?? 100;
+  const maxPages = deps.remainingMs === undefined ? 1000 : pagesWithin(deps.remainingMs());
   let due = 0;
   let written = 0;
   let conflicts = 0;
   const skipped = new Set<string>();
-  for (let page = 0; page < (deps.maxPages ?? 1000); page++) {
+  for (let page = 0; page < maxPages; page++) {
     const nowMs = clock();
     const ids = (await deps.store.dueForRecheck(nowMs, pageSize + skipped.size)).filter((id) => !skipped.has(id)).slice(0, pageSize);
     if (ids.length === 0) break;

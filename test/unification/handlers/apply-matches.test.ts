@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoProfileStore, decodeProfile } from '../../../lambda/unification/adapters/dynamodb-profile-store';
-import { readJobMatchOutput, successFolderOf } from '../../../lambda/unification/adapters/entity-resolution-output';
+import { matchReportWriter, readJobMatchOutput, successFolderOf } from '../../../lambda/unification/adapters/entity-resolution-output';
 import { documentClient } from '../../../lambda/shared/clients';
 import type { Profile } from '../../../lambda/unification/core/profile/profile';
 import { createApplyMatchesHandler } from '../../../lambda/unification/handlers/apply-matches';
@@ -30,9 +30,7 @@ function handler(store: DynamoProfileStore) {
     sleep: async () => {},
     readJob: readJobMatchOutput,
     successFolderOf,
-    writeReport: async (bucket, key, body) => {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-    },
+    writeReport: matchReportWriter(s3),
   });
 }
 
@@ -87,6 +85,7 @@ describe('apply-matches handler', () => {
 
     const report = s3mock.commandCalls(PutObjectCommand)[0]?.args[0].input;
     expect(report?.Key).toBe('entity-resolution/output/c360-matching/job-42/c360-report.json');
+    expect(report?.ContentType).toBe('application/json');
     expect(JSON.parse(String(report?.Body))).toMatchObject({ merges: 1, rejectedMerges: [{ matchId: 'm-2' }, { matchId: 'm-2' }] });
 
     // The same job applied again (another file's event) changes nothing.
