@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { QUARANTINE_ZONE, RAW_ZONE } from '../lambda/collection/contracts/lake-layout';
 import { config } from '../lambda/config/load';
 import { kinesisClient } from '../lambda/shared/clients';
 import { generateDemo } from '../lambda/local/demo';
@@ -53,7 +54,7 @@ program
       console.log(`
 Demo: ${demo.people.length} people, ${demo.events.length} events across web, app, store, CRM and support, sent out of order
 (plus ${demo.poison.length} broken records). In ${seconds} s: ${t.applied} events applied, ${t.merges} profiles merged,
-${t.quarantined} records quarantined with their reasons under ${join(runtime.lakeDir, 'quarantine')}.
+${t.quarantined} records quarantined with their reasons under ${join(runtime.lakeDir, QUARANTINE_ZONE)}.
 
 Try:
   curl -s '${runtime.apiUrl}/profiles?email=${hero?.email}'
@@ -65,7 +66,7 @@ Try:
       the Segment-compatible collector (point any Segment SDK at ${runtime.apiUrl})
   npx tsx bin/c360.ts import contacts.csv --source crm      a batch file, mapped by collection.sources in c360.config.ts
   npx tsx bin/c360.ts send events.jsonl                     your own events straight to the stream (one JSON event per line)
-Raw events land in ${join(runtime.lakeDir, 'raw')} by source and event date.`);
+Raw events land in ${join(runtime.lakeDir, RAW_ZONE)} by source and event date.`);
     }
     console.log('\nPress Ctrl-C to stop.');
     const stop = async () => {

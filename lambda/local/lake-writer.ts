@@ -36,6 +36,7 @@ import {
   QUARANTINE_ZONE,
   RAW_ZONE,
   lakePartition,
+  lakePrefix,
   partitionSources,
   splitJsonObjects,
 } from '../collection/contracts/lake-layout';
@@ -165,7 +166,7 @@ export function createLakeWriter(options: LakeWriterOptions): ConsumerHandler {
             fail(where.reason, raw, part.sub);
             continue;
           }
-          const key = `source=${where.source}/dt=${where.dt}`;
+          const key = lakePrefix(RAW_ZONE, where.source, where.dt);
           const lines = partitions.get(key) ?? [];
           lines.push(JSON.stringify(value));
           partitions.set(key, lines);
@@ -175,15 +176,15 @@ export function createLakeWriter(options: LakeWriterOptions): ConsumerHandler {
 
     const files: string[] = [];
     let written = 0;
-    for (const [key, lines] of partitions) {
-      const file = `${RAW_ZONE}/${key}/${batchId}${LAKE_FILE_EXTENSION}`;
+    for (const [prefix, lines] of partitions) {
+      const file = `${prefix}${batchId}${LAKE_FILE_EXTENSION}`;
       await writeObject(join(options.lakeDir, file), lines);
       files.push(file);
       written += lines.length;
     }
     if (failures.length > 0) {
       const day = utcDay(failures.reduce((oldest, f) => Math.min(oldest, f.arrivalTimestamp), Number.POSITIVE_INFINITY));
-      const file = `${QUARANTINE_ZONE}/source=${FIREHOSE_QUARANTINE_SOURCE}/dt=${day}/${PROCESSING_FAILED}-${batchId}${LAKE_FILE_EXTENSION}`;
+      const file = `${lakePrefix(QUARANTINE_ZONE, FIREHOSE_QUARANTINE_SOURCE, day)}${PROCESSING_FAILED}-${batchId}${LAKE_FILE_EXTENSION}`;
       await writeObject(join(options.lakeDir, file), failures.map((f) => JSON.stringify(f)));
       files.push(file);
     }

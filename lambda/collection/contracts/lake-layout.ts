@@ -1,7 +1,8 @@
 /**
- * The raw lake's layout, shared by the deployed Firehose delivery stream
- * (lib/constructs/collection/raw-lake.ts) and the local lake writer
- * (lambda/local/lake-writer.ts):
+ * The raw lake's layout, shared by the deployed Firehose delivery stream and
+ * the Athena tables over it (lib/constructs/collection/raw-lake.ts), the local
+ * lake writer (lambda/local/lake-writer.ts) and the unification pillar's
+ * quarantine sink (lambda/unification/adapters/quarantine.ts):
  *
  *   raw/source=<source>/dt=<YYYY-MM-DD>/…jsonl.gz        every accepted event, as it came
  *   quarantine/source=firehose/dt=<YYYY-MM-DD>/processing-failed-…jsonl.gz
@@ -22,6 +23,21 @@ export const FIREHOSE_QUARANTINE_SOURCE = 'firehose';
 export const PROCESSING_FAILED = 'processing-failed';
 /** The `source` of an event that names no known source (producers writing straight to the stream). */
 export const FALLBACK_SOURCE = 'kinesis';
+/** A zone of the lake: its top-level folder. */
+export type LakeZone = typeof RAW_ZONE | typeof QUARANTINE_ZONE;
+
+const sourceFolder = (source: string) => `source=${source}/`;
+/**
+ * `source=<source>/dt=<dt>/`: a partition's folders below its zone (Hive
+ * style, for Athena). The values are inserted as given, so they may be
+ * placeholders a service fills in (Firehose's `!{partitionKeyFromQuery:dt}`,
+ * Athena's `${dt}`) as well as actual values.
+ */
+export const partitionPath = (source: string, dt: string) => `${sourceFolder(source)}dt=${dt}/`;
+/** `<zone>/source=<source>/`: everything of one source in a zone. */
+export const sourcePrefix = (zone: LakeZone, source: string) => `${zone}/${sourceFolder(source)}`;
+/** `<zone>/source=<source>/dt=<dt>/`: where a partition's objects go (values as for `partitionPath`). */
+export const lakePrefix = (zone: LakeZone, source: string, dt: string) => `${zone}/${partitionPath(source, dt)}`;
 /** Extension of the lake's objects, locally and (Firehose `FileExtension`) deployed. */
 export const LAKE_FILE_EXTENSION = '.jsonl.gz';
 /**

@@ -6,6 +6,7 @@
  * out by DynamoDB (they still count towards the scanned capacity).
  */
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PROFILE_SK, SK } from '../contracts/table';
 import type { Profile } from '../core/profile/profile';
 import type { ProfileScan, ScanSegment } from '../ports';
 import { decodeProfile } from './dynamodb-profile-store';
@@ -32,8 +33,8 @@ export async function* scanProfiles(doc: DynamoDBDocumentClient, tableName: stri
         TotalSegments: totalSegments,
         FilterExpression: '#sk = :profile AND attribute_not_exists(#mergedInto)',
         ProjectionExpression: '#doc',
-        ExpressionAttributeNames: { '#sk': 'sk', '#mergedInto': 'mergedInto', '#doc': 'doc' },
-        ExpressionAttributeValues: { ':profile': 'P' },
+        ExpressionAttributeNames: { '#sk': SK, '#mergedInto': 'mergedInto', '#doc': 'doc' },
+        ExpressionAttributeValues: { ':profile': PROFILE_SK },
         ...(pageSize === undefined ? {} : { Limit: pageSize }),
         ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
       }),

@@ -4,6 +4,7 @@
  *   profile           pk = `P#<profileId>`      sk = `P`   → version, mergedInto, doc (the profile, JSON, deflated),
  *                                                            and `rs`/`recheckAt` for the sparse re-check index
  *   journal           pk = `P#<profileId>`      sk = `J#…` → at, doc (the events one write applied, deflated)
+ * (the key attributes and values are defined in contracts/table.ts).
  * Keeping the profile as one attribute makes a profile read one item and lets
  * traits hold any JSON (empty keys, deep nesting) without DynamoDB's
  * attribute-name rules getting in the way. Deflating it roughly halves the
@@ -24,7 +25,22 @@ import type { UnifyEvent } from '../../shared/events';
 import { retryBatch, type BatchRetryOptions } from '../../shared/retry';
 import type { Claim, VersionedWrite } from '../core/identity/plan-types';
 import type { Profile } from '../core/profile/profile';
-import { RECHECK_INDEX, RECHECK_SHARDS } from '../contracts/table';
+import {
+  IDENTIFIER_SK,
+  identifierOfPk,
+  identifierPk,
+  JOURNAL_SK_PREFIX,
+  PK,
+  PROFILE_SK,
+  profileIdOfPk,
+  profilePk,
+  RECHECK_AT,
+  RECHECK_INDEX,
+  RECHECK_SHARD,
+  RECHECK_SHARDS,
+  recheckShardPk,
+  SK,
+} from '../contracts/table';
 import type { JournalEntry, ProfileStore } from '../ports';
 
 export function encodeProfile(profile: Profile): Uint8Array {
@@ -37,7 +53,7 @@ export function decodeProfile(doc: unknown): Profile {
   return JSON.parse(inflateRawSync(doc).toString('utf8')) as Profile;
 }
 
-export const recheckShard = (profileId: string) => `R#${createHash('sha1').update(profileId).digest()[0]! % RECHECK_SHARDS}`;
+export const recheckShard = (profileId: string) => recheckShardPk(createHash('sha1').update(profileId).digest()[0]! % RECHECK_SHARDS);
 
 /** A journal item's doc: events without what can be derived (their ISO timestamp) or what is the stream's (sequence numbers). */
 function encodeJournal(entry: JournalEntry): Uint8Array {
@@ -63,10 +79,6 @@ function decodeJournal(profileId: string, key: string, at: string, doc: unknown)
 /** BatchWriteItem takes at most 25 requests per call. */
 const BATCH_WRITE_LIMIT = 25;
 
-export const identifierPk = (key: string) => `ID#${key}`;
-export const profilePk = (profileId: string) => `P#${profileId}`;
-const ID_SK = 'ID';
-const PROFILE_SK = 'P';
 /** BatchGetItem reads at most 100 keys per call. */
 const BATCH_GET_LIMIT = 100;
 const UNPROCESSED_RETRIES = 8;
@@ -86,15 +98,15 @@ export interface DynamoUsage {
 
 function profileItem(profile: Profile): Record<string, unknown> {
   return {
-    pk: profilePk(profile.profileId),
-    sk: PROFILE_SK,
+    [PK]: profilePk(profile.profileId),
+    [SK]: PROFILE_SK,
     profileId: profile.profileId,
     version: profile.version,
     ...(profile.mergedInto === undefined ? {} : { mergedInto: profile.mergedInto }),
     // Sparse: only live profiles that time alone will change are in the re-check index.
     ...(profile.recheckAt === undefined || profile.mergedInto !== undefined
       ? {}
-      : { rs: recheckShard(profile.profileId), recheckAt: profile.recheckAt }),
+      : { [RECHECK_SHARD]: recheckShard(profile.profileId), [RECHECK_AT]: profile.recheckAt }),
     updatedAt: profile.updatedAt,
     doc: encodeProfile(profile),
   };
@@ -107,22 +119,22 @@ function sameBytes(old: AttributeValue | undefined, ours: unknown): boolean {
 }
 
 function journalItem(e: JournalEntry): Record<string, unknown> {
-  return { pk: profilePk(e.profileId), sk: e.key, at: e.at, doc: encodeJournal(e) };
+  return { [PK]: profilePk(e.profileId), [SK]: e.key, at: e.at, doc: encodeJournal(e) };
 }
 
 function profileCondition(expectedVersion: number | null) {
   return expectedVersion === null
-    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+    ? { ConditionExpression: `attribute_not_exists(${PK})` }
     : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } };
 }
 
 function claimItem({ key, profileId }: Claim): Record<string, unknown> {
-  return { pk: identifierPk(key), sk: ID_SK, profileId };
+  return { [PK]: identifierPk(key), [SK]: IDENTIFIER_SK, profileId };
 }
 
 function claimCondition(expectedOwner: string | null) {
   return expectedOwner === null
-    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+    ? { ConditionExpression: `attribute_not_exists(${PK})` }
     : { ConditionExpression: 'profileId = :expected', ExpressionAttributeValues: { ':expected': expectedOwner } };
 }
 
@@ -135,9 +147,9 @@ export class DynamoProfileStore implements ProfileStore {
   ) {}
 
   async getOwners(keys: readonly string[]): Promise<Map<string, string>> {
-    const items = await this.batchGet(keys.map((k) => identifierPk(k)), ID_SK, 'pk, profileId');
+    const items = await this.batchGet(keys.map((k) => identifierPk(k)), IDENTIFIER_SK, `${PK}, profileId`);
     const owners = new Map<string, string>();
-    for (const item of items) owners.set(String(item.pk).slice(3), String(item.profileId));
+    for (const item of items) owners.set(identifierOfPk(String(item[PK])), String(item.profileId));
     return owners;
   }
 
@@ -197,7 +209,7 @@ export class DynamoProfileStore implements ProfileStore {
   }
 
   async deleteJournal(entries: ReadonlyArray<Pick<JournalEntry, 'profileId' | 'key'>>): Promise<void> {
-    await this.batchWrite(entries.map((e) => ({ DeleteRequest: { Key: { pk: profilePk(e.profileId), sk: e.key } } })));
+    await this.batchWrite(entries.map((e) => ({ DeleteRequest: { Key: { [PK]: profilePk(e.profileId), [SK]: e.key } } })));
   }
 
   async readJournal(profileIds: readonly string[]): Promise<JournalEntry[]> {
@@ -209,15 +221,15 @@ export class DynamoProfileStore implements ProfileStore {
           const out = await this.doc.send(
             new QueryCommand({
               TableName: this.tableName,
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :j)',
-              ExpressionAttributeValues: { ':pk': profilePk(profileId), ':j': 'J#' },
+              KeyConditionExpression: `${PK} = :pk AND begins_with(${SK}, :j)`,
+              ExpressionAttributeValues: { ':pk': profilePk(profileId), ':j': JOURNAL_SK_PREFIX },
               ConsistentRead: true,
               ReturnConsumedCapacity: 'TOTAL',
               ...(start === undefined ? {} : { ExclusiveStartKey: start }),
             }),
           );
           this.meter('read', out.ConsumedCapacity);
-          for (const item of out.Items ?? []) entries.push(decodeJournal(profileId, String(item.sk), String(item.at), item.doc));
+          for (const item of out.Items ?? []) entries.push(decodeJournal(profileId, String(item[SK]), String(item.at), item.doc));
           start = out.LastEvaluatedKey;
         } while (start !== undefined);
         return entries;
@@ -235,15 +247,15 @@ export class DynamoProfileStore implements ProfileStore {
           new QueryCommand({
             TableName: this.tableName,
             IndexName: RECHECK_INDEX,
-            KeyConditionExpression: 'rs = :rs AND recheckAt <= :now',
-            ExpressionAttributeValues: { ':rs': `R#${shard}`, ':now': nowMs },
+            KeyConditionExpression: `${RECHECK_SHARD} = :rs AND ${RECHECK_AT} <= :now`,
+            ExpressionAttributeValues: { ':rs': recheckShardPk(shard), ':now': nowMs },
             Limit: limit - ids.length,
             ReturnConsumedCapacity: 'TOTAL',
             ...(start === undefined ? {} : { ExclusiveStartKey: start }),
           }),
         );
         this.meter('read', out.ConsumedCapacity);
-        for (const item of out.Items ?? []) ids.push(String(item.pk).slice(2));
+        for (const item of out.Items ?? []) ids.push(profileIdOfPk(String(item[PK])));
         start = out.LastEvaluatedKey;
       } while (start !== undefined && ids.length < limit);
     }
@@ -328,7 +340,7 @@ export class DynamoProfileStore implements ProfileStore {
   private async batchGetChunk(pks: readonly string[], sk: string, projection: string): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     const { unsent } = await retryBatch(
-      pks.map((pk): Record<string, unknown> => ({ pk, sk })),
+      pks.map((pk): Record<string, unknown> => ({ [PK]: pk, [SK]: sk })),
       async (keys) => {
         const out = await this.doc.send(
           new BatchGetCommand({

@@ -8,9 +8,8 @@
  */
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { retryBatch } from '../../shared/retry';
+import { PK, segmentPk, SK } from '../contracts/table';
 import type { SegmentChange, SegmentMembershipStore } from '../ports';
-
-export const segmentPk = (segment: string) => `SEG#${segment}`;
 
 /** BatchWriteItem takes at most 25 requests per call. */
 const BATCH_WRITE_LIMIT = 25;
@@ -77,8 +76,8 @@ export class DynamoSegmentStore implements SegmentMembershipStore {
   async apply(changes: readonly SegmentChange[]): Promise<void> {
     const requests: WriteRequest[] = collapseChanges(changes).map((c) =>
       c.change === 'entered'
-        ? { PutRequest: { Item: { pk: segmentPk(c.segment), sk: c.profileId, profileId: c.profileId, segment: c.segment, enteredAt: c.at } } }
-        : { DeleteRequest: { Key: { pk: segmentPk(c.segment), sk: c.profileId } } },
+        ? { PutRequest: { Item: { [PK]: segmentPk(c.segment), [SK]: c.profileId, profileId: c.profileId, segment: c.segment, enteredAt: c.at } } }
+        : { DeleteRequest: { Key: { [PK]: segmentPk(c.segment), [SK]: c.profileId } } },
     );
     for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) {
       await this.batchWrite(requests.slice(i, i + BATCH_WRITE_LIMIT));
@@ -95,15 +94,15 @@ export class DynamoSegmentStore implements SegmentMembershipStore {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
         ExpressionAttributeValues: { ':pk': pk },
         ProjectionExpression: '#sk',
         Limit: limit,
-        ...(after === undefined ? {} : { ExclusiveStartKey: { pk, sk: after } }),
+        ...(after === undefined ? {} : { ExclusiveStartKey: { [PK]: pk, [SK]: after } }),
       }),
     );
-    const profileIds = (out.Items ?? []).map((item) => String(item.sk));
-    const lastSk = out.LastEvaluatedKey?.sk;
+    const profileIds = (out.Items ?? []).map((item) => String(item[SK]));
+    const lastSk = out.LastEvaluatedKey?.[SK];
     return typeof lastSk === 'string' ? { profileIds, next: encodeCursor(lastSk) } : { profileIds };
   }
 

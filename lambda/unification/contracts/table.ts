@@ -1,7 +1,8 @@
 /**
  * The customer-view table, defined once: the stack (lib/stacks/unification-stack.ts)
- * and the local runtime (lambda/local/servers.ts) both build it from this, and
- * the profile store reads and writes the keys it names.
+ * and the local runtime (lambda/local/servers.ts) both build it from this; the
+ * stores, the segment-changes consumer and its stream filter
+ * (lib/constructs/unification/segment-delivery.ts) read and write the keys it names.
  */
 
 /** A key attribute: its name and DynamoDB scalar type. */
@@ -32,6 +33,38 @@ export const RECHECK_INDEX = 'recheck';
 /** Partitions of the re-check index (a scheduled job queries each). */
 export const RECHECK_SHARDS = 4;
 
+/** Attribute names of the table's keys. */
+export const PK = 'pk';
+export const SK = 'sk';
+/** Attribute names of the re-check index's keys. */
+export const RECHECK_SHARD = 'rs';
+export const RECHECK_AT = 'recheckAt';
+
+// Key values. Every item ever written carries them: changing one orphans the stored items.
+const PROFILE_PK_PREFIX = 'P#';
+const IDENTIFIER_PK_PREFIX = 'ID#';
+const SEGMENT_PK_PREFIX = 'SEG#';
+const RECHECK_SHARD_PREFIX = 'R#';
+/** Sort key of a profile item; the segment-changes stream filter selects on it. */
+export const PROFILE_SK = 'P';
+/** Sort key of an identifier index item. */
+export const IDENTIFIER_SK = 'ID';
+/** Sort keys of a profile's journal items start with this (`J#<version, 10 digits>#<tag>`). */
+export const JOURNAL_SK_PREFIX = 'J#';
+
+/** Partition key of a profile and of its journal. */
+export const profilePk = (profileId: string) => `${PROFILE_PK_PREFIX}${profileId}`;
+/** The profile id in a profile partition key. */
+export const profileIdOfPk = (pk: string) => pk.slice(PROFILE_PK_PREFIX.length);
+/** Partition key of the identifier index item of `key` (`<type>#<value>`). */
+export const identifierPk = (key: string) => `${IDENTIFIER_PK_PREFIX}${key}`;
+/** The identifier key in an identifier index partition key. */
+export const identifierOfPk = (pk: string) => pk.slice(IDENTIFIER_PK_PREFIX.length);
+/** Partition key of a segment's membership items (their sort key is the member's profile id). */
+export const segmentPk = (segment: string) => `${SEGMENT_PK_PREFIX}${segment}`;
+/** Partition key, in the re-check index, of shard `shard` (0 to RECHECK_SHARDS - 1). */
+export const recheckShardPk = (shard: number) => `${RECHECK_SHARD_PREFIX}${shard}`;
+
 /**
  * One table: profiles (`P#<id>` / `P`), the identifier index (`ID#<key>` / `ID`),
  * the event journal (`P#<id>` / `J#…`) and segment membership (`SEG#<name>` / `<id>`).
@@ -39,14 +72,14 @@ export const RECHECK_SHARDS = 4;
  * carry `rs` / `recheckAt`.
  */
 export const PROFILE_TABLE: TableDefinition = {
-  partitionKey: { name: 'pk', type: 'S' },
-  sortKey: { name: 'sk', type: 'S' },
+  partitionKey: { name: PK, type: 'S' },
+  sortKey: { name: SK, type: 'S' },
   timeToLiveAttribute: 'expiresAt',
   globalSecondaryIndexes: [
     {
       indexName: RECHECK_INDEX,
-      partitionKey: { name: 'rs', type: 'S' },
-      sortKey: { name: 'recheckAt', type: 'N' },
+      partitionKey: { name: RECHECK_SHARD, type: 'S' },
+      sortKey: { name: RECHECK_AT, type: 'N' },
       projection: 'KEYS_ONLY',
     },
   ],

@@ -14,6 +14,7 @@ import type { AttributeValue as SdkAttributeValue } from '@aws-sdk/client-dynamo
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { decodeProfile } from '../adapters/dynamodb-profile-store';
+import { PROFILE_SK, SK } from '../contracts/table';
 import type { Profile } from '../core/profile/profile';
 import { applySegmentChanges, type ProfilePair, type SegmentChangeDeps } from '../usecases/segment-changes';
 
@@ -33,9 +34,7 @@ export interface SegmentChangesHandlerDeps extends SegmentChangeDeps {
   readonly observe?: (outcome: SegmentBatchOutcome) => void;
 }
 
-const PROFILE_SK = 'P';
-
-export const isProfileRecord = (r: DynamoDBRecord) => r.dynamodb?.Keys?.sk?.S === PROFILE_SK;
+export const isProfileRecord = (r: DynamoDBRecord) => r.dynamodb?.Keys?.[SK]?.S === PROFILE_SK;
 
 /**
  * A stream image as the SDK's marshalled form: the Lambda event carries

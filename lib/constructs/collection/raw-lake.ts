@@ -11,16 +11,19 @@ import {
   FIREHOSE_QUARANTINE_SOURCE,
   LAKE_FILE_EXTENSION,
   lakePartitionJq,
+  lakePrefix,
+  partitionPath,
   partitionSources,
   QUARANTINE_ZONE,
   RAW_ZONE,
+  sourcePrefix,
 } from '../../../lambda/collection/contracts/lake-layout';
 import { LANDING_PREFIX } from '../../../lambda/collection/contracts/landing';
 import type { IDataKey } from '../common/data-key';
 import { acknowledgeWildcardResource } from '../common/nag';
 
 /** Where Firehose writes accepted events: one prefix per event source and event day (Hive-style, for Athena). */
-export const RAW_PREFIX = `${RAW_ZONE}/source=!{partitionKeyFromQuery:source}/dt=!{partitionKeyFromQuery:dt}/`;
+export const RAW_PREFIX = lakePrefix(RAW_ZONE, '!{partitionKeyFromQuery:source}', '!{partitionKeyFromQuery:dt}');
 /**
  * Where Firehose writes what it cannot partition, with its error code and
  * message: the quarantine zone's own layout (`quarantine/source=.../dt=.../`),
@@ -28,7 +31,7 @@ export const RAW_PREFIX = `${RAW_ZONE}/source=!{partitionKeyFromQuery:source}/dt
  * (`processing-failed`, ...) starts the object name instead of adding a
  * folder level; the day is the arrival day of the oldest record in the object.
  */
-export const FIREHOSE_ERROR_PREFIX = `${QUARANTINE_ZONE}/source=${FIREHOSE_QUARANTINE_SOURCE}/dt=!{timestamp:yyyy-MM-dd}/!{firehose:error-output-type}-`;
+export const FIREHOSE_ERROR_PREFIX = `${lakePrefix(QUARANTINE_ZONE, FIREHOSE_QUARANTINE_SOURCE, '!{timestamp:yyyy-MM-dd}')}!{firehose:error-output-type}-`;
 /** Tables the crawler creates get this prefix. */
 export const LANDING_TABLE_PREFIX = 'landing_';
 /** Firehose's minimum buffering when dynamic partitioning is on (the CDK's Firehose module enforces the same). */
@@ -194,7 +197,8 @@ function jsonTable(scope: Construct, id: string, options: JsonTableOptions): glu
         'projection.dt.range': 'NOW-5YEARS,NOW+1DAYS',
         'projection.dt.interval': '1',
         'projection.dt.interval.unit': 'DAYS',
-        'storage.location.template': `${options.location}source=\${source}/dt=\${dt}/`,
+        // Athena's projection placeholders, filled per partition.
+        'storage.location.template': `${options.location}${partitionPath('${source}', '${dt}')}`,
       },
       partitionKeys: PARTITION_KEYS,
       storageDescriptor: {
@@ -290,7 +294,7 @@ export class RawLake extends Construct {
     })}:log-stream:${logStream.logStreamName}`;
 
     const rawObjects = lakeBucket.arnForObjects(`${RAW_ZONE}/*`);
-    const errorObjects = lakeBucket.arnForObjects(`${QUARANTINE_ZONE}/source=${FIREHOSE_QUARANTINE_SOURCE}/*`);
+    const errorObjects = lakeBucket.arnForObjects(`${sourcePrefix(QUARANTINE_ZONE, FIREHOSE_QUARANTINE_SOURCE)}*`);
     const destinationRole = new iam.Role(this, 'FirehoseDestinationRole', {
       assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com'),
       description: 'c360 raw lake: Firehose writes the raw and quarantine zones of the lake',
@@ -321,7 +325,7 @@ export class RawLake extends Construct {
     acknowledgeWildcardResource(
       destinationPolicy,
       errorObjects,
-      wildcardReason(`"${QUARANTINE_ZONE}/source=${FIREHOSE_QUARANTINE_SOURCE}/" (its error output)`),
+      wildcardReason(`"${sourcePrefix(QUARANTINE_ZONE, FIREHOSE_QUARANTINE_SOURCE)}" (its error output)`),
     );
 
     this.deliveryStream = new firehose.CfnDeliveryStream(this, 'DeliveryStream', {

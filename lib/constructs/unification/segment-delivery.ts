@@ -9,7 +9,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { UNIFICATION_ENV } from '../../../lambda/unification/contracts/env';
-import { RECHECK_INDEX } from '../../../lambda/unification/contracts/table';
+import { PROFILE_SK, RECHECK_INDEX, SK } from '../../../lambda/unification/contracts/table';
 import { C360Function } from '../common/c360-function';
 import { LeastPrivilegeSqsDlq, onFailureQueue } from '../common/on-failure-queue';
 
@@ -80,7 +80,7 @@ export class SegmentDelivery extends Construct {
         maxRecordAge: Duration.days(1),
         onFailure: new LeastPrivilegeSqsDlq(this.onFailureQueue),
         // Only profile items: identifier, journal and membership writes (its own) never invoke it.
-        filters: [lambda.FilterCriteria.filter({ dynamodb: { Keys: { sk: { S: lambda.FilterRule.isEqual('P') } } } })],
+        filters: [lambda.FilterCriteria.filter({ dynamodb: { Keys: { [SK]: { S: lambda.FilterRule.isEqual(PROFILE_SK) } } } })],
       }),
     );
 
