@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import type { KinesisClient, PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { C360Config } from '../lambda/config';
+import { kinesisEventSink } from '../lambda/collection/adapters/kinesis-sink';
 import { ConfigWriteKeys } from '../lambda/collection/adapters/write-keys';
 import { createCollector } from '../lambda/collection/handlers/collector';
 import { generateDemo, type DemoEvent } from '../lambda/local/demo';
@@ -76,8 +77,7 @@ async function run(config: C360Config, requests: readonly APIGatewayProxyEventV2
   let refused = 0;
   const collect = createCollector({
     writeKeys: new ConfigWriteKeys({ bench: { localWriteKeys: [WRITE_KEY] } }),
-    kinesis: acceptingKinesis(),
-    streamName: 'bench',
+    events: kinesisEventSink(acceptingKinesis(), 'bench'),
     ingest: ingestOptionsOf(config),
     corsAllowedOrigins: config.collection.corsAllowedOrigins,
     observe: (o) => {

@@ -8,6 +8,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { C360Config } from '../config';
 import type { WriteKeys } from '../collection/ports';
+import { kinesisEventSink } from '../collection/adapters/kinesis-sink';
 import { createCollector, type CollectorEvent, type CollectorResult } from '../collection/handlers/collector';
 import { ingestOptionsOf } from '../collection/usecases/collect';
 import { httpApiEvent } from './http-api-event';
@@ -22,8 +23,7 @@ export interface CollectorRouteDeps {
 export function collectorRoute(config: C360Config, deps: CollectorRouteDeps): Route {
   const collector = createCollector({
     writeKeys: deps.writeKeys,
-    kinesis: deps.kinesis,
-    streamName: deps.streamName,
+    events: kinesisEventSink(deps.kinesis, deps.streamName),
     ingest: ingestOptionsOf(config),
     corsAllowedOrigins: config.collection.corsAllowedOrigins,
   });

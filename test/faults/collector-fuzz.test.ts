@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lambda/config';
+import { kinesisEventSink } from '../../lambda/collection/adapters/kinesis-sink';
 import { ConfigWriteKeys } from '../../lambda/collection/adapters/write-keys';
 import { createCollector } from '../../lambda/collection/handlers/collector';
 import { httpApiEvent } from '../../lambda/local/http-api-event';
@@ -28,11 +29,9 @@ kinesis.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => {
 
 const collect = createCollector({
   writeKeys: new ConfigWriteKeys(config.collection.sources),
-  kinesis: new KinesisClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
-  streamName: 'events',
+  events: kinesisEventSink(new KinesisClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), 'events', { baseDelayMs: 1, maxAttempts: 2 }),
   ingest: ingestOptionsOf(config),
   corsAllowedOrigins: ['*'],
-  producer: { baseDelayMs: 1, maxAttempts: 2 },
 });
 
 function request(path: string, body: Buffer, gzip: boolean): APIGatewayProxyEventV2 {

@@ -5,7 +5,8 @@
  * naming how many could not be, otherwise. Never a silent partial loss.
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { retryBatch } from '../../shared/retry';
+import { chunkBy } from '../../shared/chunk';
+import { DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_ATTEMPTS, retryBatch } from '../../shared/retry';
 
 /** PutRecords takes at most 500 records (and 5 MB) per call. */
 const MAX_RECORDS_PER_CALL = 500;
@@ -37,23 +38,8 @@ export class PartialWriteError extends Error {
   }
 }
 
-function chunks(entries: readonly PutRecordsRequestEntry[]): PutRecordsRequestEntry[][] {
-  const out: PutRecordsRequestEntry[][] = [];
-  let current: PutRecordsRequestEntry[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    const size = (entry.Data?.length ?? 0) + (entry.PartitionKey?.length ?? 0);
-    if (current.length === MAX_RECORDS_PER_CALL || (current.length > 0 && bytes + size > MAX_BYTES_PER_CALL)) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(entry);
-    bytes += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
-}
+/** A record's size as PutRecords counts it towards the per-call limit: its data and partition key. */
+const recordSize = (entry: PutRecordsRequestEntry) => (entry.Data?.length ?? 0) + (entry.PartitionKey?.length ?? 0);
 
 export async function putRecordsReliably(
   client: KinesisClient,
@@ -63,7 +49,7 @@ export async function putRecordsReliably(
 ): Promise<ProducerResult> {
   let calls = 0;
   let retried = 0;
-  const all = chunks(entries);
+  const all = chunkBy(entries, { maxCount: MAX_RECORDS_PER_CALL, maxBytes: MAX_BYTES_PER_CALL, sizeOf: recordSize });
   for (const [index, chunk] of all.entries()) {
     let lastError = 'unknown error';
     // A whole-call error (bad stream name, no permission) is the SDK's to retry, not ours: it rejects at once.
@@ -81,7 +67,7 @@ export async function putRecordsReliably(
         retried += failed.length;
         return failed;
       },
-      { maxAttempts: opts.maxAttempts ?? 6, baseDelayMs: opts.baseDelayMs ?? 50 },
+      { maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, baseDelayMs: opts.baseDelayMs ?? DEFAULT_BASE_DELAY_MS },
     );
     if (unsent.length > 0) {
       // The chunks after this one were never sent: they are not written either.

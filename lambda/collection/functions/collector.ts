@@ -3,6 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { config } from '../../config/load';
+import { kinesisEventSink } from '../adapters/kinesis-sink';
 import { SecretsManagerWriteKeys } from '../adapters/write-keys';
 import { kinesisClient } from '../../shared/clients';
 import { requireEnv } from '../../shared/env';
@@ -16,8 +17,7 @@ const collect = createCollector({
     onInvalidEntries: (count) => logger.warn('write-keys secret: entries skipped (values must be source names)', { count }),
   }),
   // Fewer SDK attempts than the consumer's: API Gateway gives an HTTP API integration 30 s at most.
-  kinesis: traced(kinesisClient({ maxAttempts: 3 })),
-  streamName: requireEnv(COLLECTION_ENV.stream),
+  events: kinesisEventSink(traced(kinesisClient({ maxAttempts: 3 })), requireEnv(COLLECTION_ENV.stream)),
   ingest: ingestOptionsOf(config),
   corsAllowedOrigins: config.collection.corsAllowedOrigins,
   observe: ({ path, statusCode, source, outcome, error }) => {

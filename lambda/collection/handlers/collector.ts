@@ -16,13 +16,10 @@
  * over the events are the collect use case.
  */
 import { gunzipSync, inflateSync } from 'node:zlib';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { EVENT_TYPES, LIMITS, type EventType } from '../../shared/events';
 import type { IngestOptions } from '../core/ingest';
-import type { ProducerOptions } from '../adapters/kinesis-producer';
-import { kinesisEventSink } from '../adapters/kinesis-sink';
-import type { WriteKeys } from '../ports';
+import type { EventSink, WriteKeys } from '../ports';
 import { collect, type BatchDefaults, type CollectOutcome, type Rejection } from '../usecases/collect';
 import { COLLECTOR_CORS } from '../contracts/http';
 
@@ -36,12 +33,11 @@ export const COLLECTOR_LIMITS = {
 
 export interface CollectorDeps {
   readonly writeKeys: WriteKeys;
-  readonly kinesis: KinesisClient;
-  readonly streamName: string;
+  /** Where accepted events go (the Kinesis stream). */
+  readonly events: EventSink;
   readonly ingest: IngestOptions;
   /** Browser origins allowed to call the collector (`*` for any): config.collection.corsAllowedOrigins. */
   readonly corsAllowedOrigins: readonly string[];
-  readonly producer?: ProducerOptions;
   readonly geo?: (ip: string) => Record<string, unknown> | undefined;
   /** Server clock, epoch ms. */
   readonly now?: () => number;
@@ -141,7 +137,6 @@ function parseJson(body: Buffer): Record<string, unknown> | Refusal {
 
 export function createCollector(deps: CollectorDeps) {
   const now = deps.now ?? Date.now;
-  const sink = kinesisEventSink(deps.kinesis, deps.streamName, deps.producer);
   const allowAny = deps.corsAllowedOrigins.includes('*');
 
   const corsHeaders = (origin: string | undefined): Record<string, string> => {
@@ -239,7 +234,7 @@ export function createCollector(deps: CollectorDeps) {
 
     outcome = await collect(
       { events, source, receivedAt: now(), ip: event.requestContext.http.sourceIp, ...(defaults === undefined ? {} : { defaults }) },
-      { events: sink, ingest: deps.ingest, ...(deps.geo === undefined ? {} : { geo: deps.geo }) },
+      { events: deps.events, ingest: deps.ingest, ...(deps.geo === undefined ? {} : { geo: deps.geo }) },
     );
     return respond(outcome, route, reply);
   };

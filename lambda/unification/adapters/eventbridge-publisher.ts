@@ -11,7 +11,8 @@
  * or treat the events as idempotent state ("is in" / "is not in").
  */
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { retryBatch } from '../../shared/retry';
+import { chunkBy } from '../../shared/chunk';
+import { DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_ATTEMPTS, retryBatch } from '../../shared/retry';
 import { SEGMENT_EVENT_SOURCE, segmentDetailType } from '../core/segments/segment-changes';
 import type { SegmentChange, SegmentEventPublisher } from '../ports';
 
@@ -32,24 +33,17 @@ export function entrySize(entry: PutEventsRequestEntry): number {
   return size;
 }
 
-/** Consecutive chunks of at most MAX_ENTRIES_PER_CALL entries and MAX_BYTES_PER_CALL bytes. */
+/** Consecutive chunks of at most MAX_ENTRIES_PER_CALL entries and MAX_BYTES_PER_CALL bytes; throws on an entry larger than a call takes. */
 export function chunkEntries(entries: readonly PutEventsRequestEntry[]): PutEventsRequestEntry[][] {
-  const chunks: PutEventsRequestEntry[][] = [];
-  let current: PutEventsRequestEntry[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    const size = entrySize(entry);
-    if (size > MAX_BYTES_PER_CALL) throw new Error(`a segment event of ${size} bytes exceeds the PutEvents limit of ${MAX_BYTES_PER_CALL}`);
-    if (current.length === MAX_ENTRIES_PER_CALL || bytes + size > MAX_BYTES_PER_CALL) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(entry);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return chunkBy(entries, {
+    maxCount: MAX_ENTRIES_PER_CALL,
+    maxBytes: MAX_BYTES_PER_CALL,
+    sizeOf: (entry) => {
+      const size = entrySize(entry);
+      if (size > MAX_BYTES_PER_CALL) throw new Error(`a segment event of ${size} bytes exceeds the PutEvents limit of ${MAX_BYTES_PER_CALL}`);
+      return size;
+    },
+  });
 }
 
 export interface EventBridgePublisherOptions {
@@ -68,8 +62,8 @@ export class EventBridgePublisher implements SegmentEventPublisher {
     private readonly busName: string,
     opts: EventBridgePublisherOptions = {},
   ) {
-    this.maxAttempts = opts.maxAttempts ?? 6;
-    this.baseDelayMs = opts.baseDelayMs ?? 50;
+    this.maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.baseDelayMs = opts.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
   }
 
   toEntry(change: SegmentChange): PutEventsRequestEntry {

@@ -7,6 +7,7 @@
  * whole unmerge is read and planned again.
  */
 import { randomUUID } from 'node:crypto';
+import { retryBatch } from '../../shared/retry';
 import { refreshProfile } from '../core/profile/derive';
 import { idKey } from '../core/identity/keys';
 import type { Claim } from '../core/identity/plan-types';
@@ -27,7 +28,9 @@ export interface UnmergeDeps {
   readonly store: ProfileStore;
   readonly settings: Pick<UnifySettings, 'rules' | 'derivations'>;
   readonly clock?: () => number;
+  /** Plan-and-transact attempts while concurrent writes make the transaction fail. @default 5 */
   readonly maxAttempts?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** DynamoDB's limit on items in one transaction. */
@@ -37,18 +40,33 @@ const MAX_HOPS = 8;
 export async function unmergeProfile(request: UnmergeRequest, deps: UnmergeDeps): Promise<UnmergeResult> {
   const clock = deps.clock ?? Date.now;
   const attempts = deps.maxAttempts ?? 5;
-  for (let attempt = 1; ; attempt++) {
-    const { result, writes } = await plan(request, deps, clock());
-    if (writes.items > MAX_TRANSACTION_ITEMS) {
-      throw new UnmergeError(
-        `splitting ${request.restoredId} out needs ${writes.items} writes; one transaction takes at most ${MAX_TRANSACTION_ITEMS}`,
-        'conflict',
-      );
-    }
-    if (await deps.store.transact(writes.profiles, writes.claims, writes.journal)) return result;
-    if (attempt >= attempts) throw new Error(`unmerge of ${request.restoredId} kept conflicting with concurrent writes after ${attempts} attempts`);
-    await new Promise((r) => setTimeout(r, Math.random() * 50 * attempt));
-  }
+  let done: UnmergeResult | undefined;
+  // One item, the request: sent again, read and planned afresh, while the transaction fails.
+  await retryBatch(
+    [request],
+    async (pending) => {
+      const { result, writes } = await plan(request, deps, clock());
+      if (writes.items > MAX_TRANSACTION_ITEMS) {
+        throw new UnmergeError(
+          `splitting ${request.restoredId} out needs ${writes.items} writes; one transaction takes at most ${MAX_TRANSACTION_ITEMS}`,
+          'conflict',
+        );
+      }
+      if (!(await deps.store.transact(writes.profiles, writes.claims, writes.journal))) return pending;
+      done = result;
+      return [];
+    },
+    {
+      // The first attempt is always made, whatever maxAttempts says.
+      maxAttempts: Math.max(1, attempts),
+      // Retry n waits up to 25 ms · 2^n, at most 200 ms.
+      baseDelayMs: 25,
+      maxDelayMs: 200,
+      sleep: deps.sleep,
+    },
+  );
+  if (done === undefined) throw new Error(`unmerge of ${request.restoredId} kept conflicting with concurrent writes after ${attempts} attempts`);
+  return done;
 }
 
 async function plan(request: UnmergeRequest, deps: UnmergeDeps, nowMs: number) {

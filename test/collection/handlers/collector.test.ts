@@ -5,6 +5,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambda/config';
+import { kinesisEventSink } from '../../../lambda/collection/adapters/kinesis-sink';
 import { ConfigWriteKeys, SecretsManagerWriteKeys } from '../../../lambda/collection/adapters/write-keys';
 import type { WriteKeys } from '../../../lambda/collection/ports';
 import { COLLECTOR_LIMITS, createCollector, type CollectorDeps, type CollectorObservation } from '../../../lambda/collection/handlers/collector';
@@ -31,11 +32,12 @@ function collector(overrides: Partial<CollectorDeps> = {}) {
   const observed: CollectorObservation[] = [];
   const handler = createCollector({
     writeKeys: new ConfigWriteKeys(config.collection.sources),
-    kinesis: new KinesisClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
-    streamName: 'events',
+    events: kinesisEventSink(new KinesisClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }), 'events', {
+      baseDelayMs: 1,
+      maxAttempts: 3,
+    }),
     ingest: ingestOptionsOf(config),
     corsAllowedOrigins: config.collection.corsAllowedOrigins,
-    producer: { baseDelayMs: 1, maxAttempts: 3 },
     now: () => NOW,
     observe: (o) => observed.push(o),
     ...overrides,

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HttpCollector } from '../../../lib/constructs/collection/http-collector';
 import { DataKey } from '../../../lib/constructs/common/data-key';
 import { toRemovalPolicy, toRetentionDays } from '../../../lib/constructs/common/removal-policy';
+import { kinesisEventSink } from '../../../lambda/collection/adapters/kinesis-sink';
 import { createCollector } from '../../../lambda/collection/handlers/collector';
 import { ingestOptionsOf } from '../../../lambda/collection/usecases/collect';
 import { actionsOf, logicalId, roleStatements, SYNTH_TIMEOUT_MS, testApp, type TestApp } from '../../support/infra-fixture';
@@ -101,8 +102,7 @@ describe('HttpCollector', () => {
       };
       const handler = createCollector({
         writeKeys: { sourceFor: async () => undefined },
-        kinesis: new KinesisClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
-        streamName: 'events',
+        events: kinesisEventSink(new KinesisClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }), 'events'),
         ingest: ingestOptionsOf(f.t.config),
         corsAllowedOrigins: f.t.config.collection.corsAllowedOrigins,
       });
