@@ -10,11 +10,9 @@
  * `<file>.report.json` and `<file>.rejects.csv|jsonl` next to the input (or
  * in --reports DIR), shows a progress bar on stderr and prints the counts.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { once } from 'node:events';
-import { finished } from 'node:stream/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { config as appConfig } from '../../lambda/config/load';
@@ -22,60 +20,10 @@ import type { C360Config } from '../../lambda/config';
 import { kinesisClient } from '../../lambda/shared/clients';
 import { kinesisEventSink } from '../../lambda/collection/adapters/kinesis-sink';
 import type { ImportReport } from '../../lambda/collection/core/import-report';
-import { LANDING_PREFIX, type FileFormat } from '../../lambda/collection/contracts/landing';
-import type { RejectsSink, RejectsWriter, ReportSink } from '../../lambda/collection/ports';
+import { LANDING_PREFIX } from '../../lambda/collection/contracts/landing';
 import { importFile, ImportFailedError, importSettings } from '../../lambda/collection/usecases/import-file';
-
-/** A file written as it is produced (the RejectsWriter port); `write` waits for the stream to drain. */
-export class FileWriter implements RejectsWriter {
-  private readonly out;
-
-  constructor(readonly location: string) {
-    this.out = createWriteStream(location);
-  }
-
-  async write(text: string): Promise<void> {
-    if (!this.out.write(text)) await once(this.out, 'drain');
-  }
-
-  async close(): Promise<void> {
-    this.out.end();
-    await finished(this.out);
-  }
-
-  async abort(): Promise<void> {
-    this.out.destroy();
-    await rm(this.location, { force: true });
-  }
-}
-
-/** Rejects and report of `file`, in `dir`: `<name>.rejects.<csv|jsonl>`, `<name>.report.json`. */
-export function fileSinks(dir: string, file: string): { rejects: RejectsSink; reports: ReportSink } {
-  const base = join(dir, basename(file));
-  const reportPath = `${base}.report.json`;
-  return {
-    rejects: { open: (format: FileFormat) => new FileWriter(`${base}.rejects.${format}`) },
-    reports: {
-      location: reportPath,
-      put: (report: ImportReport) => writeFile(reportPath, JSON.stringify(report, null, 2) + '\n'),
-    },
-  };
-}
-
-interface LocalRuntimeInfo {
-  readonly kinesisEndpoint: string;
-  readonly streamName: string;
-  readonly region: string;
-}
-
-/** The local runtime's stream, as `c360 start` records it in `<dataDir>/runtime.json`. */
-export async function localRuntime(dataDir: string): Promise<LocalRuntimeInfo> {
-  const runtimeFile = resolve(dataDir, 'runtime.json');
-  const text = await readFile(runtimeFile, 'utf8').catch(() => {
-    throw new Error(`no local runtime found (${runtimeFile}); start one with npm start, or pass --stream`);
-  });
-  return JSON.parse(text) as LocalRuntimeInfo;
-}
+import { fileSinks } from '../../lambda/collection/adapters/local-files';
+import { localRuntimeInfo } from './local-runtime-info';
 
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
@@ -112,7 +60,7 @@ export function registerImportCommand(program: Command, config: C360Config = app
       let streamName = opts.stream;
       let kinesis;
       if (streamName === undefined) {
-        const local = await localRuntime(config.local.dataDir);
+        const local = await localRuntimeInfo('pass --stream', config.local.dataDir);
         streamName = local.streamName;
         kinesis = kinesisClient({ endpoint: local.kinesisEndpoint, region: local.region });
       } else kinesis = kinesisClient();

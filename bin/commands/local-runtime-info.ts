@@ -3,10 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { config } from '../../lambda/config/load';
 import { runtimeInfoFile, type LocalRuntimeInfo } from '../../lambda/local/runtime-info';
 
-export type { LocalRuntimeInfo } from '../../lambda/local/runtime-info';
-
-export async function localRuntimeInfo(alternative: string): Promise<LocalRuntimeInfo> {
-  const file = runtimeInfoFile(config.local.dataDir);
+/** `alternative` completes the error's advice ("…, or pass --api URL"). */
+export async function localRuntimeInfo(alternative: string, dataDir: string = config.local.dataDir): Promise<LocalRuntimeInfo> {
+  const file = runtimeInfoFile(dataDir);
   const text = await readFile(file, 'utf8').catch(() => {
     throw new Error(`no local runtime found (${file}); start one with npm start, or ${alternative}`);
   });

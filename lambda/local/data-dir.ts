@@ -1,4 +1,4 @@
-/** The local runtime's state folder: where each of its files lives under `dataDir`. */
+/** The local runtime's state folder: where its lake, on-failure files and bus live under `dataDir` (runtime.json: runtime-info.ts). */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 

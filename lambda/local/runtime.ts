@@ -28,7 +28,6 @@ import { writeRuntimeInfo } from './runtime-info';
 import { LOCAL_REGION, localShardCount, startServices } from './servers';
 import { localStores } from './stores';
 
-export type { RuntimeTotals } from './consumers';
 
 export interface LocalRuntimeOptions {
   /** Port of the profile API; defaults to config.local.apiPort (0 picks a free one). */

@@ -1,3 +1,4 @@
+/** The collection pillar's stack: the event stream, the HTTP collector, the batch import and the raw lake. */
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';

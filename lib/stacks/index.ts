@@ -1,3 +1,4 @@
+/** The five pillar stacks of a c360 app, built from the one config, and the cdk-nag checks over them. */
 import { Validations, type App, type Environment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { C360Config } from '../../lambda/config';

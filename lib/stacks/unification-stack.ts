@@ -1,3 +1,4 @@
+/** The unification pillar's stack: the stream consumer, the customer-view table, the profile API, segment delivery, batch matching and the pipeline's monitoring. */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';

@@ -9,7 +9,6 @@ import type { Profile } from '../../lambda/unification/core/profile/profile';
 import type { JournalEntry, ProfileStore } from '../../lambda/unification/ports';
 
 /** Seeded randomness, so a failing run can be repeated. */
-export { seededRandom } from '../../lambda/shared/random';
 
 /** Any AWS SDK v3 client (or document client): all have a middleware stack. */
 interface MiddlewareClient {

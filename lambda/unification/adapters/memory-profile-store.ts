@@ -1,6 +1,7 @@
 /**
  * An in-process ProfileStore with DynamoDB's conditional-write semantics. Used
- * by the benchmark (so figures measure c360, not a server) and by tests. It
+ * by the benchmark (so figures measure c360, not a server), by tests, and as
+ * the scratch store of the rules preview (`c360 resolve --dry-run`). It
  * counts calls and items the way DynamoDB would bill round trips.
  */
 import type { Claim, VersionedWrite } from '../core/identity/plan-types';

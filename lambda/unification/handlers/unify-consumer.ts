@@ -1,6 +1,6 @@
 /**
  * The stream consumer, independent of where it runs: the Lambda entry
- * (unify-consumer.ts) and the local poller build it with their own adapters.
+ * (functions/unify-consumer.ts) and the local poller build it with their own adapters.
  */
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import type { StreamRecord } from '../core/records';

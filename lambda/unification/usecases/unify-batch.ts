@@ -1,7 +1,8 @@
 /**
  * The unify use case: one batch of stream records → validated events →
  * resolved identities → profiles written, through the ProfileStore and
- * QuarantineSink ports. The Lambda handler and the local poller both call it.
+ * QuarantineSink ports. The unify-consumer handler (handlers/unify-consumer.ts)
+ * calls it, deployed and in the local runtime alike.
  *
  * DynamoDB round trips per attempt, whatever the batch size: identifier
  * lookup (1), profiles (1, plus 1 per level of merge pointers to follow),
@@ -24,7 +25,7 @@ import type { JournalEntry, ProfileStore, QuarantineSink } from '../ports';
 export interface UnifySettings {
   readonly parse: Omit<ParseOptions, 'now'>;
   readonly rules: IdentityRules;
-  /** Computed traits, enrichment and segments (core/derive.ts). */
+  /** Computed traits, enrichment and segments (core/profile/derive.ts). */
   readonly derivations: ProfileDerivations;
   readonly dedupeWindowSeconds: number;
   /** Plan-and-write attempts for components whose conditional writes conflict. */

@@ -1,3 +1,4 @@
+/** The batch-file import: the landing bucket, its notification, the import function and its on-failure queue. */
 import { CfnOutput, Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';

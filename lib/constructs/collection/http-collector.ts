@@ -1,3 +1,4 @@
+/** The Segment-compatible HTTP collector: an HTTP API, its function and the write-key secret. */
 import { CfnOutput, Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';

@@ -1,3 +1,4 @@
+/** The one Lambda construct every c360 function uses: the team's defaults, its own role and log group, and grants wired by intent. */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';

@@ -1,3 +1,4 @@
+/** Customer-managed KMS keys, one per pillar, whose policy lets CloudWatch Logs use them. */
 import { ArnFormat, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';

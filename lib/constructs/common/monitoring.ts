@@ -1,3 +1,4 @@
+/** The pipeline's CloudWatch dashboard and alarms, notifying one encrypted SNS topic. */
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';

@@ -1,3 +1,4 @@
+/** cdk-nag acknowledgements scoped to one resource, each with its reason. */
 import { Stack, Validations } from 'aws-cdk-lib';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { IConstruct } from 'constructs';

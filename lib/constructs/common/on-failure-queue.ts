@@ -1,3 +1,4 @@
+/** The encrypted SQS queue a stream consumer sends the batches it gave up on. */
 import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';

@@ -1,3 +1,4 @@
+/** The config's removal policy and log retention as the CDK values applied to every stateful resource. */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { C360Config } from '../../../lambda/config';

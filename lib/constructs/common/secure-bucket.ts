@@ -1,3 +1,4 @@
+/** S3 buckets with c360's security defaults: KMS, TLS only, no public access, access logs. */
 import { Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';

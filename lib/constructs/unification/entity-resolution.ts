@@ -1,3 +1,4 @@
+/** Batch matching with AWS Entity Resolution: the profile snapshot, its Glue table, the schema mapping and matching workflow from the rules, and the schedule. */
 import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as entityresolution from 'aws-cdk-lib/aws-entityresolution';

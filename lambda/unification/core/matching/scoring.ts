@@ -1,6 +1,5 @@
 /**
-
-* The probabilistic scorer: compares the candidate pairs, measures u on random
+ * The probabilistic scorer: compares the candidate pairs, measures u on random
  * pairs, fits the model by EM (model.ts) and scores pairs as posterior log2
  * odds of being the same person, with term-frequency adjustments.
  */

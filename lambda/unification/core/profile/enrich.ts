@@ -4,7 +4,7 @@
  * Enrichers are pure functions of the profile's traits, so the result does
  * not depend on the order events arrived in. One ships here (region from
  * country and postcode by a reference table); add more to the list the
- * consumer is given (see commons/settings.ts).
+ * consumer is given (see lambda/unification/settings.ts).
  */
 import type { Profile } from './profile';
 

@@ -89,7 +89,7 @@ export interface Profile {
    * most recent MAX_REJECTED by event time.
    */
   readonly rejectedIdentifiers?: readonly RejectedLink[];
-  /** Attributes derived by the enrichers from the current traits (core/enrich.ts). */
+  /** Attributes derived by the enrichers from the current traits (./enrich.ts). */
   readonly enriched?: Readonly<Record<string, unknown>>;
   /** Set once this profile has been merged into another: it then only redirects. */
   readonly mergedInto?: string;

@@ -19,7 +19,7 @@ import { SCALE } from './decimal';
 import { avgKind, countKind, distinctKind, extremeKind, MAX_DISTINCT_VALUES, MIN_VALUES_PER_BUCKET, modeKind, pickKind, sumKind } from './kinds';
 import { DAY_MS, HOUR_MS, type AggregateEvent, type CompiledComputedTraits, type CompiledTrait, type Kind, type Reader } from './model';
 
-// The config lists the event types a trait may filter on: these do not compile when that list and events.ts disagree.
+// The config lists the event types a trait may filter on: these do not compile when that list and shared/events.ts disagree.
 const everyEventTypeListed: [Exclude<EventType, (typeof EVENT_TYPE_NAMES)[number]>] extends [never] ? true : false = true;
 const onlyEventTypesListed: [Exclude<(typeof EVENT_TYPE_NAMES)[number], EventType>] extends [never] ? true : false = true;
 void everyEventTypeListed;

@@ -6,7 +6,7 @@
  * order.
  */
 
-/** Revenue is stored in ten-thousandths (REVENUE_SCALE in events.ts); decimal sums use the same scale. */
+/** Revenue is stored in ten-thousandths (REVENUE_SCALE in shared/events.ts); decimal sums use the same scale. */
 export const SCALE = 10_000;
 
 /** Adds x to the exact sum at acc[i], or to the remainder at acc[i + 1] when it has more than four decimals or the sum would lose precision. */
