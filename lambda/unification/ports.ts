@@ -1,6 +1,7 @@
 /**
- * The narrow interfaces the use cases talk to. Each has an AWS adapter and a
- * local one (adapters/).
+ * The narrow interfaces the unification use cases talk to, implemented in
+ * adapters/: by AWS services deployed, and by local stand-ins (in-memory,
+ * files, the local servers) where the local runtime needs one.
  */
 import type { UnifyEvent } from '../shared/events';
 import type { Claim, VersionedWrite } from './core/identity/plan-types';

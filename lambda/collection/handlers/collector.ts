@@ -1,6 +1,6 @@
 /**
  * The Segment-compatible HTTP collector, independent of where it runs: the
- * Lambda entry (collector.ts, behind an API Gateway HTTP API, payload 2.0) and
+ * Lambda entry (functions/collector.ts, behind an API Gateway HTTP API, payload 2.0) and
  * the local runtime's HTTP server build it with their own adapters.
  *
  *   POST /v1/track | identify | page | screen | group | alias   one event; its type comes from the path

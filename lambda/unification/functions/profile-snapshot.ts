@@ -3,8 +3,8 @@
  * exports the live profiles as the CSV snapshot, then starts the matching job
  * that reads it, unless a job is still queued or running.
  *
- * Environment: TABLE_NAME, LAKE_BUCKET, SNAPSHOT_SEGMENTS (1-16),
- * MATCHING_WORKFLOW_NAME, DATE_ORDER (MDY | DMY, optional).
+ * Environment (UNIFICATION_ENV): the table, the lake bucket, the snapshot's
+ * segments (1-16), the matching workflow and the date order (MDY | DMY, optional).
  */
 import { EntityResolutionClient } from '@aws-sdk/client-entityresolution';
 import { S3Client } from '@aws-sdk/client-s3';

@@ -1,6 +1,6 @@
 /**
  * The DynamoDB Streams consumer that delivers segment membership changes,
- * independent of where it runs: the Lambda entry (segment-changes.ts) and the
+ * independent of where it runs: the Lambda entry (functions/segment-changes.ts) and the
  * local runtime build it with their own adapters.
  *
  * Only profile items (`sk = P`) matter; other items of the table (identifier

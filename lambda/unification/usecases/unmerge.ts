@@ -1,6 +1,6 @@
 /**
  * Unmerge a profile: read the survivor, the docs of the profiles it absorbed
- * and their journals; replay (core/unmerge.ts); then write both profiles,
+ * and their journals; replay (core/identity/unmerge.ts); then write both profiles,
  * the identifier repoints and the moved journal entries in one transaction,
  * so that a reader sees the profile merged or split, never half of each.
  * A concurrent write to either profile makes the transaction fail and the
