@@ -51,6 +51,18 @@ export const PROFILE_SK = 'P';
 export const IDENTIFIER_SK = 'ID';
 /** Sort keys of a profile's journal items start with this (`J#<version, 10 digits>#<tag>`). */
 export const JOURNAL_SK_PREFIX = 'J#';
+/** Digits of the version in a journal key, so that keys sort in write order. */
+const JOURNAL_VERSION_DIGITS = 10;
+
+/**
+ * The key of a journal entry: the profile version it was written at (`last`
+ * for an unmerge's entries, which sort after every write), then a tag that
+ * makes it unique.
+ */
+export function journalKey(version: number | 'last', tag: string): string {
+  const order = version === 'last' ? '9'.repeat(JOURNAL_VERSION_DIGITS) : String(version).padStart(JOURNAL_VERSION_DIGITS, '0');
+  return `${JOURNAL_SK_PREFIX}${order}#${tag}`;
+}
 
 /** Partition key of a profile and of its journal. */
 export const profilePk = (profileId: string) => `${PROFILE_PK_PREFIX}${profileId}`;

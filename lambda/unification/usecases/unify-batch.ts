@@ -20,6 +20,7 @@ import type { Claim, ComponentPlan, MatchLink, RejectedMatch } from '../core/ide
 import { keysToLookUp, profilesToLoad } from '../core/identity/reads';
 import type { Profile } from '../core/profile/profile';
 import { decodeRecords, type SourcedEvent, type StreamRecord } from '../core/records';
+import { journalKey } from '../contracts/table';
 import type { JournalEntry, ProfileStore, QuarantineSink } from '../ports';
 
 export interface UnifySettings {
@@ -278,7 +279,7 @@ async function commit<E extends UnifyEvent>(
     const survivor = (p.survivor as NonNullable<Plan['survivor']>).profile;
     journal.set(p, {
       profileId: survivor.profileId,
-      key: `J#${String(survivor.version).padStart(10, '0')}#${randomUUID().slice(0, 8)}`,
+      key: journalKey(survivor.version, randomUUID().slice(0, 8)),
       at: survivor.updatedAt,
       events: p.applied,
     });

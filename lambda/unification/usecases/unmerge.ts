@@ -13,6 +13,7 @@ import { idKey } from '../core/identity/keys';
 import type { Claim } from '../core/identity/plan-types';
 import type { Profile } from '../core/profile/profile';
 import { planUnmerge, UnmergeError, type UnmergeResult } from '../core/identity/unmerge';
+import { journalKey } from '../contracts/table';
 import type { JournalEntry, ProfileStore } from '../ports';
 import type { UnifySettings } from './unify-batch';
 
@@ -106,8 +107,8 @@ async function plan(request: UnmergeRequest, deps: UnmergeDeps, nowMs: number) {
   const journalWrites: JournalEntry[] = result.moves.flatMap((m) => {
     const suffix = randomUUID().slice(0, 8);
     return [
-      { profileId: m.to, key: `J#${'9'.repeat(10)}#unmerge-${suffix}`, at, events: m.events },
-      { profileId: m.from, key: `J#${'9'.repeat(10)}#moved-${suffix}`, at, events: [], moved: m.events.map((e) => e.messageId) },
+      { profileId: m.to, key: journalKey('last', `unmerge-${suffix}`), at, events: m.events },
+      { profileId: m.from, key: journalKey('last', `moved-${suffix}`), at, events: [], moved: m.events.map((e) => e.messageId) },
     ];
   });
   const restoredBefore = absorbed.get(request.restoredId) as Profile;
