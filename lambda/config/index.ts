@@ -2,13 +2,14 @@
  * The one c360 configuration. The CDK app, the Lambda handlers (the config is
  * bundled into them) and the local runtime all read the object this schema
  * validates; nothing is described twice. The sections are defined per pillar
- * (collection.ts, unification.ts) and deployment-wide (common.ts).
+ * (collection.ts, unification.ts, analytics.ts) and deployment-wide (common.ts).
  *
  * Pure module: no AWS SDK, no CDK import, so core/ and handlers may use it.
  */
 // zod/mini: the same validation as zod, a fraction of the bundle (this module is bundled into every Lambda).
 import * as z from 'zod/mini';
 import './zod-locale';
+import { analyticsSection } from './analytics';
 import { collectionSection, ingestSection } from './collection';
 import { appName, envSection, localSection, logRetentionDays, monitoringSection, normalizationSection, removalPolicy } from './common';
 import { profileApiSection, unificationSection } from './unification';
@@ -23,6 +24,7 @@ export const configSchema = z.strictObject({
   unification: unificationSection,
   normalization: normalizationSection,
   profileApi: profileApiSection,
+  analytics: analyticsSection,
   monitoring: monitoringSection,
   local: localSection,
 });

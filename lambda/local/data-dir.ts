@@ -13,6 +13,8 @@ export interface DataDir {
   readonly lakeOnFailureFile: string;
   /** What the local event bus appends: segment entered/exited events. */
   readonly busFile: string;
+  /** The local curated zone: profile exports as Parquet (lambda/analytics/contracts/curated.ts). */
+  readonly curatedDir: string;
 }
 
 /** The layout under `dir`, with the folders the runtime appends to created. */
@@ -26,5 +28,6 @@ export async function prepareDataDir(dir: string): Promise<DataDir> {
     unifyOnFailureFile: join(onFailure, 'unify-consumer.jsonl'),
     lakeOnFailureFile: join(onFailure, 'lake-writer.jsonl'),
     busFile: join(dataDir, 'bus', 'segment-events.jsonl'),
+    curatedDir: join(dataDir, 'curated'),
   };
 }
