@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { parseConfig, type C360ConfigInput } from '../../lambda/config';
-import { decodeProfile } from '../../lambda/unification/adapters/dynamodb-profile-store';
+import { decodeProfile } from '../../lambda/unification/contracts/profile-document';
 import type { Profile } from '../../lambda/unification/core/profile/profile';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lambda/local/runtime';
 import type { QuarantineEntry } from '../../lambda/unification/ports';

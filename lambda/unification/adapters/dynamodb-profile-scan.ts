@@ -9,7 +9,7 @@ import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { PROFILE_SK, SK } from '../contracts/table';
 import type { Profile } from '../core/profile/profile';
 import type { ProfileScan, ScanSegment } from '../ports';
-import { decodeProfile } from './dynamodb-profile-store';
+import { decodeProfile } from '../contracts/profile-document';
 
 const MAX_SEGMENTS = 1_000_000;
 

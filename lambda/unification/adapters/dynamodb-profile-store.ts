@@ -4,7 +4,8 @@
  *   profile           pk = `P#<profileId>`      sk = `P`   → version, mergedInto, doc (the profile, JSON, deflated),
  *                                                            and `rs`/`recheckAt` for the sparse re-check index
  *   journal           pk = `P#<profileId>`      sk = `J#…` → at, doc (the events one write applied, deflated)
- * (the key attributes and values are defined in contracts/table.ts).
+ * (the key attributes and values are defined in contracts/table.ts, the
+ * document's encoding in contracts/profile-document.ts).
  * Keeping the profile as one attribute makes a profile read one item and lets
  * traits hold any JSON (empty keys, deep nesting) without DynamoDB's
  * attribute-name rules getting in the way. Deflating it roughly halves the
@@ -41,17 +42,8 @@ import {
   recheckShardPk,
   SK,
 } from '../contracts/table';
+import { decodeProfile, encodeProfile } from '../contracts/profile-document';
 import type { JournalEntry, ProfileStore } from '../ports';
-
-export function encodeProfile(profile: Profile): Uint8Array {
-  return deflateRawSync(JSON.stringify(profile));
-}
-
-/** The profile in a profile item (`doc` as written by encodeProfile). */
-export function decodeProfile(doc: unknown): Profile {
-  if (!(doc instanceof Uint8Array)) throw new Error('profile item has no binary doc attribute');
-  return JSON.parse(inflateRawSync(doc).toString('utf8')) as Profile;
-}
 
 export const recheckShard = (profileId: string) => recheckShardPk(createHash('sha1').update(profileId).digest()[0]! % RECHECK_SHARDS);
 

@@ -13,7 +13,7 @@
 import type { AttributeValue as SdkAttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { decodeProfile } from '../adapters/dynamodb-profile-store';
+import { decodeProfile } from '../contracts/profile-document';
 import { PROFILE_SK, SK } from '../contracts/table';
 import type { Profile } from '../core/profile/profile';
 import { applySegmentChanges, type ProfilePair, type SegmentChangeDeps } from '../usecases/segment-changes';

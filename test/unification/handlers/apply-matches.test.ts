@@ -3,7 +3,8 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, typ
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoProfileStore, decodeProfile } from '../../../lambda/unification/adapters/dynamodb-profile-store';
+import { DynamoProfileStore } from '../../../lambda/unification/adapters/dynamodb-profile-store';
+import { decodeProfile } from '../../../lambda/unification/contracts/profile-document';
 import { matchReportWriter, readJobMatchOutput, successFolderOf } from '../../../lambda/unification/adapters/entity-resolution-output';
 import { documentClient } from '../../../lambda/shared/clients';
 import type { Profile } from '../../../lambda/unification/core/profile/profile';

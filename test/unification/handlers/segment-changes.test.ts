@@ -7,7 +7,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeProfile } from '../../../lambda/unification/adapters/dynamodb-profile-store';
+import { encodeProfile } from '../../../lambda/unification/contracts/profile-document';
 import { collapseChanges, DynamoSegmentStore, InvalidCursorError } from '../../../lambda/unification/adapters/dynamodb-segment-store';
 import { chunkEntries, EventBridgePublisher, MAX_BYTES_PER_CALL } from '../../../lambda/unification/adapters/eventbridge-publisher';
 import { LocalBus, type SegmentEventEnvelope } from '../../../lambda/unification/adapters/local-bus';

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, ScanCommand, type ScanCommandInput } from '@aws
 import { mockClient } from 'aws-sdk-client-mock';
 import { parse } from 'csv-parse/sync';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { encodeProfile } from '../../../lambda/unification/adapters/dynamodb-profile-store';
+import { encodeProfile } from '../../../lambda/unification/contracts/profile-document';
 import { documentClient } from '../../../lambda/shared/clients';
 import { emptyProfile, type Profile, type TraitValue } from '../../../lambda/unification/core/profile/profile';
 import { DynamoProfileScan } from '../../../lambda/unification/adapters/dynamodb-profile-scan';
