@@ -32,8 +32,8 @@ export const analyticsSection = section({
      */
     vpc: z.optional(
       z.strictObject({
-        vpcId: z.string().check(z.regex(/^vpc-[0-9a-f]+$/, 'a VPC id such as vpc-0abc…')),
-        subnetIds: z.array(z.string().check(z.regex(/^subnet-[0-9a-f]+$/, 'a subnet id such as subnet-0abc…'))).check(z.minLength(3)),
+        vpcId: z.string().check(z.regex(/^vpc-[0-9a-f]{8,}$/, 'a VPC id such as vpc-0abc…')),
+        subnetIds: z.array(z.string().check(z.regex(/^subnet-[0-9a-f]{8,}$/, 'a subnet id such as subnet-0abc…'))).check(z.minLength(3)),
       }),
     ),
     /**

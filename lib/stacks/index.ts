@@ -59,7 +59,19 @@ export function buildApp(app: App, config: C360Config): C360Stacks {
   });
   // One dashboard and alarm topic for the pipeline: the collector's API is watched there too.
   unification.monitoring.watchHttpApi('HttpCollector', collection.collector.api, collection.collector.stage);
-  const analytics = new AnalyticsStack(app, stackName(config, 'analytics'), common('analytics', 'c360 analytics: curated zone'));
+  const analytics = new AnalyticsStack(app, stackName(config, 'analytics'), {
+    ...common('analytics', 'c360 analytics: curated zone, Glue tables, Athena views, profile export'),
+    stream: collection.stream,
+    streamKey: collection.streamKey,
+    lakeBucket: collection.lakeBucket,
+    lakeKey: collection.streamKey,
+    lakeDatabaseName: collection.rawLake.databaseName,
+    profileTable: unification.table,
+    segmentBus: unification.segments.bus,
+    alarmTopic: unification.monitoring.topic,
+  });
+  // The curated tables and views are declared in the lake's Glue database, which the collection stack creates.
+  analytics.addStackDependency(collection, 'the lake Glue database holds the curated tables and views');
   const activation = new ActivationStack(
     app,
     stackName(config, 'activation'),

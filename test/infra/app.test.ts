@@ -16,10 +16,11 @@ describe('the c360 CDK app', () => {
     for (const pillar of PILLARS) expect(t.stacks[pillar].stackName).toBe(`acme360-${pillar}`);
   });
 
-  it('deploys unification after collection, whose stream and lake it uses', () => {
+  it('deploys unification after collection, and analytics after both (their stream, lake, table and bus)', () => {
     // Cross-stack references (Fn::GetStackOutput) become stack dependencies at synthesis.
     expect(t.stacks.unification.dependencies).toContain(t.stacks.collection);
-    for (const pillar of ['collection', 'analytics', 'activation', 'governance'] as const) {
+    expect(t.stacks.analytics.dependencies).toEqual(expect.arrayContaining([t.stacks.collection, t.stacks.unification]));
+    for (const pillar of ['collection', 'activation', 'governance'] as const) {
       expect(t.stacks[pillar].dependencies, pillar).toEqual([]);
     }
   });

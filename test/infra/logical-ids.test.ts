@@ -13,9 +13,12 @@
  * "Stateful" here is what holds data or state a replacement would lose: keys,
  * streams, buckets, tables, queues, secrets, log groups and streams (retained),
  * the Glue catalog, the Entity Resolution schema and workflow, the event bus,
- * the event source mappings and the Firehose delivery stream (their position
- * in a stream), the alarm topic (its confirmed subscriptions) and the APIs
- * (their URL is configured in every client and SDK).
+ * the event source mappings and the Firehose delivery streams (their position
+ * in a stream, or the records they buffer), the alarm topic (its confirmed
+ * subscriptions), the APIs (their URL is configured in every client and SDK),
+ * the Athena workgroup (its generated name is in every analyst's client, its
+ * saved queries and history) and the shipped views resource (retained: its
+ * views live in the Glue catalog).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PILLARS, SYNTH_TIMEOUT_MS, testApp, type TestApp } from '../support/infra-fixture';
@@ -40,6 +43,9 @@ const STATEFUL_TYPES: ReadonlySet<string> = new Set([
   'AWS::SNS::Topic',
   'AWS::ApiGateway::RestApi',
   'AWS::ApiGatewayV2::Api',
+  'AWS::Athena::WorkGroup',
+  'AWS::RedshiftServerless::Namespace',
+  'AWS::RedshiftServerless::Workgroup',
 ]);
 
 /** Logical ID → resource type, per stack, with the default config. */
@@ -88,6 +94,27 @@ const STATEFUL_RESOURCES: Readonly<Record<(typeof PILLARS)[number], Readonly<Rec
     DataKey17AFBB84: 'AWS::KMS::Key',
     AccessLogsBucket83982689: 'AWS::S3::Bucket',
     CuratedBucket6A59C97E: 'AWS::S3::Bucket',
+    CuratedTablesProfilesTableEF14F0A4: 'AWS::Glue::Table',
+    CuratedTablesIdentitiesTableB08FB506: 'AWS::Glue::Table',
+    CuratedTablesIdentityMergesTable0F3BF2E0: 'AWS::Glue::Table',
+    CuratedTablesSegmentMembershipTableA711B672: 'AWS::Glue::Table',
+    CuratedTablesRejectedIdentifiersTable69DC0824: 'AWS::Glue::Table',
+    CuratedTablesSegmentEventsTableD3A390FA: 'AWS::Glue::Table',
+    SegmentHistoryDeliveryLogGroup8408DE90: 'AWS::Logs::LogGroup',
+    SegmentHistoryDeliveryLogStream9FF6A514: 'AWS::Logs::LogStream',
+    SegmentHistoryDeliveryStreamA9FA4D0E: 'AWS::KinesisFirehose::DeliveryStream',
+    AthenaResultsBucketFD0F43DC: 'AWS::S3::Bucket',
+    AthenaWorkGroup3D21B179: 'AWS::Athena::WorkGroup',
+    ViewsFunctionLogGroupCE7BD713: 'AWS::Logs::LogGroup',
+    ViewsProviderLogGroupD04E651A: 'AWS::Logs::LogGroup',
+    ViewsC0DDE3FE: 'Custom::AthenaViews',
+    ProfileExportFunctionLogGroup984D7CFC: 'AWS::Logs::LogGroup',
+    WarehouseAdminSecretLookupLogs0ACB68F7: 'AWS::Logs::LogGroup',
+    WarehouseFlowLogsF831F0CA: 'AWS::Logs::LogGroup',
+    WarehouseNamespace78ED5B58: 'AWS::RedshiftServerless::Namespace',
+    WarehouseSqlHandlerLogGroupC636FAAE: 'AWS::Logs::LogGroup',
+    WarehouseSqlWaiterLogsEA48EAD5: 'AWS::Logs::LogGroup',
+    WarehouseWorkgroup507BB996: 'AWS::RedshiftServerless::Workgroup',
   },
   activation: {
     DataKey17AFBB84: 'AWS::KMS::Key',

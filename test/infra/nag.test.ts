@@ -44,6 +44,8 @@ describe('cdk-nag AwsSolutions', () => {
     const acks = acknowledgments(t.app);
     expect(acks.length).toBeGreaterThan(0);
     for (const ack of acks) {
+      // The CDK's own, made on the stack when a VPC reads stack.availabilityZones (the Redshift warehouse's VPC).
+      if (ack.id === 'CloudFormation-Validate::W3010' && ack.reason.startsWith('Literal AZs in template are the result of accessing stack.availabilityZones')) continue;
       expect(ack.scope instanceof App || Stack.isStack(ack.scope), `${ack.id} at ${ack.path}`).toBe(false);
       expect(ack.reason.length, `${ack.id} at ${ack.path}`).toBeGreaterThan(60);
     }
