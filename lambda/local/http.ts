@@ -1,7 +1,8 @@
 /**
  * The local HTTP server: one localhost port serving the collector under
- * `/v1/*` and the profile API everywhere else, plus the promises around
- * Node's listen and close that the in-process AWS servers use too.
+ * `/v1/*`, the dashboard on its own paths (`/`, `/dashboard/*`, `/assets/*`)
+ * and the profile API everywhere else, plus the promises around Node's
+ * listen and close that the in-process AWS servers use too.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,17 @@ export interface Routes {
   readonly collector: Route;
   /** The profile API, every other path. */
   readonly profiles: Route;
+  /** The dashboard, on the paths `isDashboardPath` names (without it they go to the profile API). */
+  readonly dashboard?: Route;
+}
+
+/**
+ * The dashboard's paths: the root, `/dashboard` and below (pages, and their
+ * data under `/dashboard/api/`), and `/assets/` (scripts, styles). The profile
+ * API has no route on any of them (it serves `/profiles…` and `/segments…`).
+ */
+export function isDashboardPath(pathname: string): boolean {
+  return pathname === '/' || pathname === '/dashboard' || pathname.startsWith('/dashboard/') || pathname.startsWith('/assets/');
 }
 
 export interface HttpServer {
@@ -42,7 +54,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
 export async function serveHttp(routes: Routes, port: number): Promise<HttpServer> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = url.pathname.startsWith('/v1/') ? routes.collector : routes.profiles;
+    const route = url.pathname.startsWith('/v1/')
+      ? routes.collector
+      : routes.dashboard !== undefined && isDashboardPath(url.pathname)
+        ? routes.dashboard
+        : routes.profiles;
     route(req, res, url).catch((err: Error) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'internal', message: err.message }));

@@ -2,8 +2,11 @@
  * The embedded default: the whole slice on one machine with no AWS account.
  * DynamoDB (dynalite) and Kinesis (kinesalite) run in-process and speak the
  * real wire APIs; the handlers use the same SDK clients pointed at them. A
- * local poller plays the event source mapping; the profile API is served on
- * localhost; the lake (quarantine, on-failure records) is a folder.
+ * local poller plays the event source mapping; the profile API and the
+ * dashboard are served on localhost; the lake (quarantine, on-failure
+ * records) and the curated zone are folders: the profile export writes the
+ * curated zone on a schedule, and the dashboard reads both through the local
+ * warehouse (DuckDB), opened on its first request.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -19,15 +22,16 @@ import type { BatchOutcome } from '../unification/usecases/unify-batch';
 import { unifySettings } from '../unification/settings';
 import { collectorRoute } from './collector';
 import { emptyTotals, startLakePoller, startUnifyPoller, unifyConsumers, type RuntimeTotals } from './consumers';
+import { dashboardRoute, filesVersion, lazyWarehouse } from './dashboard/route';
 import { prepareDataDir } from './data-dir';
 import { serveHttp } from './http';
 import type { ConsumerHandler, LocalPoller } from './poller';
 import { profileApiRoute } from './profile-api';
+import { startLocalProfileExport, type ExportSummary } from './profile-export';
 import { recheckJob, scheduleRecheck } from './recheck';
 import { writeRuntimeInfo } from './runtime-info';
 import { LOCAL_REGION, localShardCount, startServices } from './servers';
 import { localStores } from './stores';
-
 
 export interface LocalRuntimeOptions {
   /** Port of the profile API; defaults to config.local.apiPort (0 picks a free one). */
@@ -61,6 +65,10 @@ export interface LocalRuntime {
   readonly streamArn: string;
   readonly tableName: string;
   readonly apiUrl: string;
+  /** The dashboard's overview page (the root of apiUrl). */
+  readonly dashboardUrl: string;
+  /** The local curated zone the profile export writes. */
+  readonly curatedDir: string;
   readonly kinesis: KinesisClient;
   readonly doc: DynamoDBDocumentClient;
   readonly store: DynamoProfileStore;
@@ -76,6 +84,8 @@ export interface LocalRuntime {
   consumer(observe?: (o: BatchOutcome) => void): ConsumerHandler;
   /** Runs the segment re-check now (it also runs every config.unification.recheckMinutes); `clock` lets tests move time. */
   recheck(clock?: () => number): Promise<RecheckOutcome>;
+  /** Exports the profile tables to the curated zone now (it also runs every config.analytics.export.everyMinutes while the consumer runs). */
+  exportProfiles(): Promise<ExportSummary>;
   stop(): Promise<void>;
 }
 
@@ -92,11 +102,22 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
   const lakePoller = startConsumer ? await startLakePoller(config, services, paths) : undefined;
   const recheck = recheckJob(stores.profiles, settings);
   const stopRecheck = startConsumer ? scheduleRecheck(recheck, config.unification.recheckMinutes) : undefined;
+  const profileExport = startLocalProfileExport(
+    config,
+    { doc: services.doc, tableName: services.tableName, curatedDir: paths.curatedDir },
+    { schedule: startConsumer },
+  );
+  // DuckDB is loaded and the views created on the dashboard's first data request, not at start.
+  const warehouse = lazyWarehouse(async () => {
+    const { openLocalWarehouse } = await import('../analytics/adapters/duckdb-warehouse');
+    return openLocalWarehouse({ lakeDir: paths.lakeDir, curatedDir: paths.curatedDir, segmentEventsFile: paths.busFile });
+  });
   // The Segment-compatible HTTP collector on the same server: a Segment SDK's host is apiUrl.
   const http = await serveHttp(
     {
       collector: collectorRoute(config, { ...services, writeKeys: opts.writeKeys ?? new ConfigWriteKeys(config.collection.sources) }),
       profiles: profileApiRoute(config, { store: stores.profiles, membership: stores.membership, settings }),
+      dashboard: dashboardRoute({ warehouse: warehouse.get, dataVersion: () => filesVersion([paths.lakeDir, paths.curatedDir, paths.busFile]) }),
     },
     opts.apiPort ?? config.local.apiPort,
   );
@@ -114,6 +135,8 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
     streamArn: services.streamArn,
     tableName,
     apiUrl: http.url,
+    dashboardUrl: `${http.url}/`,
+    curatedDir: paths.curatedDir,
     kinesis: services.kinesis,
     doc: services.doc,
     store: stores.store,
@@ -124,11 +147,14 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
     totals,
     consumer,
     recheck,
+    exportProfiles: () => profileExport.run(),
     async stop() {
       stopRecheck?.();
+      profileExport.stop();
       await poller?.stop();
       await lakePoller?.stop();
       await http.stop();
+      await warehouse.close();
       await services.close();
     },
   };
