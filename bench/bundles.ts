@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { ANALYTICS_ENV } from '../lambda/analytics/contracts/env';
 import { COLLECTION_ENV } from '../lambda/collection/contracts/env';
 import { UNIFICATION_ENV } from '../lambda/unification/contracts/env';
 import { atMost, percentile, type Figure } from './figures';
@@ -26,6 +27,18 @@ const ENTRIES: Record<string, { pillar: string; env: Record<string, string> }> =
   'apply-matches': { pillar: 'unification', env: { [UNIFICATION_ENV.table]: 'bench' } },
   'file-import': { pillar: 'collection', env: { [COLLECTION_ENV.stream]: 'bench', [COLLECTION_ENV.landingBucket]: 'bench' } },
   collector: { pillar: 'collection', env: { [COLLECTION_ENV.stream]: 'bench', [COLLECTION_ENV.writeKeysSecret]: ARN } },
+  'export-profiles': {
+    pillar: 'analytics',
+    env: {
+      [ANALYTICS_ENV.table]: 'bench',
+      [ANALYTICS_ENV.curatedBucket]: 'bench',
+      [ANALYTICS_ENV.glueDatabase]: 'bench',
+      [ANALYTICS_ENV.exportSegments]: '4',
+      [ANALYTICS_ENV.exportRetentionDays]: '7',
+    },
+  },
+  'athena-views': { pillar: 'analytics', env: {} },
+  'redshift-sql': { pillar: 'analytics', env: {} },
 };
 
 export async function benchBundles(root: string): Promise<Figure[]> {

@@ -7,16 +7,19 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { C360Config } from '../lambda/config';
+import { benchExport } from './analytics-export';
+import { benchViews, withBenchLake } from './analytics-views';
 import { benchBundles } from './bundles';
 import { benchCollector } from './collector';
 import { benchImport } from './import';
 import { benchConsumer } from './consumer';
+import { benchDashboard } from './dashboard';
 import { formatTable, type Figure } from './figures';
 import { benchMatching } from './matching';
 import { PRICES } from './prices';
 import { benchRuntime } from './runtime';
 
-export const SECTIONS = ['consumer', 'collector', 'runtime', 'bundles', 'import', 'matching'] as const;
+export const SECTIONS = ['consumer', 'collector', 'runtime', 'bundles', 'import', 'matching', 'analytics'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -28,6 +31,9 @@ export interface BenchOptions {
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_DATASETS_DIR = join(ROOT, '..', 'shared', 'datasets');
+
+/** Raw events in the lake the shipped views and the dashboard are timed over. */
+const ANALYTICS_EVENTS = 1_000_000;
 
 /** An assumed DynamoDB round-trip time inside one region, for the Lambda duration model. */
 const ASSUMED_DYNAMODB_ROUND_TRIP_MS = 10;
@@ -73,6 +79,16 @@ export async function runBench(config: C360Config, opts: BenchOptions): Promise<
       const met = target === undefined ? undefined : meets(f.value, target);
       figures.push({ section: 'matching', name: f.name, value: f.value, unit: f.unit, workload: f.workload, ...(target === undefined ? {} : { target }), ...(met === undefined ? {} : { met }) });
     }
+  }
+  if (opts.sections.includes('analytics')) {
+    log('analytics: profile export, in-process');
+    figures.push(...(await benchExport(config)));
+    log(`analytics: shipped views and the dashboard over ${ANALYTICS_EVENTS.toLocaleString('en-US')} local events`);
+    await withBenchLake(ANALYTICS_EVENTS, async (lake, generateSeconds) => {
+      figures.push({ section: 'analytics', name: 'synthetic lake generated', value: generateSeconds, unit: 's', workload: `${ANALYTICS_EVENTS.toLocaleString('en-US')} raw events, DuckDB COPY` });
+      figures.push(...(await benchViews(lake, ANALYTICS_EVENTS)));
+      figures.push(...(await benchDashboard(lake)));
+    });
   }
   const cpu = cpus();
   return {

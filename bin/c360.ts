@@ -12,10 +12,12 @@ import { kinesisClient } from '../lambda/shared/clients';
 import { generateDemo } from '../lambda/local/demo';
 import { startLocalRuntime } from '../lambda/local/runtime';
 import { payloadOf, sendPayloads } from '../lambda/local/send';
+import { registerExportCommand } from './commands/export';
 import { registerImportCommand } from './commands/import';
 import { localRuntimeInfo } from './commands/local-runtime-info';
 import { registerProfileCommands } from './commands/profiles';
 import { registerResolveCommand } from './commands/resolve';
+import { registerSqlCommand } from './commands/sql';
 
 const program = new Command('c360').description('c360: an open-source Customer 360 platform for AWS');
 
@@ -34,7 +36,7 @@ program
   .action(async (opts: { demo: boolean; people: number; port: number }) => {
     const started = performance.now();
     const runtime = await startLocalRuntime(config, { apiPort: opts.port });
-    console.log(`c360 is running locally.
+    console.log(`c360 is running locally: dashboard ${runtime.dashboardUrl}
   profile API   ${runtime.apiUrl}
   Kinesis       ${runtime.kinesisEndpoint}  stream ${runtime.streamName}
   DynamoDB      ${runtime.dynamodbEndpoint}  table ${runtime.tableName}
@@ -48,6 +50,9 @@ program
       await sendPayloads(runtime.kinesis, runtime.streamName, payloads.slice(half), { aggregateEvery: 25 });
       await sendPayloads(runtime.kinesis, runtime.streamName, demo.poison.map(payloadOf));
       await runtime.poller?.drain();
+      await runtime.lakePoller?.drain();
+      // The curated zone right away (then on the schedule), so `c360 sql` and the dashboard have profiles to show.
+      const exported = await runtime.exportProfiles();
       const t = runtime.totals;
       const hero = demo.people[0];
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -55,6 +60,7 @@ program
 Demo: ${demo.people.length} people, ${demo.events.length} events across web, app, store, CRM and support, sent out of order
 (plus ${demo.poison.length} broken records). In ${seconds} s: ${t.applied} events applied, ${t.merges} profiles merged,
 ${t.quarantined} records quarantined with their reasons under ${join(runtime.lakeDir, QUARANTINE_ZONE)}.
+${exported.profiles} profiles exported to the curated zone (export ${exported.exportId}).
 
 Try:
   curl -s '${runtime.apiUrl}/profiles?email=${hero?.email}'
@@ -66,6 +72,8 @@ Try:
       the Segment-compatible collector (point any Segment SDK at ${runtime.apiUrl})
   npx tsx bin/c360.ts import contacts.csv --source crm      a batch file, mapped by collection.sources in c360.config.ts
   npx tsx bin/c360.ts send events.jsonl                     your own events straight to the stream (one JSON event per line)
+  npx tsx bin/c360.ts sql "SELECT * FROM customers_overview"   SQL over the lake and the curated zone (DuckDB; --views lists the shipped views)
+  npx tsx bin/c360.ts export                                exports the profile tables now (they also export every ${config.analytics.export.everyMinutes} min)
 Raw events land in ${join(runtime.lakeDir, RAW_ZONE)} by source and event date.`);
     }
     console.log('\nPress Ctrl-C to stop.');
@@ -108,12 +116,14 @@ program
 registerImportCommand(program);
 registerResolveCommand(program);
 registerProfileCommands(program);
+registerSqlCommand(program);
+registerExportCommand(program);
 
 program
   .command('bench')
   .description("measure c360 on this machine (throughput, cost per event, freshness, lookups, bundles, matching) and print each figure with its target")
   .option('--json', 'print one JSON object of the figures instead of a table')
-  .option('--only <sections>', 'comma-separated sections: consumer, collector, runtime, bundles, import, matching')
+  .option('--only <sections>', 'comma-separated sections: consumer, collector, runtime, bundles, import, matching, analytics')
   .option('--people <n>', 'people in the demo workload', positiveInt, 2000)
   .option('--datasets <dir>', 'folder of the matching benchmark datasets (febrl3/, rldata/)')
   .action(async (opts: { json?: boolean; only?: string; people: number; datasets?: string }) => {
