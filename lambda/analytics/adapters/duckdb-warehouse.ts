@@ -9,12 +9,14 @@
  *   segment_events           the bus file's `detail` (one EventBridge-shaped envelope per line)
  *
  * Base tables are DuckDB tables loaded from the files, so a query does not
- * parse the lake again. Before every query the warehouse lists the files of
- * each base table with their sizes and modification times (the table's
- * fingerprint) and reloads the tables whose files changed: a lake table that
- * only gained files gets just the new files' rows, any other change reloads
- * the whole table. A table with no files is empty, with the same columns and
- * types.
+ * parse the lake again. Before every query the warehouse finds the tables it
+ * reads, directly or through views (from DuckDB's parse tree of the query;
+ * all of them when that cannot be told, e.g. for a statement other than
+ * SELECT or a table the warehouse did not define), lists their files with
+ * sizes and modification times, and reloads those whose files changed since
+ * their last load: a lake table that only gained files gets just the new
+ * files' rows, any other change reloads the whole table. A table with no
+ * files, or not read yet, is empty, with the same columns and types.
  *
  * The expensive shipped views, which depend only on the files
  * (MATERIALIZED_VIEWS: `events` dedupes, parses timestamps and joins the
@@ -30,6 +32,7 @@ import {
   DuckDBInstance,
   DuckDBTypeId,
   JSDuckDBValueConverter,
+  StatementType,
   type DuckDBConnection,
   type DuckDBDateValue,
   type DuckDBTimestampValue,
@@ -304,7 +307,8 @@ export async function globFiles(pattern: string): Promise<FileStamp[]> {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
     const found = await Promise.all(
       entries
-        .filter((e) => test.test(e.name) && (last ? e.isFile() : e.isDirectory()))
+        // A link is followed: stat() tells a file, readdir() a folder.
+        .filter((e) => test.test(e.name) && (e.isSymbolicLink() || (last ? e.isFile() : e.isDirectory())))
         .map((e) => (last ? stamp(join(dir, e.name)) : walk(join(dir, e.name), i + 1))),
     );
     return found.flat();
@@ -340,15 +344,18 @@ function addedFiles(previous: readonly FileStamp[], next: readonly FileStamp[]):
  */
 export const MATERIALIZED_VIEWS: readonly string[] = ['events', 'data_freshness'];
 
+/** The statements that change no table. */
+const READ_ONLY: ReadonlySet<StatementType> = new Set([StatementType.SELECT, StatementType.EXPLAIN]);
+
 /** The head of a view file's statement (the views contract checks every file has it). */
 const VIEW_HEAD = /^CREATE\s+OR\s+REPLACE\s+VIEW\s+[A-Za-z_][A-Za-z0-9_]*\s+AS\s/i;
 
 /**
  * The names of the tables and views SELECT statements read (a CTE's name
  * too, where it is read), and the names of their CTEs, from DuckDB's parse
- * tree, lower-case (`schema.name` when a schema is named); undefined if
- * DuckDB cannot serialise them (a statement other than SELECT, a syntax
- * error).
+ * tree, lower-case (`schema.name` when a schema is named; `query()` for
+ * the table functions that read tables by name); undefined if DuckDB cannot
+ * serialise them (a statement other than SELECT, a syntax error).
  */
 async function tableNames(connection: DuckDBConnection, select: string): Promise<{ names: Set<string>; ctes: Set<string> } | undefined> {
   let tree: unknown;
@@ -371,6 +378,9 @@ async function tableNames(connection: DuckDBConnection, select: string): Promise
     if (fields.type === 'BASE_TABLE' && typeof fields.table_name === 'string') {
       names.add(fields.schema_name === '' || fields.schema_name === undefined ? fields.table_name.toLowerCase() : `${String(fields.schema_name)}.${fields.table_name}`.toLowerCase());
     }
+    // query() and query_table() read tables named in their arguments: a name no table has, so the caller refreshes everything.
+    const fn = (fields.function as { function_name?: unknown } | undefined)?.function_name;
+    if (fields.type === 'TABLE_FUNCTION' && (fn === 'query' || fn === 'query_table')) names.add(`${fn}()`);
     const cteMap = fields.cte_map as { map?: unknown } | undefined;
     if (Array.isArray(cteMap?.map)) for (const entry of cteMap.map as Array<{ key?: unknown }>) if (typeof entry.key === 'string') ctes.add(entry.key.toLowerCase());
     for (const value of Object.values(fields)) visit(value);
@@ -385,11 +395,19 @@ interface MaterializedView {
   readonly select: string;
   /** The base tables it reads, directly or through other views. */
   readonly reads: readonly string[];
-  /** The loads of `reads` it was last computed from; undefined while it is still the view. */
+  /** The loads of `reads` it was last computed from; undefined until computed (again). */
   built?: string;
+  /** Whether the table has replaced the view. */
+  table?: boolean;
 }
 
 const selectOf = (view: ShippedView) => view.sql.replace(VIEW_HEAD, '');
+
+/** What a query reads: base tables and materialized views, by name. */
+interface Needs {
+  readonly bases: ReadonlySet<string>;
+  readonly views: ReadonlySet<string>;
+}
 
 class LocalWarehouse implements Warehouse {
   /** Each base table's files when it was last loaded, and the number of that load. */
@@ -397,8 +415,8 @@ class LocalWarehouse implements Warehouse {
   private loads = 0;
   private readonly baseNames: ReadonlySet<string>;
   private materialized: MaterializedView[] = [];
-  /** For each shipped view, the materialized views it reads (itself included), directly or through other views. */
-  private uses = new Map<string, ReadonlySet<string>>();
+  /** For each shipped view, the base tables and the materialized views (itself included) it reads, directly or through other views. */
+  private reach = new Map<string, Needs>();
   /** Serialises queries and refreshes, so a query never sees a table being rebuilt. */
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -417,7 +435,18 @@ class LocalWarehouse implements Warehouse {
     return run;
   }
 
-  /** Reloads the base tables whose files changed, then recomputes the materialized views that read them. */
+  /** Creates every base table empty, with its columns, for the views to bind to before any file is read. */
+  async defineEmpty(): Promise<void> {
+    for (const table of this.tables) {
+      try {
+        await this.connection.run(`CREATE OR REPLACE TABLE ${ident(table.name)} AS ${table.define([])}`);
+      } catch (err) {
+        throw new Error(`base table ${table.name}: ${messageOf(err)}`);
+      }
+    }
+  }
+
+  /** Reloads every base table whose files changed, then recomputes the materialized views that read them. */
   refresh(): Promise<void> {
     return this.exclusive(() => this.refreshNow(undefined));
   }
@@ -429,8 +458,9 @@ class LocalWarehouse implements Warehouse {
   /**
    * Keeps the shipped views named (those that exist) as tables, each
    * computed when a query first reads it (directly or through other views)
-   * and recomputed when a base table it reads was reloaded since (every base
-   * table, if a view on the way cannot be parsed).
+   * and recomputed when a base table it reads was reloaded since; and notes
+   * what each shipped view reads (every base table and materialized view,
+   * if a view on the way cannot be parsed).
    */
   materialize(names: readonly string[]): Promise<void> {
     return this.exclusive(async () => {
@@ -456,30 +486,45 @@ class LocalWarehouse implements Warehouse {
       this.materialized = this.views
         .filter((v) => kept.has(v.name))
         .map((v) => ({ name: v.name, select: selectOf(v), reads: [...(closure(v.name) ?? this.baseNames)].filter((n) => this.baseNames.has(n)).sort() }));
-      this.uses = new Map(this.views.map((v) => [v.name, new Set([...(closure(v.name) ?? kept)].filter((n) => kept.has(n)))]));
+      this.reach = new Map(
+        this.views.map((v) => {
+          const all = closure(v.name);
+          return [v.name, { bases: new Set([...(all ?? this.baseNames)].filter((n) => this.baseNames.has(n))), views: new Set([...(all ?? kept)].filter((n) => kept.has(n))) }];
+        }),
+      );
     });
   }
 
-  /** The materialized views `sql` reads, directly or through views; undefined (all of them) when that cannot be told. */
-  private async materializedFor(sql: string): Promise<ReadonlySet<string> | undefined> {
-    if (this.materialized.length === 0) return new Set();
+  /** The base tables and materialized views `sql` reads, directly or through views; undefined (all of them) when that cannot be told. */
+  private async needsOf(sql: string): Promise<Needs | undefined> {
     const found = await tableNames(this.connection, sql);
     if (found === undefined) return undefined;
-    const needed = new Set<string>();
+    const needs = { bases: new Set<string>(), views: new Set<string>() };
     for (const name of found.names) {
-      const used = this.uses.get(name);
-      if (used !== undefined) for (const m of used) needed.add(m);
+      const reached = this.reach.get(name);
+      if (reached !== undefined) {
+        for (const b of reached.bases) needs.bases.add(b);
+        for (const v of reached.views) needs.views.add(v);
+      } else if (this.baseNames.has(name)) needs.bases.add(name);
       // A table or view the warehouse did not define (a temporary one, a catalog view) may read anything.
-      else if (!this.baseNames.has(name) && !found.ctes.has(name)) return undefined;
+      else if (!found.ctes.has(name)) return undefined;
     }
-    return needed;
+    return needs;
   }
 
-  /** Brings the base tables up to date, then the materialized views of `needed` (all when undefined). */
-  private async refreshNow(needed: ReadonlySet<string> | undefined): Promise<void> {
-    const listed = await Promise.all(this.tables.map((t) => filesOf(t)));
-    for (const [i, table] of this.tables.entries()) await this.load(table, listed[i] as FileStamp[]);
-    for (const view of this.materialized) if (needed === undefined || needed.has(view.name)) await this.build(view);
+  /** Forgets what was loaded and computed, so that every table is filled again from the files when next read. */
+  private forget(): void {
+    this.loaded.clear();
+    for (const view of this.materialized) view.built = undefined;
+  }
+
+  /** Brings up to date the base tables and the materialized views of `needs` (all when undefined), and the base tables those views read. */
+  private async refreshNow(needs: Needs | undefined): Promise<void> {
+    const views = this.materialized.filter((v) => needs === undefined || needs.views.has(v.name));
+    const tables = this.tables.filter((t) => needs === undefined || needs.bases.has(t.name) || views.some((v) => v.reads.includes(t.name)));
+    const listed = await Promise.all(tables.map((t) => filesOf(t)));
+    for (const [i, table] of tables.entries()) await this.load(table, listed[i] as FileStamp[]);
+    for (const view of views) await this.build(view);
   }
 
   /** (Re)loads one base table if its files changed since its last load. */
@@ -493,11 +538,25 @@ class LocalWarehouse implements Warehouse {
         ? `CREATE OR REPLACE TABLE ${ident(table.name)} AS ${table.define(files.map((f) => f.path))}`
         : `INSERT INTO ${ident(table.name)} ${table.define(added.map((f) => f.path))}`;
     try {
-      await this.connection.run(sql);
+      await this.unordered(() => this.connection.run(sql));
     } catch (err) {
       throw new Error(`base table ${table.name}: ${messageOf(err)}`);
     }
     this.loaded.set(table.name, { files, key, version: ++this.loads });
+  }
+
+  /**
+   * Runs `work` (filling a table) without keeping the rows in the order they
+   * were read, which lets DuckDB load in parallel with less memory: a table's
+   * rows have no order, and queries order their answers themselves.
+   */
+  private async unordered<T>(work: () => Promise<T>): Promise<T> {
+    await this.connection.run('SET preserve_insertion_order = false');
+    try {
+      return await work();
+    } finally {
+      await this.connection.run('RESET preserve_insertion_order');
+    }
   }
 
   /** Recomputes one materialized view if a base table it reads was reloaded since; the first time, the table replaces the view. */
@@ -506,12 +565,12 @@ class LocalWarehouse implements Warehouse {
     if (view.built === built) return;
     const create = `CREATE OR REPLACE TABLE ${ident(view.name)} AS ${view.select}`;
     try {
-      if (view.built !== undefined) await this.connection.run(create);
+      if (view.table === true) await this.unordered(() => this.connection.run(create));
       else {
         await this.connection.run('BEGIN TRANSACTION');
         try {
-          await this.connection.run(`DROP VIEW ${ident(view.name)}`);
-          await this.connection.run(create);
+          await this.connection.run(`DROP VIEW IF EXISTS ${ident(view.name)}`);
+          await this.unordered(() => this.connection.run(create));
           await this.connection.run('COMMIT');
         } catch (err) {
           await this.connection.run('ROLLBACK').catch(() => undefined);
@@ -522,10 +581,10 @@ class LocalWarehouse implements Warehouse {
       throw new Error(`view ${view.name}, kept as a table: ${messageOf(err)}`);
     }
     view.built = built;
+    view.table = true;
   }
 
   private async run(sql: string): Promise<Row[]> {
-    await this.refreshNow(await this.materializedFor(sql));
     let statements;
     try {
       statements = await this.connection.extractStatements(sql);
@@ -533,11 +592,15 @@ class LocalWarehouse implements Warehouse {
       throw new Error(`${messageOf(err)}\n  in: ${shorten(sql)}`);
     }
     if (statements.count === 0) throw new Error('no SQL statement to run');
+    await this.refreshNow(await this.needsOf(sql));
     let rows: Row[] = [];
     for (let i = 0; i < statements.count; i++) {
       try {
         const prepared = await statements.prepare(i);
+        const reads = READ_ONLY.has(prepared.statementType);
         const reader = await prepared.runAndReadAll();
+        // It may have changed a table the warehouse keeps: the next query fills what it reads from the files again.
+        if (!reads) this.forget();
         rows = reader.convertRowObjects(toPlain) as Row[];
       } catch (err) {
         const which = statements.count > 1 ? `statement ${i + 1} of ${statements.count}` : 'the statement';
@@ -579,7 +642,7 @@ export async function openLocalWarehouse(opts: LocalWarehouseOptions): Promise<W
     } catch (err) {
       throw new Error(`DuckDB shims (sql/duckdb/shims.sql): ${messageOf(err)}`);
     }
-    await warehouse.refresh();
+    await warehouse.defineEmpty();
     for (const view of views) {
       try {
         await connection.run(view.sql);
