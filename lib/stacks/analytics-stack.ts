@@ -189,8 +189,6 @@ export class AnalyticsStack extends Stack {
         lakeDatabaseName: this.databaseName,
         curatedBucket: this.curatedBucket,
         curatedKey: this.key,
-        lakeBucket: props.lakeBucket,
-        lakeKey: props.lakeKey,
         removalPolicy,
         logRetention,
       });

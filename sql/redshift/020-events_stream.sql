@@ -2,8 +2,8 @@
 -- the whole event as SUPER and the columns the real-time views read.
 -- A materialized view has no CREATE OR REPLACE: it is dropped and created
 -- again, so a changed definition (or refresh mode) applies. The new view
--- re-reads the stream from its trim horizon; the raw lake (Spectrum, schema
--- `lake`) keeps the full history. CASCADE drops the real-time views, which
+-- re-reads the stream from its trim horizon (the stream's retention); the
+-- full history is in the raw lake, queried with Athena. CASCADE drops the real-time views, which
 -- the later files create again. Extracted values that are missing or of the
 -- wrong type become NULL (JSON_EXTRACT_PATH_TEXT's null_if_invalid, guarded
 -- casts): one malformed record must never stop the refresh.
@@ -28,6 +28,9 @@ SELECT
   CASE
     WHEN REGEXP_COUNT(JSON_EXTRACT_PATH_TEXT(FROM_VARBYTE(kinesis_data, 'utf-8'), 'properties', 'revenue', TRUE), '^-?[0-9]+([.][0-9]+)?$') = 1
     THEN CAST(JSON_EXTRACT_PATH_TEXT(FROM_VARBYTE(kinesis_data, 'utf-8'), 'properties', 'revenue', TRUE) AS DOUBLE PRECISION)
+    -- As the orders view: the order's total when it names no revenue.
+    WHEN REGEXP_COUNT(JSON_EXTRACT_PATH_TEXT(FROM_VARBYTE(kinesis_data, 'utf-8'), 'properties', 'total', TRUE), '^-?[0-9]+([.][0-9]+)?$') = 1
+    THEN CAST(JSON_EXTRACT_PATH_TEXT(FROM_VARBYTE(kinesis_data, 'utf-8'), 'properties', 'total', TRUE) AS DOUBLE PRECISION)
   END AS revenue
 FROM kinesis_events."{{stream_name}}"
 WHERE CAN_JSON_PARSE(FROM_VARBYTE(kinesis_data, 'utf-8'));

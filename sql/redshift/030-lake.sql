@@ -1,6 +1,8 @@
--- Spectrum over the lake's Glue database (raw events and the curated exports).
--- Spectrum ignores Athena's partition projection: it sees the partitions
--- registered in the catalog, which the exports and the crawler register.
+-- Spectrum over the lake's Glue database: the curated exports (profiles,
+-- identities, merges, segment membership, rejected identifiers), whose
+-- partitions the profile export registers in the catalog. Spectrum ignores
+-- Athena's partition projection, so the projected raw_events and quarantine
+-- tables show no rows here: query their history in Athena.
 CREATE EXTERNAL SCHEMA IF NOT EXISTS lake
 FROM DATA CATALOG
 DATABASE '{{glue_database}}'

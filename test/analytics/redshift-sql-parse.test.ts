@@ -114,6 +114,7 @@ describe('sql/redshift statements', () => {
       '020-events_stream#2: materialized view events_stream',
       '030-lake: catalog schema lake',
       '040-events_last_hour: view events_last_hour over events_stream',
+      '045-events_today: view events_today over events_stream',
       '050-revenue_today: view revenue_today over events_stream',
       '060-refresh_events_stream#1: procedure refresh_events_stream: REFRESH MATERIALIZED VIEW events_stream',
       '060-refresh_events_stream#2: grant execute refresh_events_stream',

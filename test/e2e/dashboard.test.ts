@@ -138,8 +138,11 @@ describe('the dashboard in a browser', () => {
     const revenue = await page.locator('[data-view="revenue_by_day_and_channel"] details tbody tr').allTextContents();
     expect(revenue).toEqual(['2026-11-02web1120', '2026-11-03store1500']);
     const file = await screenshot('overview');
-    await mkdir(join(ROOT, 'docs'), { recursive: true });
-    await copyFile(file, join(ROOT, 'docs', 'dashboard.png'));
+    // The README's screenshot, refreshed on request only (C360_UPDATE_SCREENSHOT=1), so a test run leaves the tree as it was.
+    if (process.env.C360_UPDATE_SCREENSHOT === '1') {
+      await mkdir(join(ROOT, 'docs'), { recursive: true });
+      await copyFile(file, join(ROOT, 'docs', 'dashboard.png'));
+    }
   }, TEST_TIMEOUT);
 
   it('finds a customer by email from the search box and explains the merge that joined her anonymous order', async () => {

@@ -46,7 +46,6 @@ import { Construct } from 'constructs';
 import type { C360Config } from '../../../lambda/config';
 import { EXPORTS_PREFIX } from '../../../lambda/analytics/contracts/curated';
 import { REDSHIFT_DIR } from '../../../lambda/analytics/contracts/views';
-import { RAW_ZONE } from '../../../lambda/collection/contracts/lake-layout';
 import { C360Function } from '../common/c360-function';
 import type { IDataKey } from '../common/data-key';
 import { acknowledgeWildcardResource } from '../common/nag';
@@ -203,18 +202,19 @@ export interface RedshiftWarehouseProps {
   readonly streamKey: kms.IKey;
   /** The analytics key: encrypts the namespace (and, if it is a DataKey, the construct's log groups). */
   readonly key: kms.IKey | IDataKey;
-  /** The Glue database Spectrum reads as schema `lake` (raw events, curated exports). */
+  /**
+   * The Glue database Spectrum reads as schema `lake`. Spectrum sees the
+   * tables whose partitions are registered in the catalog: the curated
+   * exports (the export registers each one). `raw_events` and `quarantine`
+   * use partition projection, which Spectrum ignores, so their history is
+   * queried in Athena; Redshift has the events from the stream.
+   */
   readonly lakeDatabaseName: string;
   /** The curated zone and its key: Spectrum reads the exports. */
   readonly curatedBucket: s3.IBucket;
   readonly curatedKey: kms.IKey;
-  /** The raw lake and its key: Spectrum reads the raw events. */
-  readonly lakeBucket: s3.IBucket;
-  readonly lakeKey: kms.IKey;
   /** @default EXPORTS_PREFIX (`exports/`) */
   readonly curatedPrefix?: string;
-  /** @default `raw/` */
-  readonly lakePrefix?: string;
   /** Applied to the namespace, the workgroup and the log groups. */
   readonly removalPolicy: RemovalPolicy;
   /** Retention of the construct's log groups (VPC flow logs, the SQL function, the waiter). */
@@ -270,10 +270,7 @@ export class RedshiftWarehouse extends Construct {
     this.namespaceName = name;
     this.workgroupName = name;
     const curatedPrefix = props.curatedPrefix ?? EXPORTS_PREFIX;
-    const lakePrefix = props.lakePrefix ?? `${RAW_ZONE}/`;
-    for (const prefix of [curatedPrefix, lakePrefix]) {
-      if (!PREFIX.test(prefix)) throw new Error(`RedshiftWarehouse: prefix must be a literal folder ending in "/", got "${prefix}"`);
-    }
+    if (!PREFIX.test(curatedPrefix)) throw new Error(`RedshiftWarehouse: prefix must be a literal folder ending in "/", got "${curatedPrefix}"`);
     const logKey = isDataKey(props.key) ? props.key : undefined;
     logKey?.allowCloudWatchLogs();
 
@@ -334,7 +331,7 @@ export class RedshiftWarehouse extends Construct {
       ),
       description: `c360 (${props.appName}): Redshift streaming ingestion and Spectrum`,
     });
-    this.grantReads(props, curatedPrefix, lakePrefix);
+    this.grantReads(props, curatedPrefix);
 
     // --- Namespace and workgroup.
     this.namespace = new redshiftserverless.CfnNamespace(this, 'Namespace', {
@@ -428,7 +425,7 @@ export class RedshiftWarehouse extends Construct {
   }
 
   /** The reads streaming ingestion and Spectrum make with the namespace's role, each on named resources. */
-  private grantReads(props: RedshiftWarehouseProps, curatedPrefix: string, lakePrefix: string): void {
+  private grantReads(props: RedshiftWarehouseProps, curatedPrefix: string): void {
     const stack = Stack.of(this);
     // Streaming ingestion polls the shards (GetRecords); it does not use enhanced fan-out, so no SubscribeToShard.
     this.role.addToPolicy(
@@ -457,10 +454,7 @@ export class RedshiftWarehouse extends Construct {
       'Spectrum reads the definitions and partitions of the tables of one Glue database (the lake); Glue names tables only by database and name, and the tables are added over time. Read only.',
     );
 
-    for (const [bucket, key, prefix, what] of [
-      [props.curatedBucket, props.curatedKey, curatedPrefix, 'curated exports'],
-      [props.lakeBucket, props.lakeKey, lakePrefix, 'raw lake'],
-    ] as const) {
+    for (const [bucket, key, prefix, what] of [[props.curatedBucket, props.curatedKey, curatedPrefix, 'curated exports']] as const) {
       const objects = bucket.arnForObjects(`${prefix}*`);
       this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
       this.role.addToPolicy(

@@ -16,7 +16,7 @@ const cdkJson = JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta
 
 type RedshiftInput = NonNullable<NonNullable<C360ConfigInput['analytics']>['redshift']>;
 
-/** A plain stack: an encrypted stream and its key, the analytics key, curated and lake buckets, and the warehouse. */
+/** A plain stack: an encrypted stream and its key, the analytics key, the curated bucket, and the warehouse. */
 function build(redshift: RedshiftInput = {}) {
   const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'RedshiftTest', { env: { account: '123456789012', region: 'us-east-1' } });
@@ -31,7 +31,6 @@ function build(redshift: RedshiftInput = {}) {
   const key = new DataKey(stack, 'AnalyticsKey', { description: 'analytics', removalPolicy: destroy });
   const logsBucket = new AccessLogsBucket(stack, 'AccessLogs', { removalPolicy: destroy });
   const curated = new DataBucket(stack, 'Curated', { encryptionKey: key, accessLogsBucket: logsBucket, accessLogsPrefix: 'curated/', removalPolicy: destroy });
-  const lake = new DataBucket(stack, 'Lake', { encryptionKey: streamKey, accessLogsBucket: logsBucket, accessLogsPrefix: 'lake/', removalPolicy: destroy });
   const warehouse = new RedshiftWarehouse(stack, 'Warehouse', {
     appName: config.appName,
     config: config.analytics.redshift,
@@ -41,14 +40,12 @@ function build(redshift: RedshiftInput = {}) {
     lakeDatabaseName: 'acme_lake',
     curatedBucket: curated,
     curatedKey: key,
-    lakeBucket: lake,
-    lakeKey: streamKey,
     removalPolicy: destroy,
     logRetention: logs.RetentionDays.ONE_MONTH,
   });
   const template = Template.fromStack(stack);
   const id = (c: IConstruct) => stack.getLogicalId(c.node.defaultChild as never);
-  return { app, stack, warehouse, template, ids: { stream: id(stream), streamKey: id(streamKey), key: id(key), curated: id(curated), lake: id(lake) } };
+  return { app, stack, warehouse, template, ids: { stream: id(stream), streamKey: id(streamKey), key: id(key), curated: id(curated) } };
 }
 
 type Built = ReturnType<typeof build>;
@@ -143,17 +140,17 @@ describe('RedshiftWarehouse (defaults: own VPC, hourly refresh)', () => {
     expect(actionsOf(statements).filter((a) => /^(kinesis:Put|s3:Put|s3:Delete|glue:(Create|Update|Delete))/.test(a))).toEqual([]);
   });
 
-  it('lets Spectrum read the lake database’s tables and only the curated exports and raw prefixes of the buckets', () => {
+  it('lets Spectrum read the lake database’s tables and only the curated exports’ prefix (the raw lake uses projection, which Spectrum ignores)', () => {
     const statements = redshiftRoleStatements(t);
     const glue = statements.find((s) => actionsOf([s]).includes('glue:GetTable'))!;
     expect(JSON.stringify(glue.Resource)).toContain(':database/acme_lake');
     expect(JSON.stringify(glue.Resource)).toContain(':table/acme_lake/*');
     const gets = resourcesFor(statements, 's3:GetObject').map((r) => JSON.stringify(r));
-    expect(gets).toHaveLength(2);
+    expect(gets).toHaveLength(1);
     expect(gets.find((r) => r.includes(t.ids.curated))).toContain('/exports/*');
-    expect(gets.find((r) => r.includes(t.ids.lake))).toContain('/raw/*');
     const lists = statements.filter((s) => actionsOf([s]).includes('s3:ListBucket'));
-    for (const list of lists) expect(JSON.stringify(list)).toMatch(/"s3:prefix":\["(exports|raw)\/\*"\]/);
+    expect(lists).toHaveLength(1);
+    for (const list of lists) expect(JSON.stringify(list)).toMatch(/"s3:prefix":\["exports\/\*"\]/);
   });
 
   it('runs the SQL after the workgroup: the Kinesis schema with the role, the streaming view with AUTO REFRESH NO over the stream, Spectrum and the real-time views', () => {
@@ -164,6 +161,7 @@ describe('RedshiftWarehouse (defaults: own VPC, hourly refresh)', () => {
       '020-events_stream#2',
       '030-lake',
       '040-events_last_hour',
+      '045-events_today',
       '050-revenue_today',
       '060-refresh_events_stream#1',
       '060-refresh_events_stream#2',
@@ -175,6 +173,7 @@ describe('RedshiftWarehouse (defaults: own VPC, hourly refresh)', () => {
     expect(mv).toContain("JSON_PARSE(FROM_VARBYTE(kinesis_data, 'utf-8')) AS payload");
     expect(sqlOf(t, '030-lake')).toContain("DATABASE 'acme_lake'");
     expect(sqlOf(t, '040-events_last_hour')).toContain('CREATE OR REPLACE VIEW events_last_hour AS');
+    expect(sqlOf(t, '045-events_today')).toContain('CREATE OR REPLACE VIEW events_today AS');
     const resource = Object.values(t.template.findResources('Custom::C360RedshiftSql'))[0]!;
     expect(resource.Properties).toMatchObject({ WorkgroupName: 'acme-warehouse', Database: 'c360' });
     expect(resource.DependsOn).toEqual(expect.arrayContaining([t.stack.getLogicalId(t.warehouse.workgroup)]));
