@@ -428,7 +428,8 @@ export const FIXTURE_EXPECTED = {
   /** share = records / (raw events of the source + its quarantined records): web 2 / (11 + 2), app 1 / (4 + 1), firehose 1 / (0 + 1). */
   quarantineByReason: [
     { source: 'app', reason: 'schema: event must be a string', records: 1, share: 1 / 5 },
-    { source: 'firehose', reason: 'the record is not JSON: Unexpected token', records: 1, share: 1 },
+    // Firehose's rejects are a share of the whole lake: 1 / (20 accepted events + 1).
+    { source: 'firehose', reason: 'the record is not JSON: Unexpected token', records: 1, share: 1 / 21 },
     { source: 'web', reason: NO_ID, records: 2, share: 2 / 13 },
   ],
 } as const;
