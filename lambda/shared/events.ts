@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import '../config/zod-locale';
-import { normalizeIdentifier, normalizeId } from './normalize';
+import { normalizeContactTraits, normalizeIdentifier, normalizeId, RAW_CONTACT_TRAITS } from './normalize';
 
 export const EVENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -17,6 +17,12 @@ const idValue = z.nullish(z.union([text(0, 1024), z.number()]));
 const base = {
   messageId: z.optional(text(1, 256)),
   timestamp: z.optional(text(0, 64)),
+  /** The device time of the call (RudderStack sends it instead of `timestamp`). */
+  originalTimestamp: z.optional(text(0, 64)),
+  /** The device time the call was sent: with the receive time, it gives the device clock's skew. */
+  sentAt: z.optional(text(0, 64)),
+  /** Segment's and RudderStack's own channel field; `context.channel` wins over it (see eventChannel). */
+  channel: z.optional(text(0, 64)),
   userId: idValue,
   anonymousId: idValue,
   context: z.optional(
@@ -89,10 +95,60 @@ export const LIMITS = {
   /** Per-event limit of the Segment HTTP API, applied to every path. */
   maxEventBytes: 32 * 1024,
   maxIdentifiersPerEvent: 50,
+  /**
+   * How far past its receive (or processing) time an event's time may be.
+   * One constant for the collector, which refuses such an event with the
+   * reason, and the consumer, which quarantines one a producer wrote to the
+   * stream directly (eventTimeProblem).
+   */
   maxFutureSkewMs: 24 * 3600 * 1000,
   /** Earliest accepted event time. */
   minTimestampMs: Date.UTC(2000, 0, 1),
 } as const;
+
+/**
+ * Segment's clock-skew correction: the device time of a call, moved by how far
+ * the device clock (`sentAt`, read when the call was sent) was from the
+ * server's when it arrived, i.e. `receivedAt - (sentAt - originalTimestamp)`.
+ * Without `sentAt` the device time is taken as it is.
+ */
+export function correctClockSkew(deviceMs: number, sentAtMs: number | undefined, receivedAtMs: number): number {
+  return sentAtMs === undefined ? deviceMs : receivedAtMs - (sentAtMs - deviceMs);
+}
+
+/**
+ * Why an event time (epoch ms, after skew correction) is not accepted, or
+ * undefined. More than LIMITS.maxFutureSkewMs past `now` is refused rather
+ * than corrected: the skew correction has already absorbed a wrong device
+ * clock wherever the sender said when it sent the call (`sentAt`), so a time
+ * still that far ahead is a wrong time, and replacing it with the arrival time
+ * would put the event at a moment it did not happen, silently. The collector
+ * checks it against the receive time and the consumer against its processing
+ * time, which is later, so what the collector accepts the consumer accepts.
+ */
+export function eventTimeProblem(ts: number, now: number): string | undefined {
+  if (ts > now + LIMITS.maxFutureSkewMs) {
+    const hours = LIMITS.maxFutureSkewMs / 3_600_000;
+    return `timestamp ${new Date(ts).toISOString()} is more than ${hours} hours in the future (now: ${new Date(now).toISOString()})`;
+  }
+  if (ts < LIMITS.minTimestampMs) {
+    return `timestamp ${new Date(ts).toISOString()} is before ${new Date(LIMITS.minTimestampMs).toISOString()}`;
+  }
+  return undefined;
+}
+
+/**
+ * The channel of an event: `context.channel` where the event has one, else
+ * the top-level `channel` Segment and RudderStack send (a non-empty string).
+ * The collector writes this into `context.channel`, so the lake's views,
+ * which read context.channel, and the consumer agree.
+ */
+export function eventChannel(event: { readonly channel?: unknown; readonly context?: unknown }): string | undefined {
+  const context = event.context;
+  const own = typeof context === 'object' && context !== null ? (context as { channel?: unknown }).channel : undefined;
+  if (typeof own === 'string') return own;
+  return typeof event.channel === 'string' && event.channel.length > 0 ? event.channel : undefined;
+}
 
 export type ParseResult = { ok: true; event: UnifyEvent } | { ok: false; reason: string };
 
@@ -106,8 +162,12 @@ export const REVENUE_SCALE = 10_000;
  * Parses and validates one record's payload. Never throws: an unusable record
  * comes back with the reason it is quarantined.
  *
- * @param fallbackTimestamp epoch ms used when the event has no `timestamp`
- *   (the stream's arrival time, which is the same on every redelivery).
+ * @param fallbackTimestamp the stream's arrival time, epoch ms (the same on
+ *   every redelivery). An event's `timestamp` is its time as it is (the
+ *   collector has already corrected it; a producer writing to the stream
+ *   directly sets it itself). Without one, `originalTimestamp` (RudderStack)
+ *   corrected by the skew of `sentAt` against the arrival time; without
+ *   either, the arrival time.
  */
 export function parseEvent(payload: Buffer | string, fallbackTimestamp: number, opts: ParseOptions): ParseResult {
   const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
@@ -145,13 +205,15 @@ function toUnifyEvent(e: SegmentEvent, text: string, fallbackTimestamp: number, 
   if (e.timestamp !== undefined) {
     ts = Date.parse(e.timestamp);
     if (Number.isNaN(ts)) return { ok: false, reason: `timestamp ${JSON.stringify(e.timestamp)} is not an ISO-8601 date` };
+  } else if (e.originalTimestamp !== undefined) {
+    const device = Date.parse(e.originalTimestamp);
+    if (Number.isNaN(device)) return { ok: false, reason: `originalTimestamp ${JSON.stringify(e.originalTimestamp)} is not an ISO-8601 date` };
+    const sentAt = e.sentAt === undefined ? undefined : Date.parse(e.sentAt);
+    if (sentAt !== undefined && Number.isNaN(sentAt)) return { ok: false, reason: `sentAt ${JSON.stringify(e.sentAt)} is not an ISO-8601 date` };
+    ts = correctClockSkew(device, sentAt, fallbackTimestamp);
   }
-  if (ts > opts.now + LIMITS.maxFutureSkewMs) {
-    return { ok: false, reason: `timestamp ${new Date(ts).toISOString()} is more than 24 hours in the future` };
-  }
-  if (ts < LIMITS.minTimestampMs) {
-    return { ok: false, reason: `timestamp ${new Date(ts).toISOString()} is before ${new Date(LIMITS.minTimestampMs).toISOString()}` };
-  }
+  const timeProblem = eventTimeProblem(ts, opts.now);
+  if (timeProblem !== undefined) return { ok: false, reason: timeProblem };
 
   const userId = normalizeId(e.userId);
   const anonymousId = normalizeId(e.anonymousId);
@@ -162,7 +224,8 @@ function toUnifyEvent(e: SegmentEvent, text: string, fallbackTimestamp: number, 
   const contextTraits = e.context?.traits ?? {};
   const ownTraits = e.type === 'identify' ? (e.traits ?? {}) : {};
   const properties = e.type === 'track' || e.type === 'page' || e.type === 'screen' ? (e.properties ?? {}) : {};
-  const traits = { ...contextTraits, ...ownTraits };
+  // Stored as the identifiers are (email lower-cased, phone E.164), the value as sent kept beside it.
+  const traits = normalizeContactTraits({ ...contextTraits, ...ownTraits }, opts.defaultPhoneRegion);
 
   const carried = extractIdentifiers(e, userId, anonymousId, traits, properties, opts);
   if (carried.length > LIMITS.maxIdentifiersPerEvent) {
@@ -197,6 +260,7 @@ function toUnifyEvent(e: SegmentEvent, text: string, fallbackTimestamp: number, 
 
   const name = e.type === 'track' ? e.event : e.type === 'page' || e.type === 'screen' ? e.name : undefined;
   const previousId = e.type === 'alias' ? normalizeId(e.previousId) : undefined;
+  const channel = eventChannel(e);
   return {
     ok: true,
     event: {
@@ -210,7 +274,7 @@ function toUnifyEvent(e: SegmentEvent, text: string, fallbackTimestamp: number, 
       ...(previousId === undefined || opts.blockedReason?.(previousId) !== undefined ? {} : { previousId }),
       traits,
       ...(e.type === 'track' || e.type === 'page' || e.type === 'screen' ? { properties } : {}),
-      ...(e.context?.channel === undefined ? {} : { channel: e.context.channel }),
+      ...(channel === undefined ? {} : { channel }),
       ...(revenue === undefined ? {} : { revenue }),
     },
   };
@@ -232,6 +296,8 @@ function extractIdentifiers(
   for (const type of opts.identifierTypes) {
     if (type === 'userId') add(type, userId);
     else if (type === 'anonymousId') add(type, anonymousId);
+    // The values as sent (traits.emailRaw, traits.phoneRaw) are never identifiers.
+    else if (RAW_CONTACT_TRAITS.includes(type)) continue;
     else {
       add(type, traits[type]);
       add(type, properties[type]);

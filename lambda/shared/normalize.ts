@@ -1,7 +1,9 @@
 /**
  * Identifier normalisation, shared by every path that reads or looks up an
  * identifier (the consumer, the profile API, the CLI), so `Ana@Example.COM `
- * and `ana@example.com` are one identifier everywhere.
+ * and `ana@example.com` are one identifier everywhere; and the same
+ * normalisation of the email and phone traits, which every path that builds
+ * events (the collector, batch files, the stream consumer) applies.
  */
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
@@ -51,4 +53,39 @@ export function normalizeIdentifier(type: string, value: unknown, defaultRegion:
     default:
       return normalizeId(value);
   }
+}
+
+/** Traits that are identifiers too, and so are stored in their normalised form. */
+export const CONTACT_TRAITS = ['email', 'phone'] as const;
+
+/**
+ * Where a contact trait's value as sent is kept when normalising changed it:
+ * `traits.emailRaw`, `traits.phoneRaw`. These are for display only and never
+ * identifiers (the consumer does not read them for identifiers, whatever the
+ * configured identifier types).
+ */
+export const rawTraitName = (trait: string): string => `${trait}Raw`;
+export const RAW_CONTACT_TRAITS: readonly string[] = CONTACT_TRAITS.map(rawTraitName);
+
+/**
+ * A traits object with `email` lower-cased and trimmed and `phone` in E.164
+ * (national numbers read in `defaultRegion`), as the identifiers are. The
+ * value as sent goes under `emailRaw` / `phoneRaw` when it differs (unless
+ * the sender set that field itself). A value that is not an email or a phone
+ * number stays as sent. Idempotent, and the same object comes back when
+ * nothing changes (the consumer runs it on every event).
+ */
+export function normalizeContactTraits(traits: Readonly<Record<string, unknown>>, defaultRegion: string): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const trait of CONTACT_TRAITS) {
+    const value = traits[trait];
+    if (value === undefined || value === null) continue;
+    const normalized = trait === 'email' ? normalizeEmail(value) : normalizePhone(value, defaultRegion);
+    if (normalized === undefined || normalized === value) continue;
+    out ??= { ...traits };
+    out[trait] = normalized;
+    const raw = rawTraitName(trait);
+    if (out[raw] === undefined) out[raw] = value;
+  }
+  return out ?? (traits as Record<string, unknown>);
 }

@@ -106,3 +106,61 @@ describe('parseEvent', () => {
     ]);
   });
 });
+
+describe('parseEvent: the dialects a producer may write to the stream', () => {
+  // parse() gives the record an arrival time of 2026-11-01T12:00:00Z and processes it at `now`.
+  it('takes a RudderStack event time from originalTimestamp, corrected by the sentAt skew against the arrival time', () => {
+    const r = parse({ type: 'track', messageId: 'm', userId: 'u', event: 'X', originalTimestamp: '2026-11-01T11:00:00Z', sentAt: '2026-11-01T11:59:30Z' });
+    expect(r.ok && r.event.timestamp).toBe('2026-11-01T11:00:30.000Z');
+    const noSentAt = parse({ type: 'track', messageId: 'm', userId: 'u', event: 'X', originalTimestamp: '2026-10-31T11:00:00+01:00' });
+    expect(noSentAt.ok && noSentAt.event.timestamp).toBe('2026-10-31T10:00:00.000Z');
+  });
+
+  it('takes timestamp as final when it is there (the collector has corrected it already)', () => {
+    const r = parse({
+      type: 'track',
+      messageId: 'm',
+      userId: 'u',
+      event: 'X',
+      timestamp: '2026-11-01T10:00:10.000Z',
+      originalTimestamp: '2026-11-01T10:00:00.000Z',
+      sentAt: '2026-11-01T10:00:05.000Z',
+    });
+    expect(r.ok && r.event.timestamp).toBe('2026-11-01T10:00:10.000Z');
+  });
+
+  it('quarantines an originalTimestamp too far in the future, or one that is not a date', () => {
+    expect(reason(parse({ type: 'track', messageId: 'm', userId: 'u', event: 'X', originalTimestamp: '2026-11-05T00:00:00Z' }))).toMatch(
+      /more than 24 hours in the future/,
+    );
+    expect(reason(parse({ type: 'track', messageId: 'm', userId: 'u', event: 'X', originalTimestamp: 'soon' }))).toMatch(/originalTimestamp "soon" is not/);
+    expect(reason(parse({ type: 'track', messageId: 'm', userId: 'u', event: 'X', originalTimestamp: '2026-11-01T00:00:00Z', sentAt: 7 }))).toMatch(/^schema: sentAt/);
+  });
+
+  it('counts the top-level channel where context.channel is absent; context.channel wins', () => {
+    const top = parse({ type: 'track', messageId: 'm', userId: 'u', event: 'X', channel: 'web' });
+    expect(top.ok && top.event.channel).toBe('web');
+    const both = parse({ type: 'track', messageId: 'm', userId: 'u', event: 'X', channel: 'server', context: { channel: 'store' } });
+    expect(both.ok && both.event.channel).toBe('store');
+    const none = parse({ type: 'track', messageId: 'm', userId: 'u', event: 'X', channel: '' });
+    expect(none.ok && none.event.channel).toBeUndefined();
+  });
+
+  it('stores email and phone traits normalised, the values as sent kept as emailRaw/phoneRaw, which are never identifiers', () => {
+    const event = {
+      type: 'identify',
+      messageId: 'm',
+      userId: 'u',
+      traits: { phone: '(415) 555-0112', plan: 'pro' },
+      context: { traits: { email: ' Rudy@Example.COM' } },
+    };
+    const r = parse(event);
+    expect(r.ok && r.event.traits).toEqual({ email: 'rudy@example.com', emailRaw: ' Rudy@Example.COM', phone: '+14155550112', phoneRaw: '(415) 555-0112', plan: 'pro' });
+    // Even configured as identifier types, the raw copies link nothing.
+    const raw = parseEvent(JSON.stringify(event), now, { ...parseOptions, identifierTypes: ['userId', 'phone', 'phoneRaw', 'emailRaw'], now });
+    expect(raw.ok && raw.event.identifiers).toEqual([
+      { type: 'userId', value: 'u' },
+      { type: 'phone', value: '+14155550112' },
+    ]);
+  });
+});

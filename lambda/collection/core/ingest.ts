@@ -5,12 +5,40 @@
  * (receivedAt, messageId, the source), corrected and normalised times,
  * normalised emails, phones and country codes, a parsed user agent and a
  * truncated IP. Fields c360 does not know pass through untouched.
+ *
+ * Two dialects of the spec are read alike:
+ * - Segment: `timestamp` (the device time), `sentAt`, everything in `context`.
+ * - RudderStack: `originalTimestamp` instead of `timestamp`, `sentAt`, a
+ *   top-level `channel`, `rudderId` (kept as sent; not an identifier), traits
+ *   in `context.traits`.
+ * Mobile SDKs' `context.device`, `context.app` and `context.os` are kept.
+ *
+ * Event time: the device time (`timestamp`, else `originalTimestamp`)
+ * corrected by the device clock's skew when `sentAt` is present, as Segment
+ * does (`timestamp = receivedAt - (sentAt - originalTimestamp)`), the device
+ * time then kept as `originalTimestamp`; with neither, the receive time. An
+ * event whose time is then more than LIMITS.maxFutureSkewMs ahead is refused
+ * (eventTimeProblem in shared/events.ts says why it is refused, not corrected).
+ *
+ * Channel: `context.channel` is the canonical place. An event without one
+ * gets the top-level `channel`, so the consumer and the lake's views, which
+ * read context.channel, count it; where both are present `context.channel`
+ * wins and the top-level field passes through as sent.
  */
 // The package's Node entry registers every language (~700 KB); index.js registers none, and only English is added below.
 import countries from 'i18n-iso-countries/index.js';
 import english from 'i18n-iso-countries/langs/en.json';
-import { describeIssues, EVENT_TYPES, LIMITS, segmentEventSchema, type EventType } from '../../shared/events';
-import { normalizeEmail, normalizeId, normalizePhone } from '../../shared/normalize';
+import {
+  correctClockSkew,
+  describeIssues,
+  EVENT_TYPES,
+  eventChannel,
+  eventTimeProblem,
+  LIMITS,
+  segmentEventSchema,
+  type EventType,
+} from '../../shared/events';
+import { normalizeContactTraits, normalizeEmail, normalizeId } from '../../shared/normalize';
 
 countries.registerLocale(english);
 
@@ -79,11 +107,10 @@ export function truncateIp(ip: string): string {
   return '';
 }
 
+/** Email and phone as the identifiers are (the values as sent kept as emailRaw / phoneRaw), and country codes. */
 function normalizeTraits(traits: unknown, region: string): unknown {
   if (!isObject(traits)) return traits;
-  const out: Json = { ...traits };
-  if (typeof out.email === 'string') out.email = normalizeEmail(out.email) ?? out.email;
-  if (typeof out.phone === 'string' || typeof out.phone === 'number') out.phone = normalizePhone(out.phone, region) ?? out.phone;
+  const out: Json = { ...normalizeContactTraits(traits, region) };
   if (out.country !== undefined) out.country = normalizeCountry(out.country) ?? out.country;
   if (isObject(out.address) && out.address.country !== undefined) {
     out.address = { ...out.address, country: normalizeCountry(out.address.country) ?? out.address.country };
@@ -115,19 +142,23 @@ export function ingestEvent(raw: unknown, ctx: IngestContext): IngestResult {
   event.receivedAt = new Date(receivedAt).toISOString();
   if (event.messageId === undefined) event.messageId = ctx.newMessageId();
 
-  // Times: ISO-8601 UTC; the device clock corrected by how far sentAt is from receivedAt.
+  // Times: ISO-8601 UTC; the device time (Segment's timestamp, RudderStack's
+  // originalTimestamp) corrected by how far sentAt is from receivedAt.
   for (const field of ['timestamp', 'sentAt', 'originalTimestamp'] as const) {
     if (event[field] === undefined || event[field] === null) continue;
     const iso = toIsoUtc(event[field]);
     if (iso === undefined) return { ok: false, reason: `${field} ${JSON.stringify(event[field])} is not an ISO-8601 date` };
     event[field] = iso;
   }
-  if (typeof event.timestamp !== 'string') event.timestamp = event.receivedAt;
-  else if (typeof event.sentAt === 'string') {
-    const skew = receivedAt - Date.parse(event.sentAt);
-    event.originalTimestamp = event.timestamp;
-    event.timestamp = new Date(Date.parse(event.timestamp) + skew).toISOString();
+  const deviceTime = typeof event.timestamp === 'string' ? event.timestamp : typeof event.originalTimestamp === 'string' ? event.originalTimestamp : undefined;
+  if (deviceTime === undefined) event.timestamp = event.receivedAt;
+  else {
+    const sentAt = typeof event.sentAt === 'string' ? Date.parse(event.sentAt) : undefined;
+    if (sentAt !== undefined) event.originalTimestamp = deviceTime;
+    event.timestamp = new Date(correctClockSkew(Date.parse(deviceTime), sentAt, receivedAt)).toISOString();
   }
+  const timeProblem = eventTimeProblem(Date.parse(event.timestamp as string), receivedAt);
+  if (timeProblem !== undefined) return { ok: false, reason: timeProblem };
 
   const region = ctx.options.defaultPhoneRegion;
   if (event.traits !== undefined) event.traits = normalizeTraits(event.traits, region);
@@ -136,6 +167,10 @@ export function ingestEvent(raw: unknown, ctx: IngestContext): IngestResult {
   }
 
   const context: Json = isObject(event.context) ? { ...event.context } : {};
+  if (context.channel === undefined) {
+    const channel = eventChannel(event);
+    if (channel !== undefined) context.channel = channel;
+  }
   if (context.traits !== undefined) context.traits = normalizeTraits(context.traits, region);
   if (ctx.options.parseUserAgent && ctx.userAgent !== undefined && typeof context.userAgent === 'string' && context.userAgent.length > 0) {
     const parsedUa = ctx.userAgent(context.userAgent);

@@ -43,7 +43,14 @@ describe('ingest normalisation', () => {
       traits: { email: ' Ana@Example.COM ', phone: '(415) 555-0132', country: 'Germany', address: { country: 'fra' } },
       context: { traits: { phone: '+44 20 7946 0958' } },
     });
-    expect(e.traits).toEqual({ email: 'ana@example.com', phone: '+14155550132', country: 'DE', address: { country: 'FR' } });
+    expect(e.traits).toEqual({
+      email: 'ana@example.com',
+      emailRaw: ' Ana@Example.COM ',
+      phone: '+14155550132',
+      phoneRaw: '(415) 555-0132',
+      country: 'DE',
+      address: { country: 'FR' },
+    });
     expect(e.context.traits.phone).toBe('+442079460958');
     expect(normalizeCountry('us')).toBe('US');
     expect(normalizeCountry('Atlantis')).toBeUndefined();

@@ -49,7 +49,7 @@ describe('profile API', () => {
     const { get } = await apiWithData();
     const byEmail = await get('/profiles', { email: ' ANA@example.com' });
     expect(byEmail.status).toBe(200);
-    expect(byEmail.body.traits).toEqual({ email: 'ana@example.com', name: 'Ana', phone: '(415) 555-0132' });
+    expect(byEmail.body.traits).toEqual({ email: 'ana@example.com', name: 'Ana', phone: '+14155550132', phoneRaw: '(415) 555-0132' });
     const queries: Array<Record<string, string>> = [{ phone: '+1 415-555-0132' }, { userId: 'u-1' }, { anonymousId: 'anon-1' }];
     for (const query of queries) {
       expect((await get('/profiles', query)).body.profileId).toBe(byEmail.body.profileId);
