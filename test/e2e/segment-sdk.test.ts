@@ -13,6 +13,9 @@ const WRITE_KEY = 'e2e-web-write-key';
 const USER = 'user-e2e-1';
 const VISITOR = 'anon-e2e-1';
 const OTHER_DEVICE = 'anon-e2e-2';
+/** The device time of the first event (fixed, in the past); the collector corrects it by sentAt, the delivery delay. */
+const FIRST_VIEW = new Date('2026-02-03T04:05:06.000Z');
+const DELIVERY_SLACK_MS = 60_000;
 
 interface SentRequest {
   readonly url: string;
@@ -49,7 +52,7 @@ describe('Segment SDK (analytics-node) to the local runtime', () => {
 
     // 1. An anonymous visitor browses; 2. signs up (identify links the visitor to the user);
     // 3. then, in one batch: an order, a page, activity on another device and the alias that joins it.
-    analytics.track({ anonymousId: VISITOR, event: 'Product Viewed', properties: { sku: 'SKU-1' }, context: { channel: 'web' } });
+    analytics.track({ anonymousId: VISITOR, event: 'Product Viewed', properties: { sku: 'SKU-1' }, context: { channel: 'web' }, timestamp: FIRST_VIEW });
     await analytics.flush();
     analytics.identify({
       userId: USER,
@@ -114,11 +117,23 @@ describe('Segment SDK (analytics-node) to the local runtime', () => {
     expect([...(profile.identifiers.anonymousId ?? [])].sort()).toEqual([VISITOR, OTHER_DEVICE]);
     expect(profile.computed).toMatchObject({ eventCount: 7, orderCount: 1, totalRevenue: 42.5 });
     expect(profile.channels).toMatchObject({ web: 2, mobile: 1 });
+    // Dated by the device time the SDK sent (timestamp), not by when the event arrived.
+    expect(Math.abs(Date.parse(profile.computed.firstSeen as string) - FIRST_VIEW.getTime())).toBeLessThan(DELIVERY_SLACK_MS);
 
     for (const query of [`email=${encodeURIComponent('DANA.LEE@example.com')}`, `anonymousId=${VISITOR}`, `anonymousId=${OTHER_DEVICE}`]) {
       const other = await getJson(`${runtime.apiUrl}/profiles?${query}`);
       expect(other.body.profileId, query).toBe(profile.profileId);
     }
+  });
+
+  it('keeps the device time as originalTimestamp on the stream', async () => {
+    const viewed = (await streamEvents(runtime)).find((e) => e.event === 'Product Viewed');
+    expect(viewed?.originalTimestamp).toBe(FIRST_VIEW.toISOString());
+  });
+
+  it('answers GET /health on the runtime port with 200 {status: "ok"}', async () => {
+    const res = await getJson(`${runtime.apiUrl}/health`);
+    expect(res).toEqual({ status: 200, body: { status: 'ok' } });
   });
 
   it('refuses a client with an unknown write key (the SDK reports the delivery failure)', async () => {

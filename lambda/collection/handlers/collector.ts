@@ -6,6 +6,10 @@
  *   POST /v1/track | identify | page | screen | group | alias   one event; its type comes from the path
  *   POST /v1/batch (also /v1/import)                           { batch: [...], sentAt?, context?, integrations? }
  *   POST /v1/t | i | p | s | g | a, /v1/b                      analytics.js's short paths for the same
+ *   GET  /v1/projects/{writeKey}/settings                      the source settings analytics.js loads first
+ *                                                              (its "Segment.io" integration pointed at this collector)
+ *   GET  /v1/sourceConfig?writeKey=…                           the source config RudderStack's JS SDK loads first
+ *                                                              (its configUrl; no device-mode destinations)
  *
  * Authentication is the write key, as Segment's SDKs send it: HTTP Basic with
  * the key as user name and an empty password, or `writeKey` in the JSON body
@@ -58,6 +62,8 @@ export interface CollectorObservation {
 
 /** The parts of an API Gateway HTTP API (payload 2.0) event the collector reads. */
 export type CollectorEvent = Pick<APIGatewayProxyEventV2, 'rawPath' | 'headers' | 'body' | 'isBase64Encoded'> & {
+  /** The query string (RudderStack's source config request carries the write key there). */
+  readonly rawQueryString?: string;
   readonly requestContext: { readonly http: Pick<APIGatewayProxyEventV2['requestContext']['http'], 'method' | 'sourceIp'> };
 };
 export type CollectorResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string>; body: string };
@@ -65,6 +71,8 @@ export type CollectorResult = APIGatewayProxyStructuredResultV2 & { statusCode: 
 const SHORT_PATHS: Readonly<Record<string, EventType>> = { t: 'track', i: 'identify', p: 'page', s: 'screen', g: 'group', a: 'alias' };
 const BATCH_PATHS: ReadonlySet<string> = new Set(['batch', 'import', 'b']);
 const ROUTE = /^\/v1\/([a-z]+)\/?$/;
+const SETTINGS_ROUTE = /^\/v1\/projects\/([^/]+)\/settings\/?$/;
+const SOURCE_CONFIG_ROUTE = /^\/v1\/sourceConfig\/?$/;
 
 type Route = { kind: 'single'; type: EventType; limit: number } | { kind: 'batch'; limit: number };
 
@@ -74,6 +82,61 @@ function routeOf(path: string): Route | undefined {
   if (BATCH_PATHS.has(name)) return { kind: 'batch', limit: COLLECTOR_LIMITS.maxBatchBytes };
   const type = (EVENT_TYPES as readonly string[]).includes(name) ? (name as EventType) : SHORT_PATHS[name];
   return type === undefined ? undefined : { kind: 'single', type, limit: COLLECTOR_LIMITS.maxEventBytes };
+}
+
+/**
+ * The settings analytics.js (@segment/analytics-next) loads from
+ * `{cdnURL}/v1/projects/{writeKey}/settings` for a source: only its
+ * "Segment.io" integration (no device-mode destinations), whose `apiHost`
+ * (host and path, no scheme) and `protocol` send events to this collector;
+ * tracking plan allowing every event; and analytics.js's own usage metrics off
+ * (they would go to Segment).
+ */
+function analyticsJsSettings(writeKey: string, collectorHost: string, protocol: 'http' | 'https') {
+  return {
+    integrations: {
+      'Segment.io': { apiKey: writeKey, apiHost: `${collectorHost}/v1`, protocol, unbundledIntegrations: [], addBundledMetadata: false },
+    },
+    plan: {
+      track: { __default: { enabled: true, integrations: {} } },
+      identify: { __default: { enabled: true } },
+      group: { __default: { enabled: true } },
+    },
+    enabledMiddleware: {},
+    metrics: { sampleRate: 0 },
+    legacyVideoPluginsEnabled: false,
+    remotePlugins: [],
+  };
+}
+
+/**
+ * The source config RudderStack's JS SDK (@rudderstack/analytics-js) loads
+ * from `{configUrl}?writeKey=…` before sending anything: what its validation
+ * needs (`source.id`, `source.config`, `source.destinations`), no device-mode
+ * destinations, and the SDK's error and metrics reports (to RudderStack) off.
+ * Events then go to the `dataPlaneUrl` given to `load()`: this collector.
+ */
+function rudderSourceConfig(writeKey: string, source: string) {
+  return {
+    isHosted: false,
+    source: {
+      id: source,
+      name: source,
+      writeKey,
+      enabled: true,
+      config: { statsCollection: { errors: { enabled: false }, metrics: { enabled: false } } },
+      destinations: [],
+    },
+  };
+}
+
+/** The host (and port) browsers reach the collector on, and its scheme, from the request. */
+function publicHostOf(headers: Record<string, string>): { host: string; protocol: 'http' | 'https' } | undefined {
+  const host = (headers.host ?? '').trim();
+  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)) return undefined;
+  // API Gateway terminates TLS and says so; the local server is plain HTTP.
+  const forwarded = headers['x-forwarded-proto']?.split(',')[0]?.trim().toLowerCase();
+  return { host, protocol: forwarded === 'https' ? 'https' : 'http' };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -178,13 +241,6 @@ export function createCollector(deps: CollectorDeps) {
         body: '',
       };
     }
-    const route = routeOf(path);
-    if (route === undefined) {
-      return refuse(new Refusal(404, 'not_found', `no route ${path}; post events to /v1/track, /v1/identify, /v1/page, /v1/screen, /v1/group, /v1/alias or /v1/batch`));
-    }
-    if (method !== 'POST') return refuse(new Refusal(405, 'method_not_allowed', `${method} is not supported; use POST`));
-
-    // Authenticate before reading the body when the key is in the header.
     const lookup = async (key: string): Promise<string | Refusal> => {
       try {
         return (await deps.writeKeys.sourceFor(key)) ?? new Refusal(401, 'unauthorized', 'unknown write key');
@@ -192,6 +248,53 @@ export function createCollector(deps: CollectorDeps) {
         return new Refusal(503, 'unavailable', 'the write keys could not be read; retry the request');
       }
     };
+
+    const settingsKey = SETTINGS_ROUTE.exec(path)?.[1];
+    if (settingsKey !== undefined) {
+      if (method !== 'GET') return refuse(new Refusal(405, 'method_not_allowed', `${method} is not supported on the settings; use GET`));
+      let writeKey: string;
+      try {
+        writeKey = decodeURIComponent(settingsKey);
+      } catch {
+        return refuse(new Refusal(400, 'bad_request', 'the write key in the path is not valid percent-encoding'));
+      }
+      const found = await lookup(writeKey);
+      if (found instanceof Refusal) {
+        return refuse(found.statusCode === 401 ? new Refusal(404, 'unknown_write_key', 'no source has this write key: check the writeKey given to analytics.js') : found);
+      }
+      source = found;
+      const publicHost = publicHostOf(headers);
+      if (publicHost === undefined) return refuse(new Refusal(400, 'bad_request', 'the request has no valid Host header'));
+      return reply(200, analyticsJsSettings(writeKey, publicHost.host, publicHost.protocol));
+    }
+
+    if (SOURCE_CONFIG_ROUTE.test(path)) {
+      if (method !== 'GET') return refuse(new Refusal(405, 'method_not_allowed', `${method} is not supported on the source config; use GET`));
+      const fromHeader = headers.authorization === undefined ? undefined : writeKeyOfHeader(headers.authorization);
+      if (fromHeader instanceof Refusal) return refuse(fromHeader);
+      const writeKey = fromHeader ?? new URLSearchParams(event.rawQueryString ?? '').get('writeKey') ?? '';
+      if (writeKey.length === 0) {
+        return refuse(new Refusal(401, 'unauthorized', 'missing write key: send it as the "writeKey" query parameter or as the user name of HTTP Basic authentication'));
+      }
+      const found = await lookup(writeKey);
+      if (found instanceof Refusal) return refuse(found);
+      source = found;
+      return reply(200, rudderSourceConfig(writeKey, found));
+    }
+
+    const route = routeOf(path);
+    if (route === undefined) {
+      return refuse(
+        new Refusal(
+          404,
+          'not_found',
+          `no route ${path}; post events to /v1/track, /v1/identify, /v1/page, /v1/screen, /v1/group, /v1/alias or /v1/batch, or GET /v1/projects/{writeKey}/settings and /v1/sourceConfig`,
+        ),
+      );
+    }
+    if (method !== 'POST') return refuse(new Refusal(405, 'method_not_allowed', `${method} is not supported; use POST`));
+
+    // Authenticate before reading the body when the key is in the header.
     const authorization = headers.authorization;
     if (authorization !== undefined) {
       const key = writeKeyOfHeader(authorization);

@@ -8,6 +8,7 @@
  *   POST /profiles/{id}/unmerge              {"restoredId": "...", "reason": "..."}: split a merged-away profile back out
  *   GET  /segments                           the configured segments
  *   GET  /segments/{name}/members?limit=&cursor=   a page of a segment's members
+ *   GET  /health                             {"status":"ok"}: the API answers (it reads no store)
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { toView } from '../core/profile/profile';
@@ -48,6 +49,9 @@ export function createProfileApi(deps: ProfileApiDeps) {
     try {
       if (segments[0] === 'profiles') return await profiles(event, segments.slice(1));
       if (segments[0] === 'segments') return await segmentRoutes(event, segments.slice(1));
+      if (path === '/health') {
+        return event.httpMethod === 'GET' ? json(200, { status: 'ok' }) : error(405, 'method_not_allowed', `${event.httpMethod} is not supported on /health; use GET`);
+      }
       return error(404, 'not_found', `no route ${event.path}`);
     } catch (err) {
       if (err instanceof UnmergeError) return error(err.code === 'not_found' ? 404 : 409, err.code, err.message);

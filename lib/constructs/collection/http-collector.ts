@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { COLLECTION_ENV } from '../../../lambda/collection/contracts/env';
-import { COLLECTOR_CORS } from '../../../lambda/collection/contracts/http';
+import { COLLECTOR_CORS, COLLECTOR_SETTINGS_ROUTE, COLLECTOR_SOURCE_CONFIG_ROUTE } from '../../../lambda/collection/contracts/http';
 import { C360Function } from '../common/c360-function';
 import type { IDataKey } from '../common/data-key';
 
@@ -53,7 +53,9 @@ export interface HttpCollectorProps {
 /**
  * The Segment-compatible HTTP collector: an API Gateway HTTP API whose
  * `POST /v1/{type}` route (track, identify, page, screen, group, alias, batch
- * and analytics.js's short paths) invokes one function (payload format 2.0)
+ * and analytics.js's short paths), `GET /v1/projects/{writeKey}/settings`
+ * (the source settings analytics.js loads) and `GET /v1/sourceConfig` (the
+ * source config RudderStack's JS SDK loads) routes invoke one function (payload format 2.0)
  * that authenticates the write key, applies the Segment limits, normalises
  * each event and writes it to the stream.
  *
@@ -64,8 +66,9 @@ export interface HttpCollectorProps {
  *   `aws secretsmanager put-secret-value --secret-id <WriteKeysSecretArn> --secret-string '{"<key>":"web"}'`.
  *   Functions re-read it within 5 minutes.
  * - CORS: the origins given (`collection.corsAllowedOrigins` of the config),
- *   the headers and methods of `COLLECTOR_CORS` (the handler's too); API
- *   Gateway answers preflights.
+ *   the headers and methods of `COLLECTOR_CORS` (the handler's too: every
+ *   header Segment's and RudderStack's browser SDKs send, `X-Retry-Count`
+ *   included); API Gateway answers preflights.
  * - The default stage throttles, and logs every request as JSON to a log
  *   group encrypted with this construct's key.
  *
@@ -133,18 +136,21 @@ export class HttpCollector extends Construct {
         maxAge: Duration.seconds(COLLECTOR_CORS.maxAgeSeconds),
       },
     });
-    const routes = this.api.addRoutes({
-      path: '/v1/{type}',
-      methods: [apigwv2.HttpMethod.POST],
-      integration: new HttpLambdaIntegration('Collect', this.handler, {
-        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
-      }),
+    const integration = new HttpLambdaIntegration('Collect', this.handler, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
     });
+    const routes = [
+      ...this.api.addRoutes({ path: '/v1/{type}', methods: [apigwv2.HttpMethod.POST], integration }),
+      // The source settings analytics.js loads (cdnURL = the collector URL); the function answers per write key.
+      ...this.api.addRoutes({ path: COLLECTOR_SETTINGS_ROUTE, methods: [apigwv2.HttpMethod.GET], integration }),
+      // The source config RudderStack's JS SDK loads (configUrl = the collector URL + /v1/sourceConfig).
+      ...this.api.addRoutes({ path: COLLECTOR_SOURCE_CONFIG_ROUTE, methods: [apigwv2.HttpMethod.GET], integration }),
+    ];
     for (const route of routes) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
-          'The collector authenticates every request by its Segment write key inside the function (HTTP Basic user name or "writeKey" in the body, checked against the write-keys secret), as the Segment HTTP API does: SDKs cannot send SigV4, JWTs or API Gateway API keys. Unknown keys get 401 before any event is read.',
+          'The collector authenticates every request by its Segment write key inside the function (HTTP Basic user name or "writeKey" in the body, checked against the write-keys secret), as the Segment HTTP API does: SDKs cannot send SigV4, JWTs or API Gateway API keys. Unknown keys get 401 before any event is read; the settings and source-config routes answer only for a known write key (404/401 otherwise) and hold no customer data, only where to send events.',
       });
     }
 

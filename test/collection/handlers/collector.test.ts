@@ -391,16 +391,122 @@ describe('HTTP collector', () => {
     });
   });
 
+  describe('analytics.js settings', () => {
+    const settings = (key: string, headers: Record<string, string>, method = 'GET') =>
+      collector().handler(request(`/v1/projects/${encodeURIComponent(key)}/settings`, '', { method, key: null, headers }));
+
+    it('points the "Segment.io" integration at this collector: host + /v1, the scheme API Gateway saw, the write key', async () => {
+      const res = await settings(WEB_KEY, { host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'x-forwarded-proto': 'https' });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('application/json');
+      const body = bodyOf(res) as { integrations: Record<string, Json>; plan: Json; metrics: Json };
+      // One integration only: analytics.js loads no device-mode destination from Segment's CDN.
+      expect(Object.keys(body.integrations)).toEqual(['Segment.io']);
+      expect(body.integrations['Segment.io']).toMatchObject({ apiKey: WEB_KEY, apiHost: 'abc123.execute-api.eu-west-1.amazonaws.com/v1', protocol: 'https' });
+      expect(body.plan).toMatchObject({ track: { __default: { enabled: true } } });
+      // analytics.js's own usage metrics would go to Segment: off.
+      expect(body.metrics).toEqual({ sampleRate: 0 });
+    });
+
+    it('answers http for the local server (no X-Forwarded-Proto), keeping the port', async () => {
+      const res = await settings(WEB_KEY, { host: '127.0.0.1:4000' });
+      expect((bodyOf(res) as { integrations: Record<string, Json> }).integrations['Segment.io']).toMatchObject({ apiHost: '127.0.0.1:4000/v1', protocol: 'http' });
+    });
+
+    it('is per source: each write key gets its own settings, and the lookup is observed with its source', async () => {
+      const { handler, observed } = collector();
+      const res = await handler(request(`/v1/projects/${APP_KEY}/settings/`, '', { method: 'GET', key: null, headers: { host: 'c.example.com' } }));
+      expect(res.statusCode).toBe(200);
+      expect((bodyOf(res) as { integrations: Record<string, Json> }).integrations['Segment.io']?.apiKey).toBe(APP_KEY);
+      expect(observed).toEqual([{ path: `/v1/projects/${APP_KEY}/settings/`, statusCode: 200, source: 'app' }]);
+    });
+
+    it('answers an unknown write key with 404 and the reason, writing nothing', async () => {
+      const calls = acceptAll();
+      const res = await settings('not-issued-key', { host: 'c.example.com' });
+      expect(res.statusCode).toBe(404);
+      expect(bodyOf(res)).toMatchObject({ error: 'unknown_write_key', message: expect.stringContaining('write key') });
+      expect(calls).toHaveLength(0);
+    });
+
+    it('answers 503 when the write keys cannot be read, 405 to other methods, 400 without a usable Host', async () => {
+      const broken: WriteKeys = { sourceFor: () => Promise.reject(new Error('secrets down')) };
+      const down = await collector({ writeKeys: broken }).handler(request(`/v1/projects/${WEB_KEY}/settings`, '', { method: 'GET', key: null, headers: { host: 'c.example.com' } }));
+      expect(down.statusCode).toBe(503);
+      expect((await settings(WEB_KEY, { host: 'c.example.com' }, 'POST')).statusCode).toBe(405);
+      expect((await settings(WEB_KEY, { host: 'evil.example/<script>' })).statusCode).toBe(400);
+      expect((await settings(WEB_KEY, {})).statusCode).toBe(400);
+    });
+  });
+
+  describe('RudderStack source config', () => {
+    const sourceConfig = (query: string, opts: RequestOptions = {}) =>
+      collector().handler(
+        httpApiEvent({
+          method: opts.method ?? 'GET',
+          path: '/v1/sourceConfig/',
+          query: new URLSearchParams(query),
+          headers: { ...(opts.key ? { authorization: basic(opts.key) } : {}), ...opts.headers },
+          body: Buffer.alloc(0),
+          sourceIp: SOURCE_IP,
+          now: NOW,
+        }),
+      );
+
+    it('answers the source of the write key, valid for the SDK (source.id, source.config, destinations), with no device-mode destination and its reports off', async () => {
+      const res = await sourceConfig(`p=npm&v=3.7.0&build=modern&writeKey=${APP_KEY}&lockIntegrationsVersion=false`, { headers: { origin: 'https://shop.example.com' } });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['access-control-allow-origin']).toBe('https://shop.example.com');
+      const body = bodyOf(res) as { source: { id: string; writeKey: string; enabled: boolean; config: Json; destinations: unknown[] } };
+      expect(body.source).toMatchObject({ id: 'app', writeKey: APP_KEY, enabled: true, destinations: [] });
+      expect(body.source.config).toEqual({ statsCollection: { errors: { enabled: false }, metrics: { enabled: false } } });
+    });
+
+    it('reads the write key from HTTP Basic too, and refuses an unknown or missing key with 401 and the reason', async () => {
+      expect((bodyOf(await sourceConfig('p=npm', { key: WEB_KEY })) as { source: Json }).source.id).toBe('web');
+      const unknown = await sourceConfig('writeKey=not-issued-key');
+      expect(unknown.statusCode).toBe(401);
+      expect(bodyOf(unknown)).toMatchObject({ error: 'unauthorized', message: 'unknown write key' });
+      const missing = await sourceConfig('p=npm');
+      expect(missing.statusCode).toBe(401);
+      expect(bodyOf(missing).message).toMatch(/writeKey/);
+      expect((await sourceConfig(`writeKey=${WEB_KEY}`, { method: 'POST' })).statusCode).toBe(405);
+    });
+  });
+
   describe('CORS', () => {
     it('answers a preflight from an allowed origin with the methods and headers a browser SDK needs', async () => {
       const res = await collector().handler(request('/v1/batch', '', { method: 'OPTIONS', key: null, headers: { origin: 'https://shop.example.com' } }));
       expect(res.statusCode).toBe(204);
       expect(res.headers).toMatchObject({
         'access-control-allow-origin': 'https://shop.example.com',
-        'access-control-allow-methods': 'POST, OPTIONS',
-        'access-control-allow-headers': 'authorization, content-type, content-encoding',
+        'access-control-allow-methods': 'GET, POST, OPTIONS',
         vary: 'origin',
       });
+      // Compared case-insensitively by browsers: every header Segment's and RudderStack's browser SDKs send.
+      const allowed = res.headers['access-control-allow-headers']?.split(',').map((h) => h.trim().toLowerCase());
+      expect(allowed).toEqual(expect.arrayContaining(['authorization', 'content-type', 'content-encoding', 'x-retry-count', 'anonymousid']));
+    });
+
+    it('answers the preflight of a retried analytics.js request (X-Retry-Count) with the header allowed', async () => {
+      const res = await collector().handler(
+        request('/v1/t', '', {
+          method: 'OPTIONS',
+          key: null,
+          headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,x-retry-count' },
+        }),
+      );
+      expect(res.statusCode).toBe(204);
+      const allowed = res.headers['access-control-allow-headers']?.split(',').map((h) => h.trim());
+      for (const h of ['authorization', 'content-type', 'x-retry-count']) expect(allowed).toContain(h);
+    });
+
+    it('serves the analytics.js settings cross-origin', async () => {
+      const res = await collector().handler(
+        request(`/v1/projects/${WEB_KEY}/settings`, '', { method: 'GET', key: null, headers: { origin: 'https://shop.example.com', host: 'collect.example.com' } }),
+      );
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['access-control-allow-origin']).toBe('https://shop.example.com');
     });
 
     it('does not allow other origins, and allows any with "*"', async () => {

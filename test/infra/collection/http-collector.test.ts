@@ -86,11 +86,17 @@ describe('HttpCollector', () => {
         ProtocolType: 'HTTP',
         CorsConfiguration: {
           AllowOrigins: ORIGINS,
-          AllowMethods: ['POST', 'OPTIONS'],
-          AllowHeaders: ['authorization', 'content-type', 'content-encoding'],
+          AllowMethods: ['GET', 'POST', 'OPTIONS'],
+          AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'content-encoding']),
           MaxAge: 86400,
         },
       });
+    });
+
+    it('allows the headers of retried and RudderStack browser requests in preflights: X-Retry-Count, AnonymousId', () => {
+      const cors = Object.values(f.template.findResources('AWS::ApiGatewayV2::Api'))[0]?.Properties.CorsConfiguration as { AllowHeaders: string[] };
+      // API Gateway compares request headers case-insensitively.
+      expect(cors.AllowHeaders.map((h) => h.toLowerCase())).toEqual(expect.arrayContaining(['x-retry-count', 'anonymousid']));
     });
 
     it('answers preflights as the handler does where it answers them itself (local runtime): same methods, headers and max age', async () => {
@@ -121,8 +127,33 @@ describe('HttpCollector', () => {
       expect(preflight.headers['access-control-max-age']).toBe(String(cors.MaxAge));
     });
 
+    it('routes GET /v1/projects/{writeKey}/settings (the analytics.js settings) to the same function', () => {
+      const [integrationId] = Object.keys(f.template.findResources('AWS::ApiGatewayV2::Integration'));
+      f.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        ApiId: ref(f.collector.api),
+        RouteKey: 'GET /v1/projects/{writeKey}/settings',
+        Target: { 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] },
+      });
+      f.template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: arn(f.collector.handler),
+        Principal: 'apigateway.amazonaws.com',
+        SourceArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('/\\*/\\*/v1/projects/\\{writeKey\\}/settings$')])] }),
+      });
+    });
+
+    it('routes GET /v1/sourceConfig (the RudderStack JS SDK source config) to the same function', () => {
+      const [integrationId] = Object.keys(f.template.findResources('AWS::ApiGatewayV2::Integration'));
+      f.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        ApiId: ref(f.collector.api),
+        RouteKey: 'GET /v1/sourceConfig',
+        Target: { 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] },
+      });
+    });
+
     it('routes POST /v1/{type} to the function with a Lambda proxy integration, payload format 2.0', () => {
-      f.template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+      f.template.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
+      f.template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
       const integrations = f.template.findResources('AWS::ApiGatewayV2::Integration');
       const [integrationId] = Object.keys(integrations);
       f.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
@@ -342,7 +373,7 @@ describe('HttpCollector', () => {
       expect(annotations.findWarning('*', Match.anyValue())).toEqual([]);
     });
 
-    it('acknowledges APIG4 on the route and SMG4 on the secret only, each with its reason', () => {
+    it('acknowledges APIG4 on the routes and SMG4 on the secret only, each with its reason', () => {
       const acks = acknowledgments(f.collector).map((a) => ({
         ...a,
         path: a.path.replace(`${f.stack.stackName}/Collector/`, ''),
@@ -350,9 +381,16 @@ describe('HttpCollector', () => {
       }));
       const ids = acks.map((a) => `${a.path} ${a.id}`);
       expect(ids).toEqual(
-        expect.arrayContaining(['Api/POST--v1--{type} AwsSolutions-APIG4', 'WriteKeys AwsSolutions-SMG4', 'Handler AwsSolutions-L1', 'HandlerServiceRole AwsSolutions-IAM5[Resource::*]']),
+        expect.arrayContaining([
+          'Api/POST--v1--{type} AwsSolutions-APIG4',
+          'Api/GET--v1--projects--{writeKey}--settings AwsSolutions-APIG4',
+          'Api/GET--v1--sourceConfig AwsSolutions-APIG4',
+          'WriteKeys AwsSolutions-SMG4',
+          'Handler AwsSolutions-L1',
+          'HandlerServiceRole AwsSolutions-IAM5[Resource::*]',
+        ]),
       );
-      expect(ids).toHaveLength(4);
+      expect(ids).toHaveLength(6);
       for (const ack of acks) expect(ack.reason.length, ack.id).toBeGreaterThan(60);
       expect(acks.find((a) => a.id === 'AwsSolutions-APIG4')?.reason).toMatch(/write key/);
       // COG4 (Cognito authorizer) applies to REST API methods only; nothing to acknowledge on an HTTP API.
