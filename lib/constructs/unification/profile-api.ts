@@ -149,7 +149,10 @@ export class ProfileApi extends Construct {
         requestParameters: { 'method.request.path.name': true, 'method.request.querystring.limit': false, 'method.request.querystring.cursor': false },
       });
 
-    for (const method of [lookup, byId, identities, merges, unmerge, listSegments, members]) {
+    // A liveness answer that reads no store; signed like every other method (the API is IAM-only).
+    const health = this.api.root.addResource('health').addMethod('GET', integration, { authorizationType: apigateway.AuthorizationType.IAM });
+
+    for (const method of [lookup, byId, identities, merges, unmerge, listSegments, members, health]) {
       Validations.of(method).acknowledge({
         id: 'AwsSolutions-COG4',
         reason:

@@ -126,8 +126,8 @@ describe('unification stack', () => {
   describe('profile API', () => {
     it('authorizes every method with IAM (SigV4)', () => {
       const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
-      // lookup, by id, identities, merges, unmerge, segments, segment members
-      expect(methods).toHaveLength(7);
+      // lookup, by id, identities, merges, unmerge, segments, segment members, health
+      expect(methods).toHaveLength(8);
       for (const method of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
     });
 
@@ -152,6 +152,17 @@ describe('unification stack', () => {
         Integration: Match.objectLike({ Type: 'AWS_PROXY' }),
       });
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{id}' });
+    });
+
+    it('routes GET /health to the handler, signed like every other method', () => {
+      const health = Object.entries(template.findResources('AWS::ApiGateway::Resource')).find(([, r]) => r.Properties.PathPart === 'health');
+      expect(health).toBeDefined();
+      template.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: 'GET',
+        ResourceId: { Ref: health?.[0] },
+        AuthorizationType: 'AWS_IAM',
+        Integration: Match.objectLike({ Type: 'AWS_PROXY' }),
+      });
     });
 
     it('logs JSON access logs, traces, and throttles every method per config', () => {
