@@ -10,14 +10,20 @@ import { QUARANTINE_ZONE, RAW_ZONE } from '../lambda/collection/contracts/lake-l
 import { config } from '../lambda/config/load';
 import { kinesisClient } from '../lambda/shared/clients';
 import { generateDemo } from '../lambda/local/demo';
-import { startLocalRuntime } from '../lambda/local/runtime';
-import { payloadOf, sendPayloads } from '../lambda/local/send';
+import { startLocalRuntime, type LocalRuntime } from '../lambda/local/runtime';
+import { localDataDir, onLauncherExit } from '../lambda/local/runtime-info';
+import { payloadOf, readEventLines, sendPayloads, sendSummary } from '../lambda/local/send';
 import { registerExportCommand } from './commands/export';
 import { registerImportCommand } from './commands/import';
 import { localRuntimeInfo } from './commands/local-runtime-info';
 import { registerProfileCommands } from './commands/profiles';
 import { registerResolveCommand } from './commands/resolve';
 import { registerSqlCommand } from './commands/sql';
+
+// The AWS SDK's notice about future Node.js versions (NodeVersionSupportWarning, printed by process.emitWarning when
+// the first client is made) would open every command's output. The SDK's own switch turns off that notice only;
+// clients are made in the commands' actions, after this line.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const program = new Command('c360').description('c360: an open-source Customer 360 platform for AWS');
 
@@ -35,7 +41,19 @@ program
   .option('--port <n>', 'port of the profile API', positiveInt, config.local.apiPort)
   .action(async (opts: { demo: boolean; people: number; port: number }) => {
     const started = performance.now();
-    const runtime = await startLocalRuntime(config, { apiPort: opts.port });
+    let runtime: LocalRuntime | undefined;
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (runtime?.stop() ?? Promise.resolve()).then(() => process.exit(0));
+      return stopping;
+    };
+    // A signal sent to npm alone may not reach this process (npm → sh → tsx → node): stop when a launcher is gone.
+    // Watched from the start, while every launcher is still there to be found.
+    onLauncherExit((pid) => {
+      console.log(`\nThe process that started c360 (${pid}) has exited: stopping.`);
+      void stop();
+    });
+    runtime = await startLocalRuntime(config, { apiPort: opts.port, dataDir: localDataDir(config.local.dataDir) });
     console.log(`c360 is running locally: dashboard ${runtime.dashboardUrl}
   profile API   ${runtime.apiUrl}
   Kinesis       ${runtime.kinesisEndpoint}  stream ${runtime.streamName}
@@ -70,19 +88,16 @@ Try:
   curl -s -u ${Object.values(config.collection.sources).flatMap((s) => s.localWriteKeys)[0] ?? '<write key>'}: -H 'content-type: application/json' \\
        -d '{"userId":"${hero?.userId}","event":"Product Viewed"}' ${runtime.apiUrl}/v1/track
       the Segment-compatible collector (point any Segment SDK at ${runtime.apiUrl})
-  npx tsx bin/c360.ts import contacts.csv --source crm      a batch file, mapped by collection.sources in c360.config.ts
+  npx tsx bin/c360.ts import samples/crm.csv --source crm   a batch file, mapped by collection.sources in c360.config.ts
+      (samples/ holds one per source with a file mapping; its report, samples/crm.csv.report.json, shows the row left without its invalid email)
   npx tsx bin/c360.ts send events.jsonl                     your own events straight to the stream (one JSON event per line)
   npx tsx bin/c360.ts sql "SELECT * FROM customers_overview"   SQL over the lake and the curated zone (DuckDB; --views lists the shipped views)
   npx tsx bin/c360.ts export                                exports the profile tables now (they also export every ${config.analytics.export.everyMinutes} min)
 Raw events land in ${join(runtime.lakeDir, RAW_ZONE)} by source and event date.`);
     }
-    console.log('\nPress Ctrl-C to stop.');
-    const stop = async () => {
-      await runtime.stop();
-      process.exit(0);
-    };
     process.once('SIGINT', () => void stop());
     process.once('SIGTERM', () => void stop());
+    console.log('\nPress Ctrl-C to stop.');
   });
 
 program
@@ -92,7 +107,7 @@ program
   .option('--stream <name>', 'a deployed Kinesis stream (uses your AWS credentials and region)')
   .option('--aggregate <n>', 'pack n events into each KPL-aggregated record', positiveInt, 1)
   .action(async (file: string, opts: { stream?: string; aggregate: number }) => {
-    const lines = (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim().length > 0);
+    const lines = readEventLines(await readFile(file, 'utf8'));
     let streamName = opts.stream;
     let kinesis;
     if (streamName === undefined) {
@@ -100,9 +115,11 @@ program
       streamName = local.streamName;
       kinesis = kinesisClient({ endpoint: local.kinesisEndpoint, region: local.region });
     } else kinesis = kinesisClient();
-    const result = await sendPayloads(kinesis, streamName, lines.map(payloadOf), { aggregateEvery: Math.max(1, opts.aggregate) });
+    const result =
+      lines.payloads.length === 0 ? undefined : await sendPayloads(kinesis, streamName, lines.payloads, { aggregateEvery: Math.max(1, opts.aggregate) });
     kinesis.destroy();
-    console.log(`sent ${lines.length} events to ${streamName} in ${result.calls} PutRecords calls (${result.retried} entries retried)`);
+    console.log(sendSummary(file, streamName, lines, result));
+    if (lines.unreadable.length > 0) process.exitCode = 1;
   });
 
 program

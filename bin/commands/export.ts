@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { config } from '../../lambda/config/load';
 import { prepareDataDir } from '../../lambda/local/data-dir';
+import { localDataDir } from '../../lambda/local/runtime-info';
 import { startLocalProfileExport, type ExportSummary } from '../../lambda/local/profile-export';
 import { documentClient } from '../../lambda/shared/clients';
 import { localRuntimeInfo } from './local-runtime-info';
@@ -30,7 +31,7 @@ export function registerExportCommand(program: Command): void {
   program
     .command('export')
     .description('export the local runtime\'s profiles now to the curated zone (Parquet: profiles, identities, merges, segments, rejected identifiers)')
-    .option('--data-dir <dir>', 'state folder of the running local runtime', config.local.dataDir)
+    .option('--data-dir <dir>', 'state folder of the running local runtime', localDataDir(config.local.dataDir))
     .action(async (opts: { dataDir: string }) => {
       const local = await localRuntimeInfo('pass --data-dir with the state folder of a running one', opts.dataDir);
       const doc = documentClient({ endpoint: local.dynamodbEndpoint, region: local.region });

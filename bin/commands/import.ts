@@ -30,10 +30,20 @@ const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 function summary(report: ImportReport): string {
   const lines = [
     `${report.file}: ${report.status}` + (report.reason === undefined ? '' : ` (${report.reason})`),
-    `  rows read ${report.rowsRead}, sent ${report.sent}, rejected ${report.rejected}` + (report.unsent > 0 ? `, not sent ${report.unsent}` : ''),
+    `  rows read ${report.rowsRead}, sent ${report.sent}, rejected ${report.rejected}` +
+      (report.duplicates > 0 ? `, duplicates ${report.duplicates} (sent once)` : '') +
+      (report.unsent > 0 ? `, not sent ${report.unsent}` : '') +
+      (report.blankLines > 0 ? `; ${report.blankLines} blank lines skipped` : ''),
   ];
-  for (const [reason, count] of Object.entries(report.reasons).slice(0, 10)) lines.push(`    ${String(count).padStart(8)}  ${reason}`);
-  if (Object.keys(report.reasons).length > 10) lines.push(`    ... ${Object.keys(report.reasons).length - 10} more reasons in the report`);
+  const histogram = (reasons: Readonly<Record<string, number>>) => {
+    for (const [reason, count] of Object.entries(reasons).slice(0, 10)) lines.push(`    ${String(count).padStart(8)}  ${reason}`);
+    if (Object.keys(reasons).length > 10) lines.push(`    ... ${Object.keys(reasons).length - 10} more reasons in the report`);
+  };
+  histogram(report.reasons);
+  if (report.rowsWithWarnings > 0) {
+    lines.push(`  sent with warnings ${report.rowsWithWarnings}:`);
+    histogram(report.rowWarnings);
+  }
   for (const warning of report.warnings) lines.push(`  warning: ${warning}`);
   if (report.rejectsFile !== undefined) lines.push(`  rejects  ${report.rejectsFile}`);
   lines.push(`  report   ${report.reportFile}`);

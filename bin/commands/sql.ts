@@ -16,6 +16,7 @@ import { openLocalWarehouse } from '../../lambda/analytics/adapters/duckdb-wareh
 import type { Row } from '../../lambda/analytics/ports';
 import { config } from '../../lambda/config/load';
 import { prepareDataDir } from '../../lambda/local/data-dir';
+import { localDataDir } from '../../lambda/local/runtime-info';
 
 export interface SqlCommandOptions {
   /** @default config.local.dataDir */
@@ -65,7 +66,7 @@ export function registerSqlCommand(program: Command, options: SqlCommandOptions 
     .option('--csv', 'print CSV with a header line')
     .option('--json', 'print one JSON array of row objects')
     .option('--views', 'list the shipped views and what each answers')
-    .option('--data-dir <dir>', 'the local state folder to read', options.dataDir ?? config.local.dataDir)
+    .option('--data-dir <dir>', 'the local state folder to read', options.dataDir ?? localDataDir(config.local.dataDir))
     .addHelpText('after', '\nTables: raw_events, quarantine, profiles, identities, identity_merges, segment_membership,\nrejected_identifiers, segment_events, and the views listed by --views.')
     .action(async function (this: Command, query: string | undefined, opts: { file?: string; csv?: boolean; json?: boolean; views?: boolean; dataDir: string }) {
       if (opts.csv === true && opts.json === true) return this.error('error: choose one of --csv and --json', { exitCode: 2, code: 'c360.sql.format' });

@@ -33,6 +33,12 @@ export const fileMappingSchema = z.strictObject({
   numbers: withDefault(z.array(column), []),
   /** CSV delimiter. */
   delimiter: withDefault(z.string().check(z.length(1)), ','),
+  /**
+   * A row whose mapped email or phone is not a valid address or number:
+   * `warn` sends it without that identifier and counts the warning in the
+   * import report; `reject` rejects the row (into the rejects file).
+   */
+  invalidIdentifiers: withDefault(z.enum(['warn', 'reject']), 'warn'),
 });
 
 const sourceSchema = z.strictObject({

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod/mini';
 import type { fileMappingSchema } from '../../config/collection';
+import { normalizeEmail, normalizePhone } from '../../shared/normalize';
 
 export type FileMapping = z.output<typeof fileMappingSchema>;
 
@@ -23,9 +24,15 @@ export interface RowContext {
   readonly line: number;
   /** The file's time (S3 LastModified, file mtime), epoch ms: the time of rows that carry none. */
   readonly fileTime: number;
+  /** Region of phone numbers written without a country code (config normalization.defaultPhoneRegion). */
+  readonly defaultPhoneRegion: string;
 }
 
-export type MapResult = { ok: true; event: Record<string, unknown> } | { ok: false; reason: string };
+/**
+ * A mapped row, with what it could not use (an invalid email or phone left
+ * out, under `invalidIdentifiers: 'warn'`), or the reason it is rejected.
+ */
+export type MapResult = { ok: true; event: Record<string, unknown>; warnings: readonly string[] } | { ok: false; reason: string };
 
 type Json = Record<string, unknown>;
 
@@ -131,6 +138,9 @@ export function parseDate(value: unknown): string | undefined {
  * Maps one row to a Segment-spec event (not yet normalised: the caller runs
  * it through `ingestEvent`). Rejects, with the reason, a row whose identifier
  * columns are all empty, or whose number or date column can't be read.
+ * An email or phone that is not valid is left out with a warning, or
+ * rejects the row when the mapping's `invalidIdentifiers` is `reject`; a row
+ * left with no identifier at all is rejected either way.
  *
  * - `identify` rows carry the trait columns, email and phone as `traits`;
  *   `track` rows carry the property columns as `properties`, and email,
@@ -174,13 +184,22 @@ export function mapRow(row: Row, mapping: FileMapping, ctx: RowContext): MapResu
   };
   const userId = text(mapping.userId);
   const explicitAnonymousId = text(mapping.anonymousId);
-  const email = text(mapping.email);
-  const phone = text(mapping.phone);
   const idsMapped = mapping.userId !== undefined || mapping.anonymousId !== undefined;
-  if (idsMapped ? userId === undefined && explicitAnonymousId === undefined : email === undefined && phone === undefined) {
+  const emailText = text(mapping.email);
+  const phoneText = text(mapping.phone);
+  if (idsMapped ? userId === undefined && explicitAnonymousId === undefined : emailText === undefined && phoneText === undefined) {
     const columns = identifierColumns(mapping).map((c) => `"${c}"`);
     return { ok: false, reason: `missing identifier: ${columns.length > 1 ? `columns ${columns.join(' and ')} are` : `column ${columns[0]} is`} empty` };
   }
+  // An email or phone that is not one is left out (a warning) or rejects the row, by the mapping's invalidIdentifiers.
+  const problems: string[] = [];
+  const email = emailText !== undefined && normalizeEmail(emailText) === undefined ? undefined : emailText;
+  if (emailText !== undefined && email === undefined) problems.push(invalidEmail(mapping.email as string));
+  const phone = phoneText !== undefined && normalizePhone(phoneText, ctx.defaultPhoneRegion) === undefined ? undefined : phoneText;
+  if (phoneText !== undefined && phone === undefined) problems.push(invalidPhone(mapping.phone as string));
+  if (problems.length > 0 && mapping.invalidIdentifiers === 'reject') return { ok: false, reason: problems[0] as string };
+  if (!idsMapped && email === undefined && phone === undefined) return { ok: false, reason: `no usable identifier: ${problems.join('; ')}` };
+  const warnings = problems.map((p) => `${p} (left out)`);
 
   let timestamp = new Date(ctx.fileTime).toISOString();
   if (mapping.timestamp !== undefined) {
@@ -215,5 +234,8 @@ export function mapRow(row: Row, mapping: FileMapping, ctx: RowContext): MapResu
     if (hasTraits) context.traits = traits.values;
   }
   event.context = context;
-  return { ok: true, event };
+  return { ok: true, event, warnings };
 }
+
+const invalidEmail = (column: string) => `column "${column}" is not a valid email address`;
+const invalidPhone = (column: string) => `column "${column}" is not a valid phone number`;

@@ -9,6 +9,7 @@
  * here rather than by node:readline, which would hold a line of any length in
  * memory (and also breaks lines at a lone CR, which JSON Lines does not).
  */
+import { createHash } from 'node:crypto';
 import type { Row } from './file-mapping';
 
 /** A CSV file's first record: its column names, trimmed. */
@@ -86,6 +87,8 @@ export class JsonLineSplitter {
   private line = 1;
   private skipping = false;
   private first = true;
+  /** Blank (empty or whitespace-only) lines skipped so far. */
+  blankLines = 0;
 
   constructor(private readonly maxChars: number) {}
 
@@ -133,7 +136,10 @@ export class JsonLineSplitter {
     let text = this.partial + tail;
     this.partial = '';
     if (text.endsWith('\r')) text = text.slice(0, -1);
-    if (text.trim().length === 0) return;
+    if (text.trim().length === 0) {
+      this.blankLines++;
+      return;
+    }
     rows.push({ line, text });
   }
 }
@@ -166,4 +172,13 @@ export function rowOf(parsed: ParsedRow, header: readonly string[] | undefined):
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return { ok: false, reason: 'a line must be a JSON object' };
   return { ok: true, row: json as Row };
+}
+
+/**
+ * A digest of a row's content (a CSV record's fields, a JSON line's text):
+ * two rows of a file with the same fingerprint are exact duplicates.
+ */
+export function rowFingerprint(parsed: ParsedRow): string {
+  const content = parsed.fields === undefined ? `t${parsed.text ?? ''}` : `f${JSON.stringify(parsed.fields)}`;
+  return createHash('sha256').update(content).digest('base64').slice(0, 22);
 }

@@ -1,7 +1,8 @@
 /**
- * The report of one batch-file import: what it read, sent and rejected, with
- * counts that add up (read = sent + rejected + unsent), and the wording of
- * why an import stopped.
+ * The report of one batch-file import: what it read, sent, rejected and
+ * skipped as duplicates, with counts that add up
+ * (read = sent + rejected + duplicates + unsent), what it could not use in
+ * rows it sent (warnings by reason), and the wording of why an import stopped.
  */
 import type { FileFormat } from '../contracts/landing';
 
@@ -16,14 +17,24 @@ export interface ImportReport {
   /** `completed`: every row read was sent or rejected. `rejected`: the whole file was refused (`reason`). `failed`: the import stopped (`reason`). */
   readonly status: ImportStatus;
   readonly reason?: string;
-  /** Data rows read (a CSV header is not a row; blank lines are skipped). */
+  /** Data rows read (a CSV header is not a row; blank lines are skipped, and counted in `blankLines`). */
   readonly rowsRead: number;
   readonly sent: number;
   readonly rejected: number;
-  /** Rows read but neither sent nor rejected: 0 unless the import failed. read = sent + rejected + unsent. */
+  /** Rows identical to an earlier row of the file: not sent again (the earlier one was). */
+  readonly duplicates: number;
+  /** Rows read but neither sent, rejected nor duplicates: 0 unless the import failed. read = sent + rejected + duplicates + unsent. */
   readonly unsent: number;
   /** Rejected rows by reason. */
   readonly reasons: Readonly<Record<string, number>>;
+  /** Rows sent without something they held (an invalid email or phone left out). */
+  readonly rowsWithWarnings: number;
+  /** What was left out of the rows sent, by reason (a row can count under several). */
+  readonly rowWarnings: Readonly<Record<string, number>>;
+  /** The first duplicate rows: each one's line and the line of the row it repeats. */
+  readonly duplicateLines: readonly { readonly line: number; readonly sameAs: number }[];
+  /** Blank lines skipped. */
+  readonly blankLines: number;
   readonly startedAt: string;
   readonly finishedAt: string;
   /** Bytes of the file read (compressed bytes for a gzipped file). */
@@ -40,6 +51,9 @@ export interface ImportReport {
 /** Distinct reasons kept in a report's histogram; the rest are counted together. */
 const MAX_REASONS = 100;
 const OTHER_REASONS = '(other reasons)';
+
+/** Duplicate rows listed by line in a report (all are counted). */
+export const MAX_DUPLICATE_LINES = 20;
 
 /** Counts one rejected row under its reason, or under "(other reasons)" once the histogram holds MAX_REASONS. */
 export function countReason(reasons: Map<string, number>, reason: string): void {

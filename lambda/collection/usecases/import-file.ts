@@ -1,7 +1,9 @@
 /**
  * The batch-file import use case: one CSV or JSON Lines file (optionally
  * gzipped) of a source's rows → events on the stream, rejected rows in a
- * rejects file, and a report whose counts add up (read = sent + rejected).
+ * rejects file, and a report whose counts add up
+ * (read = sent + rejected + duplicates), with what the rows sent could not
+ * use (an invalid email or phone left out) counted by reason.
  *
  * The file is streamed, never loaded whole: bytes → (gunzip) → parser
  * (read-file) → row mapping (core/file-mapping) → shared ingest normalisation
@@ -17,8 +19,8 @@ import type { Readable } from 'node:stream';
 import type { C360Config } from '../../config';
 import { partitionKeyOf } from '../../shared/partition-key';
 import { identifierColumns, mappedColumns, mappingProblem, mapRow, type FileMapping } from '../core/file-mapping';
-import { rowOf, type ParsedRow } from '../core/file-rows';
-import { countReason, failureReason, reasonsByCount, type ImportReport, type ImportStatus } from '../core/import-report';
+import { rowFingerprint, rowOf, type ParsedRow } from '../core/file-rows';
+import { countReason, failureReason, MAX_DUPLICATE_LINES, reasonsByCount, type ImportReport, type ImportStatus } from '../core/import-report';
 import { ingestEvent, type IngestOptions } from '../core/ingest';
 import { fileKind, LANDING_PREFIX, parseLandingKey } from '../contracts/landing';
 import { csvRejectLine, csvRejectsHeader, jsonRejectLine } from '../core/rejects-file';
@@ -90,6 +92,9 @@ export class ImportFailedError extends Error {
 /** A JSON line longer than this is rejected without being held (an event is at most 32 KB anyway). */
 const MAX_LINE_CHARS = 1024 * 1024;
 
+/** Rows remembered (a 22-character digest each, tens of MB at most) to find exact duplicates; past this, duplicates are sent. */
+const MAX_FINGERPRINTS = 1_000_000;
+
 /**
  * Imports one file. Resolves with the report (also written to the report
  * sink) when the file is completed or rejected as a whole; when the import
@@ -109,12 +114,19 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
   let rowsRead = 0;
   let sent = 0;
   let rejected = 0;
+  let duplicates = 0;
+  let rowsWithWarnings = 0;
   let bytesRead = 0;
   let calls = 0;
   let retried = 0;
   const reasons = new Map<string, number>();
+  const rowWarnings = new Map<string, number>();
+  const duplicateLines: { line: number; sameAs: number }[] = [];
+  /** Fingerprint of each row sent → its line. */
+  const seen = new Map<string, number>();
   const warnings: string[] = [];
   let rejectsWriter: RejectsWriter | undefined;
+  let blankLines = () => 0;
 
   const report = (status: ImportStatus, reason?: string): ImportReport => ({
     file: input.key,
@@ -125,8 +137,13 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
     rowsRead,
     sent,
     rejected,
-    unsent: rowsRead - sent - rejected,
+    duplicates,
+    unsent: rowsRead - sent - rejected - duplicates,
     reasons: reasonsByCount(reasons),
+    rowsWithWarnings,
+    rowWarnings: reasonsByCount(rowWarnings),
+    duplicateLines,
+    blankLines: blankLines(),
     startedAt: new Date(startedAt).toISOString(),
     finishedAt: new Date(clock()).toISOString(),
     bytesRead,
@@ -172,6 +189,7 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
       deps.onProgress?.({ bytesRead, rowsRead });
     },
   });
+  blankLines = () => items.blankLines;
   let header: string[] | undefined;
 
   // ---- rejects ------------------------------------------------------------
@@ -220,9 +238,10 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
   };
 
   // ---- rows → events -------------------------------------------------------
-  const rowContext = { source, fileKey: input.key, fileTime: input.fileTime };
+  const rowContext = { source, fileKey: input.key, fileTime: input.fileTime, defaultPhoneRegion: deps.settings.ingest.defaultPhoneRegion };
   const ingestContext = { source, receivedAt: startedAt, options: deps.settings.ingest, newMessageId: randomUUID };
   let failure: unknown;
+  let tooManyToCompare = false;
   try {
     for await (const item of items) {
       if ('parseError' in item) throw item.parseError;
@@ -253,6 +272,22 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
       if (!ingested.ok) {
         await reject(item, ingested.reason);
         continue;
+      }
+      const fingerprint = rowFingerprint(item);
+      const sameAs = seen.get(fingerprint);
+      if (sameAs !== undefined) {
+        duplicates++;
+        if (duplicateLines.length < MAX_DUPLICATE_LINES) duplicateLines.push({ line: item.line, sameAs });
+        continue;
+      }
+      if (seen.size < MAX_FINGERPRINTS) seen.set(fingerprint, item.line);
+      else if (seen.size === MAX_FINGERPRINTS && !tooManyToCompare) {
+        tooManyToCompare = true;
+        warnings.push(`duplicate rows were looked for in the first ${MAX_FINGERPRINTS} rows sent only`);
+      }
+      if (mapped.warnings.length > 0) {
+        rowsWithWarnings++;
+        for (const warning of mapped.warnings) countReason(rowWarnings, warning);
       }
       batch.push({ partitionKey: partitionKeyOf(ingested.event), data: Buffer.from(JSON.stringify(ingested.event)) });
       if (batch.length >= batchSize) {

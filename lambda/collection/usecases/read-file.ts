@@ -24,6 +24,8 @@ export interface ReadOptions {
 /** A file being read: iterate it for its items; `error` is set once the bytes or gunzip have failed. */
 export interface FileItems extends AsyncIterable<FileItem> {
   readonly error: Error | undefined;
+  /** Blank lines skipped so far (between, before and after the rows; whitespace-only JSON lines too). */
+  readonly blankLines: number;
   /** Stops reading (the input is destroyed with the rest of the pipeline). */
   close(): void;
 }
@@ -37,12 +39,16 @@ export function readFileItems(body: Readable, kind: FileKind, options: ReadOptio
   });
   const stages: NodeJS.ReadWriteStream[] = [counter];
   if (kind.gzip) stages.push(createGunzip());
+  let blankLines: () => number;
   if (kind.format === 'csv') {
-    stages.push(
-      new CsvParser({ bom: true, raw: true, delimiter: options.delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true }),
-      new CsvLines(),
-    );
-  } else stages.push(new JsonLines(options.maxLineChars));
+    const parser = new CsvParser({ bom: true, raw: true, delimiter: options.delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true });
+    blankLines = () => parser.blankLines;
+    stages.push(parser, new CsvLines());
+  } else {
+    const lines = new JsonLines(options.maxLineChars);
+    blankLines = () => lines.blankLines;
+    stages.push(lines);
+  }
   let error: Error | undefined;
   const items = (pipeline as (...streams: unknown[]) => Readable)(body, ...stages, (err: Error | null) => {
     if (err) error ??= err;
@@ -50,6 +56,9 @@ export function readFileItems(body: Readable, kind: FileKind, options: ReadOptio
   return {
     get error() {
       return error;
+    },
+    get blankLines() {
+      return blankLines();
     },
     close() {
       if (!items.readableEnded) items.destroy();
@@ -66,15 +75,25 @@ export function readFileItems(body: Readable, kind: FileKind, options: ReadOptio
  */
 class CsvParser extends Parser {
   private failed = false;
+  private endsWithBreak = false;
 
   constructor(options: CsvOptions) {
     super(options);
+  }
+
+  /** Empty lines skipped: csv-parse also counts the "line" after a file's final line break, which is none. */
+  get blankLines(): number {
+    return Math.max(0, this.info.empty_lines - (this.endsWithBreak ? 1 : 0));
   }
 
   override _transform(chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback): void {
     if (this.failed) {
       callback();
       return;
+    }
+    if (chunk.length > 0) {
+      const last = chunk[chunk.length - 1];
+      this.endsWithBreak = last === 10 || last === 13;
     }
     super._transform(chunk, encoding, (err?: Error | null) => this.settle(err, callback));
   }
@@ -118,6 +137,10 @@ class JsonLines extends Transform {
   constructor(maxChars: number) {
     super({ readableObjectMode: true });
     this.splitter = new JsonLineSplitter(maxChars);
+  }
+
+  get blankLines(): number {
+    return this.splitter.blankLines;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {

@@ -27,6 +27,7 @@ const ctx = (source: string, line = 2): RowContext => ({
   fileKey: `landing/${source}/export.csv`,
   line,
   fileTime: Date.parse('2026-11-01T00:00:00.000Z'),
+  defaultPhoneRegion: 'US',
 });
 
 const ok = (result: ReturnType<typeof mapRow>) => {
@@ -116,6 +117,39 @@ describe('batch file row mapping', () => {
     });
   });
 
+  it('leaves an invalid email or phone out of the identifiers with a warning, and the row goes on', () => {
+    const result = mapRow({ ...crmRow, email: 'hazle at yahoo', phone: '12' }, crm, ctx('crm'));
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.warnings).toEqual([
+      'column "email" is not a valid email address (left out)',
+      'column "phone" is not a valid phone number (left out)',
+    ]);
+    expect(result.event).toMatchObject({ userId: 'cust_10000', traits: { firstName: 'Hazle' } });
+    expect(result.event.traits).not.toHaveProperty('email');
+    expect(result.event.traits).not.toHaveProperty('phone');
+    // A valid row has no warnings.
+    const clean = mapRow(crmRow, crm, ctx('crm'));
+    expect(clean.ok && clean.warnings).toEqual([]);
+  });
+
+  it("rejects a row with an invalid email or phone when the mapping's invalidIdentifiers is reject", () => {
+    const strict: FileMapping = { ...crm, invalidIdentifiers: 'reject' };
+    expect(mapRow({ ...crmRow, email: 'hazle@' }, strict, ctx('crm'))).toEqual({
+      ok: false,
+      reason: 'column "email" is not a valid email address',
+    });
+    expect(mapRow({ ...crmRow, phone: 'call me' }, strict, ctx('crm'))).toEqual({ ok: false, reason: 'column "phone" is not a valid phone number' });
+    expect(mapRow(crmRow, strict, ctx('crm')).ok).toBe(true);
+  });
+
+  it('rejects a row whose only identifier is an invalid email, whatever the policy', () => {
+    const emailOnly: FileMapping = { type: 'identify', email: 'email', traits: {}, properties: {}, numbers: [], delimiter: ',', invalidIdentifiers: 'warn' };
+    expect(mapRow({ email: 'not-an-email' }, emailOnly, ctx('crm'))).toEqual({
+      ok: false,
+      reason: 'no usable identifier: column "email" is not a valid email address',
+    });
+  });
+
   it('rejects a row with a number column that is not a number', () => {
     const row = { receipt_id: 'R-1', purchased_at: '2026-10-05', total: '12,50' };
     expect(mapRow(row, pos, ctx('pos'))).toEqual({ ok: false, reason: 'column "total" is not a number' });
@@ -149,7 +183,7 @@ describe('batch file row mapping', () => {
   });
 
   it('derives the anonymousId from the messageId when only email or phone is mapped', () => {
-    const emailOnly: FileMapping = { type: 'identify', email: 'email', traits: {}, properties: {}, numbers: [], delimiter: ',' };
+    const emailOnly: FileMapping = { type: 'identify', email: 'email', traits: {}, properties: {}, numbers: [], delimiter: ',', invalidIdentifiers: 'warn' };
     const event = ok(mapRow({ email: 'ana@example.com' }, emailOnly, ctx('crm', 3)));
     expect(event.anonymousId).toBe(event.messageId);
     expect(event.traits).toEqual({ email: 'ana@example.com' });
@@ -166,7 +200,7 @@ describe('batch file row mapping', () => {
   it('finds mappings a whole file cannot be imported with', () => {
     expect(mappingProblem(crm)).toBeUndefined();
     expect(mappingProblem({ ...pos, event: undefined })).toMatch(/names no event/);
-    expect(mappingProblem({ type: 'identify', traits: {}, properties: {}, numbers: [], delimiter: ',' })).toMatch(/no identifier column/);
+    expect(mappingProblem({ type: 'identify', traits: {}, properties: {}, numbers: [], delimiter: ',', invalidIdentifiers: 'warn' })).toMatch(/no identifier column/);
   });
 
   it('reads numbers and dates strictly', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CsvRecordLines, JsonLineSplitter, rowOf } from '../../../lambda/collection/core/file-rows';
+import { CsvRecordLines, JsonLineSplitter, rowFingerprint, rowOf } from '../../../lambda/collection/core/file-rows';
 
 describe('file rows', () => {
   it('numbers CSV records by the line they start on, across blank lines and multi-line fields', () => {
@@ -15,6 +15,22 @@ describe('file rows', () => {
     expect(split.push('\uFEFF{"a":1}\r\n{"b"')).toEqual([{ line: 1, text: '{"a":1}' }]);
     expect(split.push(':2}\n\n   \n{"c":3}')).toEqual([{ line: 2, text: '{"b":2}' }]);
     expect(split.end('')).toEqual([{ line: 5, text: '{"c":3}' }]);
+  });
+
+  it('counts the blank JSON lines it skips, whitespace-only ones too', () => {
+    const split = new JsonLineSplitter(100);
+    split.push('{"a":1}\n\n  \r\n{"b":2}\n');
+    split.end('\n');
+    expect(split.blankLines).toBe(3);
+  });
+
+  it('fingerprints rows by their content only: exact duplicates match, any difference does not', () => {
+    expect(rowFingerprint({ line: 2, fields: ['c1', 'a@x.io'] })).toBe(rowFingerprint({ line: 9, fields: ['c1', 'a@x.io'] }));
+    expect(rowFingerprint({ line: 2, fields: ['c1', 'a@x.io'] })).not.toBe(rowFingerprint({ line: 2, fields: ['c1', 'a@x.io '] }));
+    // Field boundaries count: "a,b" + "c" is not "a" + "b,c".
+    expect(rowFingerprint({ line: 2, fields: ['a,b', 'c'] })).not.toBe(rowFingerprint({ line: 2, fields: ['a', 'b,c'] }));
+    expect(rowFingerprint({ line: 1, text: '{"a":1}' })).toBe(rowFingerprint({ line: 5, text: '{"a":1}' }));
+    expect(rowFingerprint({ line: 1, text: '{"a":1}' })).not.toBe(rowFingerprint({ line: 1, text: '{"a":2}' }));
   });
 
   it('reports a JSON line longer than the limit without holding it, and goes on with the next', () => {

@@ -18,12 +18,12 @@ const NOW = Date.parse('2026-11-02T12:00:00.000Z');
 const FILE_TIME = Date.parse('2026-11-01T00:00:00.000Z');
 
 /** In-memory sinks: every record accepted, rejects and reports kept. */
-function memory(events?: EventSink) {
+function memory(events?: EventSink, importSettings_ = settings) {
   const sent: OutgoingRecord[] = [];
   const rejects: { format?: FileFormat; text: string; closed: boolean } = { text: '', closed: false };
   const reports: ImportReport[] = [];
   const deps: ImportDeps = {
-    settings,
+    settings: importSettings_,
     clock: () => NOW,
     events: events ?? {
       async put(records) {
@@ -86,7 +86,11 @@ describe('batch file import', () => {
       rowsRead: 7,
       sent: 3,
       rejected: 4,
+      duplicates: 0,
       unsent: 0,
+      rowsWithWarnings: 0,
+      rowWarnings: {},
+      blankLines: 1,
       startedAt: '2026-11-02T12:00:00.000Z',
       bytesRead: Buffer.byteLength(CRM_CSV),
       rejectsFile: 'mem://rejects.csv',
@@ -129,6 +133,61 @@ describe('batch file import', () => {
       context: { source: 'crm', channel: 'crm' },
     });
     expect(c4?.traits).toMatchObject({ firstName: 'Di\nAnn', lastName: 'Park', city: 'Bend, OR' });
+  });
+
+  it('sends a row with an invalid email or phone without it, counting the warning by reason in the report', async () => {
+    const csv = [
+      CRM_HEADER,
+      'c1,ana@example,(503) 905-1305,2026-10-01,Ana,Lee,Portland,OR,gold',
+      'c2,bo@example.com,12,2026-10-01,Bo,Ng,Salem,OR,silver',
+      'c3,cy@@example.com,,2026-10-01,Cy,Oh,Eugene,OR,gold',
+      'c4,di@example.com,,2026-10-01,Di,Park,Bend,OR,bronze',
+    ].join('\n');
+    const m = memory();
+    const report = await run('landing/crm/contacts.csv', csv, m.deps);
+    expect(report).toMatchObject({ status: 'completed', rowsRead: 4, sent: 4, rejected: 0, duplicates: 0, unsent: 0, rowsWithWarnings: 3 });
+    expect(report.rowWarnings).toEqual({
+      'column "email" is not a valid email address (left out)': 2,
+      'column "phone" is not a valid phone number (left out)': 1,
+    });
+    const traits = m.events().map((e) => e.event.traits as Record<string, unknown>);
+    expect(traits.map((t) => [t.email, t.phone])).toEqual([
+      [undefined, '+15039051305'],
+      ['bo@example.com', undefined],
+      [undefined, undefined],
+      ['di@example.com', undefined],
+    ]);
+    expect(traits[0]).not.toHaveProperty('emailRaw');
+  });
+
+  it("rejects rows with an invalid email or phone when the source's file mapping says invalidIdentifiers: 'reject'", async () => {
+    const crm = raw.collection?.sources?.crm?.file;
+    if (crm === undefined) throw new Error('the config has no crm file mapping');
+    const strict = parseConfig({ ...raw, collection: { ...raw.collection, sources: { ...raw.collection?.sources, crm: { file: { ...crm, invalidIdentifiers: 'reject' } } } } });
+    const m = memory(undefined, importSettings(strict));
+    const csv = [CRM_HEADER, 'c1,ana@example,,2026-10-01,Ana,Lee,Portland,OR,gold', 'c2,bo@example.com,,2026-10-01,Bo,Ng,Salem,OR,silver'].join('\n');
+    const report = await run('landing/crm/contacts.csv', csv, m.deps);
+    expect(report).toMatchObject({ rowsRead: 2, sent: 1, rejected: 1, rowsWithWarnings: 0, rowWarnings: {} });
+    expect(report.reasons).toEqual({ 'column "email" is not a valid email address': 1 });
+    const rejects = parse(m.rejects.text, { columns: true }) as Record<string, string>[];
+    expect(rejects.map((r) => [r._line, r.customer_id])).toEqual([['2', 'c1']]);
+  });
+
+  it('applies an exact duplicate row once and counts it, with its line and the line it repeats; blank lines are counted', async () => {
+    const row = 'c1,ana@example.com,,2026-10-01,Ana,Lee,Portland,OR,gold';
+    const csv = [CRM_HEADER, row, '', row.replace('gold', 'silver'), '', '', row, 'c2,,,2026-10-01,Bo,Ng,Salem,OR,silver', ''].join('\n');
+    const m = memory();
+    const report = await run('landing/crm/contacts.csv', csv, m.deps);
+    expect(report).toMatchObject({ rowsRead: 4, sent: 3, rejected: 0, duplicates: 1, unsent: 0, blankLines: 3 });
+    expect(report.duplicateLines).toEqual([{ line: 7, sameAs: 2 }]);
+    expect(report.rowsRead).toBe(report.sent + report.rejected + report.duplicates + report.unsent);
+    expect(m.events().map((e) => e.event.context.file.line)).toEqual([2, 4, 8]);
+
+    // JSON Lines: the same line twice is one event; whitespace-only lines are blank.
+    const line = JSON.stringify({ ticket_id: 'T1', email: 'ana@example.com', csat: 5 });
+    const jsonl = memory();
+    const r = await run('landing/support/tickets.jsonl', [line, '  ', line, JSON.stringify({ ticket_id: 'T2' }), ''].join('\n'), jsonl.deps);
+    expect(r).toMatchObject({ rowsRead: 3, sent: 2, duplicates: 1, blankLines: 1, duplicateLines: [{ line: 3, sameAs: 1 }] });
   });
 
   it('counts lines the same with CRLF line ends, inside quoted fields too', async () => {
@@ -181,7 +240,7 @@ describe('batch file import', () => {
       ['support:T1', 'Ticket Closed', 5],
       ['support:T3', 'Ticket Closed', 4],
     ]);
-    expect(events[0]?.context.traits).toEqual({ email: 'ana@example.com' });
+    expect(events[0]?.context.traits).toMatchObject({ email: 'ana@example.com' });
     // A row without a time takes the file's.
     expect(events[1]?.timestamp).toBe(new Date(FILE_TIME).toISOString());
   });
