@@ -65,7 +65,11 @@ describe('npm start, stopped by a signal', () => {
     return output();
   }
 
-  it('stops the runtime on SIGTERM to the npm process (sh dies of it, and does not pass it on to tsx)', async () => {
+  it('stops the runtime on SIGINT to the npm process alone (the start script execs tsx, so npm passes it on to it)', async () => {
+    await expectStopped((npm) => npm.kill('SIGINT'));
+  });
+
+  it('stops the runtime on SIGTERM to the npm process', async () => {
     await expectStopped((npm) => npm.kill('SIGTERM'));
   });
 
