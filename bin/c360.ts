@@ -15,6 +15,7 @@ import { localDataDir, onLauncherExit } from '../lambda/local/runtime-info';
 import { payloadOf, readEventLines, sendPayloads, sendSummary } from '../lambda/local/send';
 import { registerExportCommand } from './commands/export';
 import { registerImportCommand } from './commands/import';
+import { registerPlanCommand } from './commands/plan';
 import { localRuntimeInfo } from './commands/local-runtime-info';
 import { registerProfileCommands } from './commands/profiles';
 import { registerResolveCommand } from './commands/resolve';
@@ -135,6 +136,7 @@ registerResolveCommand(program);
 registerProfileCommands(program);
 registerSqlCommand(program);
 registerExportCommand(program);
+registerPlanCommand(program);
 
 program
   .command('bench')

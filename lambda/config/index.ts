@@ -2,7 +2,7 @@
  * The one c360 configuration. The CDK app, the Lambda handlers (the config is
  * bundled into them) and the local runtime all read the object this schema
  * validates; nothing is described twice. The sections are defined per pillar
- * (collection.ts, unification.ts, analytics.ts) and deployment-wide (common.ts).
+ * (collection.ts, tracking-plan.ts, unification.ts, analytics.ts) and deployment-wide (common.ts).
  *
  * Pure module: no AWS SDK, no CDK import, so core/ and handlers may use it.
  */
@@ -12,6 +12,7 @@ import './zod-locale';
 import { analyticsSection } from './analytics';
 import { collectionSection, ingestSection } from './collection';
 import { appName, envSection, localSection, logRetentionDays, monitoringSection, normalizationSection, removalPolicy } from './common';
+import { trackingPlanSection } from './tracking-plan';
 import { profileApiSection, unificationSection } from './unification';
 
 export const configSchema = z.strictObject({
@@ -21,6 +22,8 @@ export const configSchema = z.strictObject({
   logRetentionDays,
   collection: collectionSection,
   ingest: ingestSection,
+  /** The tracking plan: per-event schemas and what a violation does (tracking-plan.ts). */
+  trackingPlan: trackingPlanSection,
   unification: unificationSection,
   normalization: normalizationSection,
   profileApi: profileApiSection,

@@ -20,5 +20,6 @@ export function unifySettings(config: C360Config): UnifySettings {
     },
     dedupeWindowSeconds: config.unification.dedupeWindowHours * 3600,
     maxAttempts: 8,
+    trackingPlan: config.trackingPlan,
   };
 }

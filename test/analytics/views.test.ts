@@ -232,6 +232,11 @@ const CHECKS: Record<string, () => Promise<void>> = {
   async quarantine_by_reason() {
     expect(await select('quarantine_by_reason', 'source, reason')).toEqual(X.quarantineByReason);
   },
+  async tracking_plan_violations() {
+    // The fixture has no tracking plan: no event is flagged, no quarantine reason is the plan's
+    // (test/analytics/tracking-plan-view.test.ts checks the rows over a lake that has some).
+    expect(await select('tracking_plan_violations', 'source, event, reason, action')).toEqual([]);
+  },
 };
 
 describe('the shipped views over the fixture lake', () => {

@@ -22,9 +22,8 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { EVENT_TYPES, LIMITS, type EventType } from '../../shared/events';
-import type { IngestOptions } from '../core/ingest';
 import type { EventSink, WriteKeys } from '../ports';
-import { collect, type BatchDefaults, type CollectOutcome, type Rejection } from '../usecases/collect';
+import { collect, type BatchDefaults, type CollectOptions, type CollectOutcome, type Rejection } from '../usecases/collect';
 import { COLLECTOR_CORS } from '../contracts/http';
 
 /** The request limits of the Segment HTTP API. */
@@ -39,7 +38,8 @@ export interface CollectorDeps {
   readonly writeKeys: WriteKeys;
   /** Where accepted events go (the Kinesis stream). */
   readonly events: EventSink;
-  readonly ingest: IngestOptions;
+  /** Ingest options and the tracking plan (ingestOptionsOf in usecases/collect.ts). */
+  readonly ingest: CollectOptions;
   /** Browser origins allowed to call the collector (`*` for any): config.collection.corsAllowedOrigins. */
   readonly corsAllowedOrigins: readonly string[];
   readonly geo?: (ip: string) => Record<string, unknown> | undefined;

@@ -6,18 +6,33 @@
  * EventSink port (PutRecords, failed entries retried). Every event comes out
  * accepted or rejected with its reason, and every accepted one written or
  * counted as not written.
+ *
+ * The tracking plan (config.trackingPlan, shared/tracking-plan.ts) is checked
+ * on each valid event as the client sent it: an event its source's mode
+ * blocks is rejected with the reason (`tracking plan: <event>: <reasons>`);
+ * every other event is written flagged as checked (`context.c360.plan`), with
+ * its violations (`context.c360.violations`) when it is accepted although it
+ * breaks the plan, so the consumer does not check it again. With an empty
+ * plan (the default) events are written as before, unflagged.
  */
 import { randomUUID } from 'node:crypto';
 import type { C360Config } from '../../config';
 import { partitionKeyOf } from '../../shared/partition-key';
+import { markChecked, planIsEmpty, planVerdict, rejectionReason } from '../../shared/tracking-plan';
+import type { TrackingPlan } from '../../config/tracking-plan';
 import { ingestEvent, type IngestOptions } from '../core/ingest';
 import { userAgentContext } from '../core/user-agent';
 import type { EventSink, OutgoingRecord, PartialWrite } from '../ports';
 
+/** The ingest options, and the tracking plan the collector enforces (none: nothing checked). */
+export interface CollectOptions extends IngestOptions {
+  readonly trackingPlan?: TrackingPlan;
+}
+
 export interface CollectDeps {
   /** The event stream; it retries the records it reports as failed. */
   readonly events: EventSink;
-  readonly ingest: IngestOptions;
+  readonly ingest: CollectOptions;
   /** Optional geo lookup, run by ingest before the IP is truncated. */
   readonly geo?: (ip: string) => Record<string, unknown> | undefined;
 }
@@ -66,14 +81,17 @@ export interface CollectOutcome {
   readonly messageIds: readonly string[];
   /** PutRecords entries retried after Kinesis reported them failed. */
   readonly retried: number;
+  /** Accepted events that break the tracking plan (mode allow), flagged in `context.c360.violations`; absent with an empty plan. */
+  readonly flagged?: number;
 }
 
-/** The ingest options of a deployment (config.ingest and config.normalization). */
-export function ingestOptionsOf(config: C360Config): IngestOptions {
+/** The ingest options of a deployment (config.ingest and config.normalization) and its tracking plan (config.trackingPlan). */
+export function ingestOptionsOf(config: C360Config): CollectOptions {
   return {
     defaultPhoneRegion: config.normalization.defaultPhoneRegion,
     parseUserAgent: config.ingest.parseUserAgent,
     truncateIp: config.ingest.truncateIp,
+    trackingPlan: config.trackingPlan,
   };
 }
 
@@ -111,8 +129,11 @@ export async function collect(request: CollectRequest, deps: CollectDeps): Promi
   const rejected: Rejection[] = [];
   const records: OutgoingRecord[] = [];
   const messageIds: string[] = [];
+  const plan = deps.ingest.trackingPlan !== undefined && !planIsEmpty(deps.ingest.trackingPlan) ? deps.ingest.trackingPlan : undefined;
+  let flagged = 0;
   request.events.forEach((raw, index) => {
-    const result = ingestEvent(prepare(raw, request.defaults), {
+    const prepared = prepare(raw, request.defaults);
+    const result = ingestEvent(prepared, {
       source: request.source,
       receivedAt: request.receivedAt,
       options: deps.ingest,
@@ -126,12 +147,24 @@ export async function collect(request: CollectRequest, deps: CollectDeps): Promi
       rejected.push({ index, ...(messageId === undefined ? {} : { messageId }), reason: result.reason });
       return;
     }
-    messageIds.push(String(result.event.messageId));
-    records.push({ partitionKey: partitionKeyOf(result.event), data: Buffer.from(JSON.stringify(result.event)) });
+    let event = result.event;
+    if (plan !== undefined) {
+      // The plan is about what the client sent: its values before normalisation.
+      const verdict = planVerdict(plan, request.source, prepared);
+      if (verdict.action === 'reject') {
+        const messageId = messageIdOf(raw);
+        rejected.push({ index, ...(messageId === undefined ? {} : { messageId }), reason: rejectionReason(prepared, verdict.violations) });
+        return;
+      }
+      if (verdict.action === 'flag') flagged++;
+      event = markChecked(event, verdict);
+    }
+    messageIds.push(String(event.messageId));
+    records.push({ partitionKey: partitionKeyOf(event), data: Buffer.from(JSON.stringify(event)) });
   });
 
   const accepted = records.length;
-  const base = { accepted, rejected, messageIds };
+  const base = { accepted, rejected, messageIds, ...(plan === undefined ? {} : { flagged }) };
   // One sink call per PutRecords-sized group, so that a failure is counted
   // exactly: groups before it were written, groups after it are not tried.
   let written = 0;

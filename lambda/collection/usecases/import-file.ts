@@ -21,6 +21,8 @@ import { partitionKeyOf } from '../../shared/partition-key';
 import { identifierColumns, mappedColumns, mappingProblem, mapRow, type FileMapping } from '../core/file-mapping';
 import { rowFingerprint, rowOf, type ParsedRow } from '../core/file-rows';
 import { countReason, failureReason, MAX_DUPLICATE_LINES, reasonsByCount, type ImportReport, type ImportStatus } from '../core/import-report';
+import type { TrackingPlan } from '../../config/tracking-plan';
+import { markChecked, planIsEmpty, planVerdict, rejectionReason } from '../../shared/tracking-plan';
 import { ingestEvent, type IngestOptions } from '../core/ingest';
 import { fileKind, LANDING_PREFIX, parseLandingKey } from '../contracts/landing';
 import { csvRejectLine, csvRejectsHeader, jsonRejectLine } from '../core/rejects-file';
@@ -32,9 +34,17 @@ export interface ImportSettings {
   readonly mappings: Readonly<Record<string, FileMapping | undefined>>;
   readonly knownSources: readonly string[];
   readonly ingest: IngestOptions;
+  /**
+   * The tracking plan, checked on each mapped row as the collector checks an
+   * HTTP event: a row it blocks is rejected into the rejects file; an allowed
+   * violation is flagged on the event (`context.c360`), which also tells the
+   * consumer the event was checked.
+   * @default no plan
+   */
+  readonly trackingPlan?: TrackingPlan;
 }
 
-export function importSettings(config: Pick<C360Config, 'collection' | 'ingest' | 'normalization'>): ImportSettings {
+export function importSettings(config: Pick<C360Config, 'collection' | 'ingest' | 'normalization'> & Partial<Pick<C360Config, 'trackingPlan'>>): ImportSettings {
   const sources = config.collection.sources;
   return {
     mappings: Object.fromEntries(Object.entries(sources).map(([name, s]) => [name, s.file])),
@@ -44,6 +54,7 @@ export function importSettings(config: Pick<C360Config, 'collection' | 'ingest' 
       parseUserAgent: config.ingest.parseUserAgent,
       truncateIp: config.ingest.truncateIp,
     },
+    ...(config.trackingPlan === undefined || planIsEmpty(config.trackingPlan) ? {} : { trackingPlan: config.trackingPlan }),
   };
 }
 
@@ -273,6 +284,16 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
         await reject(item, ingested.reason);
         continue;
       }
+      let event = ingested.event;
+      const plan = deps.settings.trackingPlan;
+      if (plan !== undefined) {
+        const verdict = planVerdict(plan, source, mapped.event);
+        if (verdict.action === 'reject') {
+          await reject(item, rejectionReason(mapped.event, verdict.violations));
+          continue;
+        }
+        event = markChecked(ingested.event, verdict) as typeof ingested.event;
+      }
       const fingerprint = rowFingerprint(item);
       const sameAs = seen.get(fingerprint);
       if (sameAs !== undefined) {
@@ -289,7 +310,7 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
         rowsWithWarnings++;
         for (const warning of mapped.warnings) countReason(rowWarnings, warning);
       }
-      batch.push({ partitionKey: partitionKeyOf(ingested.event), data: Buffer.from(JSON.stringify(ingested.event)) });
+      batch.push({ partitionKey: partitionKeyOf(event), data: Buffer.from(JSON.stringify(event)) });
       if (batch.length >= batchSize) {
         await flush();
         if (sendError !== undefined) break;

@@ -9,9 +9,20 @@
  * marks + new claims (1), survivors (1), repoints after a merge (0 or 1).
  * Conflicting components are re-read and re-planned; others are not touched
  * again.
+ *
+ * The tracking plan (config.trackingPlan, shared/tracking-plan.ts) is checked
+ * here on the events the collector has not checked (producers writing to the
+ * stream directly; the collector flags what it checked, `context.c360.plan`):
+ * an event its source's mode blocks is quarantined with the reason
+ * `tracking plan: <event>: <reasons>`, one that breaks the plan in mode allow
+ * is applied and counted (`flagged`). The source is the event's
+ * `context.source`, else the consumer's (`kinesis`).
  */
 import { randomUUID } from 'node:crypto';
+import type { TrackingPlan } from '../../config/tracking-plan';
 import type { ParseOptions, UnifyEvent } from '../../shared/events';
+import { deaggregate } from '../../shared/kpl';
+import { planIsEmpty, planVerdict, rejectionReason, wasChecked } from '../../shared/tracking-plan';
 import { retryBatch } from '../../shared/retry';
 import type { ProfileDerivations } from '../core/profile/derive';
 import type { IdentityRules } from '../core/identity/identity-rules';
@@ -19,7 +30,7 @@ import { planBatch } from '../core/identity/plan';
 import type { Claim, ComponentPlan, MatchLink, RejectedMatch } from '../core/identity/plan-types';
 import { keysToLookUp, profilesToLoad } from '../core/identity/reads';
 import type { Profile } from '../core/profile/profile';
-import { decodeRecords, type SourcedEvent, type StreamRecord } from '../core/records';
+import { decodeRecords, type QuarantineEntry, type SourcedEvent, type StreamRecord } from '../core/records';
 import { journalKey } from '../contracts/table';
 import type { JournalEntry, ProfileStore, QuarantineSink } from '../ports';
 
@@ -31,6 +42,8 @@ export interface UnifySettings {
   readonly dedupeWindowSeconds: number;
   /** Plan-and-write attempts for components whose conditional writes conflict. */
   readonly maxAttempts: number;
+  /** The tracking plan checked on events the collector did not check (none: nothing checked). */
+  readonly trackingPlan?: TrackingPlan;
 }
 
 /** What resolving and writing needs: the consumer's dependencies but its quarantine sink. */
@@ -62,6 +75,76 @@ export interface BatchOutcome {
   readonly storeRoundTrips: number;
   /** Records to hand back to the stream for retry (their events were not applied). */
   readonly failedSequenceNumbers: string[];
+  /** Events the collector had not checked that break the tracking plan in mode allow (applied); absent with an empty plan. */
+  readonly flagged?: number;
+  /** Events the tracking plan blocked (quarantined, counted in `quarantined` too); absent with an empty plan. */
+  readonly blockedByPlan?: number;
+}
+
+/** The payload a decoded event came from: the record's data, or its KPL sub-record's. */
+function payloadFinder(records: readonly StreamRecord[]): (event: SourcedEvent) => StreamRecord & { payload: Buffer } {
+  const bySequence = new Map(records.map((r) => [r.sequenceNumber, r]));
+  const parts = new Map<string, Buffer[]>();
+  return (event) => {
+    const record = bySequence.get(event.sequenceNumber) as StreamRecord;
+    if (event.subSequence === undefined) return { ...record, payload: record.data };
+    let subs = parts.get(record.sequenceNumber);
+    if (subs === undefined) {
+      const kpl = deaggregate(record.data);
+      subs = kpl.aggregated && !('error' in kpl) ? kpl.records.map((r) => Buffer.from(r.data)) : [];
+      parts.set(record.sequenceNumber, subs);
+    }
+    return { ...record, payload: subs[event.subSequence] ?? record.data };
+  };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The tracking plan's verdicts on the decoded events the collector did not
+ * check: the events to apply, the blocked ones as quarantine entries, and
+ * how many were flagged.
+ */
+function enforcePlan(
+  plan: TrackingPlan,
+  events: readonly SourcedEvent[],
+  records: readonly StreamRecord[],
+  source: string,
+): { events: SourcedEvent[]; quarantined: QuarantineEntry[]; flagged: number } {
+  const find = payloadFinder(records);
+  const kept: SourcedEvent[] = [];
+  const quarantined: QuarantineEntry[] = [];
+  let flagged = 0;
+  for (const event of events) {
+    const { payload, ...record } = find(event);
+    // The payload parsed as JSON when it was decoded.
+    const raw = JSON.parse(payload.toString('utf8')) as unknown;
+    if (wasChecked(raw)) {
+      kept.push(event);
+      continue;
+    }
+    const context = isObject(raw) && isObject(raw.context) ? raw.context : {};
+    const eventSource = typeof context.source === 'string' && context.source.length > 0 ? context.source : source;
+    const verdict = planVerdict(plan, eventSource, raw);
+    if (verdict.action === 'reject') {
+      const text = payload.toString('utf8');
+      const utf8 = Buffer.from(text, 'utf8').equals(payload);
+      quarantined.push({
+        reason: rejectionReason(raw, verdict.violations),
+        source,
+        sequenceNumber: record.sequenceNumber,
+        ...(event.subSequence === undefined ? {} : { subSequence: event.subSequence }),
+        partitionKey: record.partitionKey,
+        receivedAt: new Date(record.arrivalMs).toISOString(),
+        data: utf8 ? text : payload.toString('base64'),
+        encoding: utf8 ? 'utf8' : 'base64',
+      });
+      continue;
+    }
+    if (verdict.action === 'flag') flagged++;
+    kept.push(event);
+  }
+  return { events: kept, quarantined, flagged };
 }
 
 export async function unifyBatch(
@@ -72,13 +155,17 @@ export async function unifyBatch(
 ): Promise<BatchOutcome> {
   const clock = deps.clock ?? Date.now;
   const decoded = decodeRecords(records, source, { ...deps.settings.parse, now: clock() });
+  const plan = deps.settings.trackingPlan;
+  const enforced = plan !== undefined && !planIsEmpty(plan) ? enforcePlan(plan, decoded.events, records, source) : undefined;
+  const events = enforced?.events ?? decoded.events;
+  const toQuarantine = enforced === undefined ? decoded.quarantined : [...decoded.quarantined, ...enforced.quarantined];
 
-  const quarantineWrite = decoded.quarantined.length > 0 ? deps.quarantine.put(batchId, decoded.quarantined) : undefined;
+  const quarantineWrite = toQuarantine.length > 0 ? deps.quarantine.put(batchId, toQuarantine) : undefined;
 
   const seenInBatch = new Set<string>();
   const unique: SourcedEvent[] = [];
   let repeats = 0;
-  for (const event of decoded.events) {
+  for (const event of events) {
     if (seenInBatch.has(event.messageId)) repeats++;
     else {
       seenInBatch.add(event.messageId);
@@ -91,7 +178,7 @@ export async function unifyBatch(
   return {
     records: records.length,
     payloads: decoded.payloads,
-    quarantined: decoded.quarantined.length,
+    quarantined: toQuarantine.length,
     applied: resolved.applied,
     duplicates: resolved.duplicates + repeats,
     merges: resolved.merges,
@@ -99,6 +186,7 @@ export async function unifyBatch(
     attempts: resolved.attempts,
     storeRoundTrips: resolved.storeRoundTrips,
     failedSequenceNumbers: [...new Set(resolved.pending.map((e) => e.sequenceNumber))],
+    ...(enforced === undefined ? {} : { flagged: enforced.flagged, blockedByPlan: enforced.quarantined.length }),
   };
 }
 

@@ -173,6 +173,25 @@ describe('batch file import', () => {
     expect(rejects.map((r) => [r._line, r.customer_id])).toEqual([['2', 'c1']]);
   });
 
+  it('checks each row against the tracking plan: a blocked row goes to the rejects file with the reason, an allowed one is flagged as checked', async () => {
+    const plan = { events: { 'Ticket Closed': { properties: { csat: { type: 'integer', min: 1, max: 5 } }, required: ['csat'] } } } as const;
+    const lines = [JSON.stringify({ ticket_id: 'T1', email: 'ana@example.com', csat: 5 }), JSON.stringify({ ticket_id: 'T2', email: 'bo@example.com', csat: 9 }), ''].join('\n');
+
+    const blocking = memory(undefined, importSettings(parseConfig({ ...raw, trackingPlan: { ...plan, sources: { support: 'block' } } })));
+    const report = await run('landing/support/tickets.jsonl', lines, blocking.deps);
+    expect(report).toMatchObject({ rowsRead: 2, sent: 1, rejected: 1 });
+    const [reason] = Object.keys(report.reasons);
+    expect(reason).toMatch(/^tracking plan: Ticket Closed: .*csat/);
+    expect(blocking.events().map((e) => [e.event.properties.ticketId, e.event.context.c360])).toEqual([['T1', { plan: 'checked' }]]);
+
+    const flagging = memory(undefined, importSettings(parseConfig({ ...raw, trackingPlan: plan })));
+    const flagged = await run('landing/support/tickets.jsonl', lines, flagging.deps);
+    expect(flagged).toMatchObject({ rowsRead: 2, sent: 2, rejected: 0 });
+    const t2 = flagging.events().find((e) => e.event.properties.ticketId === 'T2');
+    expect(t2?.event.context.c360.plan).toBe('checked');
+    expect(t2?.event.context.c360.violations).toEqual([expect.objectContaining({ property: 'csat' })]);
+  });
+
   it('applies an exact duplicate row once and counts it, with its line and the line it repeats; blank lines are counted', async () => {
     const row = 'c1,ana@example.com,,2026-10-01,Ana,Lee,Portland,OR,gold';
     const csv = [CRM_HEADER, row, '', row.replace('gold', 'silver'), '', '', row, 'c2,,,2026-10-01,Bo,Ng,Salem,OR,silver', ''].join('\n');
