@@ -8,12 +8,12 @@
  * with every view computed and with the answers kept. A plain count over the
  * lake's raw files in the same run (bench/analytics-views.ts `rawFileCount`) is the reference.
  */
-import { execFileSync } from 'node:child_process';
 import { openLocalWarehouse } from '../lambda/analytics/adapters/duckdb-warehouse';
 import type { Warehouse } from '../lambda/analytics/ports';
 import { dashboardRoute, filesVersion, lazyWarehouse, OVERVIEW_VIEWS } from '../lambda/local/dashboard/route';
 import { serveHttp, type HttpServer, type Route } from '../lambda/local/http';
 import { rawFileCount } from './analytics-views';
+import { findChromium } from './chromium';
 import type { Figure } from './figures';
 
 export interface DashboardBenchOptions {
@@ -29,20 +29,6 @@ const PAGE_TIMEOUT_MS = 600_000;
 
 /** The overview page's data requests, in the order the page makes them. */
 const OVERVIEW_REQUESTS = ['/dashboard/api/views', ...OVERVIEW_VIEWS.map((v) => `/dashboard/api/views/${v}`)];
-
-/** A Chromium to drive: $CHROMIUM_PATH, else `chromium` / `chromium-browser` on PATH (scripts/setup-browser.sh installs one). */
-function findChromium(): string | undefined {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      const found = execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
-      if (found !== '') return found;
-    } catch {
-      // not on PATH
-    }
-  }
-  return undefined;
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const t0 = performance.now();

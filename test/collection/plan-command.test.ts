@@ -6,10 +6,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPlanLines, registerPlanCommand } from '../../bin/commands/plan';
 import { parseConfig } from '../../lambda/config';
+import { runCommand, type CommandRun } from '../support/cli';
 
 const plan = parseConfig({
   trackingPlan: {
@@ -47,20 +47,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(...args: string[]): Promise<{ out: string; err: string; exit?: CommanderError }> {
-  let out = '';
-  let err = '';
-  const program = new Command('c360').exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
-  registerPlanCommand(program, { plan, write: (s) => (out += s) });
-  program.commands.forEach((c) => c.exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) }));
-  program.commands.flatMap((c) => c.commands).forEach((c) => c.exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) }));
-  try {
-    await program.parseAsync(['plan', 'check', ...args], { from: 'user' });
-    return { out, err };
-  } catch (e) {
-    if (e instanceof CommanderError) return { out, err, exit: e };
-    throw e;
-  }
+function run(...args: string[]): Promise<CommandRun> {
+  return runCommand((program, write) => registerPlanCommand(program, { plan, write }), ['plan', 'check', ...args]);
 }
 
 describe('c360 plan check', () => {

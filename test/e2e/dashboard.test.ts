@@ -4,7 +4,6 @@
  * pages are the ones worked out by hand below. Run scripts/setup-browser.sh
  * once to install Chromium.
  */
-import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lambda/local/runtime';
 import { payloadOf, sendPayloads } from '../../lambda/local/send';
+import { requireChromium } from '../../bench/chromium';
 import { testRuntime } from '../support/runtime';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -19,20 +19,6 @@ const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots');
 const PAGE_TIMEOUT = 120_000;
 /** Per test: a few page loads on a slow machine. */
 const TEST_TIMEOUT = 300_000;
-
-/** The Chromium to drive: $CHROMIUM_PATH, else `chromium` or `chromium-browser` on PATH; never skipped. */
-function chromiumPath(): string {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      const found = execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
-      if (found !== '') return found;
-    } catch {
-      // not on PATH: try the next name
-    }
-  }
-  throw new Error('No Chromium found for the dashboard browser tests: run scripts/setup-browser.sh (or set CHROMIUM_PATH to a Chromium executable).');
-}
 
 const event = (e: Record<string, unknown>) => ({ receivedAt: e.timestamp, ...e });
 
@@ -100,7 +86,7 @@ describe('the dashboard in a browser', () => {
   };
 
   beforeAll(async () => {
-    const executablePath = chromiumPath();
+    const executablePath = requireChromium('the dashboard browser tests');
     await mkdir(SCREENSHOTS, { recursive: true });
     runtime = await testRuntime();
     // In three steps, so that the anonymous order has its own profile before the login links it.

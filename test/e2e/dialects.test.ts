@@ -6,29 +6,14 @@
  * channel is counted, and an event too far in the future is refused with the
  * reason where the sender sees it.
  */
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lambda/local/runtime';
-import { getJson, quarantineEntries, testRuntime } from '../support/runtime';
+import { getJson, quarantineEntries, streamEvents, testRuntime } from '../support/runtime';
 
 const WRITE_KEY = 'e2e-rudder-write-key';
 const USER = 'rs-user-1';
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-
-/** Every record on the local stream, decoded. */
-async function streamEvents(runtime: LocalRuntime): Promise<Array<Record<string, any>>> {
-  const events: Array<Record<string, any>> = [];
-  const { Shards } = await runtime.kinesis.send(new ListShardsCommand({ StreamName: runtime.streamName }));
-  for (const shard of Shards ?? []) {
-    const { ShardIterator } = await runtime.kinesis.send(
-      new GetShardIteratorCommand({ StreamName: runtime.streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
-    );
-    const { Records } = await runtime.kinesis.send(new GetRecordsCommand({ ShardIterator }));
-    for (const r of Records ?? []) events.push(JSON.parse(Buffer.from(r.Data as Uint8Array).toString('utf8')) as Record<string, any>);
-  }
-  return events;
-}
 
 describe('Segment and RudderStack dialects on the local runtime', () => {
   let runtime: LocalRuntime;
@@ -79,7 +64,7 @@ describe('Segment and RudderStack dialects on the local runtime', () => {
 
   it('stamps each event with the device time corrected by the sentAt skew, and the top-level channel as context.channel', async () => {
     expect(statuses).toEqual([200, 200]);
-    const events = await streamEvents(runtime);
+    const events = await streamEvents<Record<string, any>>(runtime);
     const byId = new Map(events.map((e) => [e.messageId as string, e]));
     for (const id of ['rs-new', 'rs-track', 'rs-old']) {
       const e = byId.get(id) as Record<string, any>;
@@ -97,7 +82,7 @@ describe('Segment and RudderStack dialects on the local runtime', () => {
   });
 
   it('keeps the traits of the newer event, first/last seen at the event times, the channels counted and contact traits normalised', async () => {
-    const events = new Map((await streamEvents(runtime)).map((e) => [e.messageId as string, e]));
+    const events = new Map((await streamEvents<Record<string, any>>(runtime)).map((e) => [e.messageId as string, e]));
     const res = await getJson(`${runtime.apiUrl}/profiles?userId=${USER}`);
     expect(res.status).toBe(200);
     const profile = res.body as { traits: Record<string, unknown>; computed: Record<string, unknown>; channels: Record<string, number> };

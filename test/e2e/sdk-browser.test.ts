@@ -12,17 +12,16 @@
  * CORS preflights itself (allowing whatever is asked), which would hide the
  * collector's own CORS policy.
  */
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import type { AnalyticsBrowser } from '@segment/analytics-next';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lambda/local/runtime';
-import { getJson, testRuntime } from '../support/runtime';
+import { requireChromium } from '../../bench/chromium';
+import { getJson, streamEvents, testRuntime } from '../support/runtime';
 
 /** analytics.js's standalone browser build (UMD: defines `AnalyticsNext`), as a CDN serves it. */
 const ANALYTICS_JS = createRequire(import.meta.url).resolve('@segment/analytics-next/dist/umd/index.js');
@@ -32,20 +31,6 @@ const USER = 'browser-user-1';
 const SIGNED_UP = '2026-05-06T07:08:09.000Z';
 const DELIVERY_SLACK_MS = 60_000;
 const TEST_TIMEOUT = 120_000;
-
-/** The Chromium to drive: $CHROMIUM_PATH, else `chromium` or `chromium-browser` on PATH; never skipped. */
-function chromiumPath(): string {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      const found = execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
-      if (found !== '') return found;
-    } catch {
-      // not on PATH: try the next name
-    }
-  }
-  throw new Error('No Chromium found for the browser SDK tests: run scripts/setup-browser.sh (or set CHROMIUM_PATH to a Chromium executable).');
-}
 
 interface Seen {
   readonly method: string;
@@ -93,19 +78,6 @@ function faultyProxy(target: () => string, allowedOrigin: string, seen: Seen[]):
   });
 }
 
-async function streamEvents(runtime: LocalRuntime): Promise<Array<Record<string, unknown>>> {
-  const events: Array<Record<string, unknown>> = [];
-  const { Shards } = await runtime.kinesis.send(new ListShardsCommand({ StreamName: runtime.streamName }));
-  for (const shard of Shards ?? []) {
-    const { ShardIterator } = await runtime.kinesis.send(
-      new GetShardIteratorCommand({ StreamName: runtime.streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
-    );
-    const { Records } = await runtime.kinesis.send(new GetRecordsCommand({ ShardIterator }));
-    for (const r of Records ?? []) events.push(JSON.parse(Buffer.from(r.Data as Uint8Array).toString('utf8')) as Record<string, unknown>);
-  }
-  return events;
-}
-
 async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!check()) {
@@ -140,7 +112,7 @@ describe('Segment analytics.js (analytics-next) in Chromium to the local runtime
     // Only the page's origin may call the collector.
     runtime = await testRuntime({ collection: { sources: { web: { localWriteKeys: [WRITE_KEY] } }, corsAllowedOrigins: [pageOrigin] } });
 
-    browser = await chromium.launch({ executablePath: chromiumPath(), headless: true });
+    browser = await chromium.launch({ executablePath: requireChromium('the browser SDK tests'), headless: true });
     const page = await browser.newPage();
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());

@@ -3,11 +3,10 @@
  * pointed at the local runtime, sends identify, track, alias and batches of
  * calls to the HTTP collector; the profile API then shows one unified profile.
  */
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { Analytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lambda/local/runtime';
-import { getJson, testRuntime } from '../support/runtime';
+import { getJson, streamEvents, testRuntime } from '../support/runtime';
 
 const WRITE_KEY = 'e2e-web-write-key';
 const USER = 'user-e2e-1';
@@ -21,20 +20,6 @@ interface SentRequest {
   readonly url: string;
   readonly headers: Record<string, string>;
   readonly body: { batch: Array<Record<string, unknown>>; writeKey?: string; sentAt?: string };
-}
-
-/** Every record on the local stream, decoded. */
-async function streamEvents(runtime: LocalRuntime): Promise<Array<Record<string, unknown>>> {
-  const events: Array<Record<string, unknown>> = [];
-  const { Shards } = await runtime.kinesis.send(new ListShardsCommand({ StreamName: runtime.streamName }));
-  for (const shard of Shards ?? []) {
-    const { ShardIterator } = await runtime.kinesis.send(
-      new GetShardIteratorCommand({ StreamName: runtime.streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
-    );
-    const { Records } = await runtime.kinesis.send(new GetRecordsCommand({ ShardIterator }));
-    for (const r of Records ?? []) events.push(JSON.parse(Buffer.from(r.Data as Uint8Array).toString('utf8')) as Record<string, unknown>);
-  }
-  return events;
 }
 
 describe('Segment SDK (analytics-node) to the local runtime', () => {

@@ -2,6 +2,7 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { parseConfig, type C360ConfigInput } from '../../lambda/config';
 import { decodeProfile } from '../../lambda/unification/contracts/profile-document';
@@ -48,4 +49,18 @@ export async function quarantineEntries(runtime: LocalRuntime): Promise<Quaranti
 export async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Every record on the local stream from its trim horizon, decoded as JSON. */
+export async function streamEvents<T = Record<string, unknown>>(runtime: LocalRuntime): Promise<T[]> {
+  const events: T[] = [];
+  const { Shards } = await runtime.kinesis.send(new ListShardsCommand({ StreamName: runtime.streamName }));
+  for (const shard of Shards ?? []) {
+    const { ShardIterator } = await runtime.kinesis.send(
+      new GetShardIteratorCommand({ StreamName: runtime.streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
+    const { Records } = await runtime.kinesis.send(new GetRecordsCommand({ ShardIterator }));
+    for (const r of Records ?? []) events.push(JSON.parse(Buffer.from(r.Data as Uint8Array).toString('utf8')) as T);
+  }
+  return events;
 }

@@ -6,11 +6,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerSqlCommand } from '../../../bin/commands/sql';
 import { readShippedViews } from '../../../lambda/analytics/adapters/sql-files';
 import { writeFixtureLake } from '../support/fixture-lake';
+import { runCommand, type CommandRun } from '../../support/cli';
 
 let dir: string;
 let dataDir: string;
@@ -24,18 +24,8 @@ afterAll(async () => {
 });
 
 /** Runs `c360 sql ...args` on the fixture; what it printed, and the error it exited with (if any). */
-async function run(...args: string[]): Promise<{ out: string; err: string; exit?: CommanderError }> {
-  let out = '';
-  let err = '';
-  const program = new Command('c360').exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
-  registerSqlCommand(program, { dataDir, write: (s) => (out += s) });
-  try {
-    await program.parseAsync(['sql', ...args], { from: 'user' });
-    return { out, err };
-  } catch (e) {
-    if (e instanceof CommanderError) return { out, err, exit: e };
-    throw e;
-  }
+function run(...args: string[]): Promise<CommandRun> {
+  return runCommand((program, write) => registerSqlCommand(program, { dataDir, write }), ['sql', ...args]);
 }
 
 const SEGMENTS = 'SELECT segment, members FROM segment_sizes ORDER BY segment';
