@@ -2,7 +2,7 @@
  * The one c360 configuration. The CDK app, the Lambda handlers (the config is
  * bundled into them) and the local runtime all read the object this schema
  * validates; nothing is described twice. The sections are defined per pillar
- * (collection.ts, tracking-plan.ts, unification.ts, analytics.ts) and deployment-wide (common.ts).
+ * (collection.ts, tracking-plan.ts, unification.ts, analytics.ts, governance.ts) and deployment-wide (common.ts).
  *
  * Pure module: no AWS SDK, no CDK import, so core/ and handlers may use it.
  */
@@ -11,6 +11,7 @@ import * as z from 'zod/mini';
 import './zod-locale';
 import { analyticsSection } from './analytics';
 import { collectionSection, ingestSection } from './collection';
+import { governanceSection } from './governance';
 import { appName, envSection, localSection, logRetentionDays, monitoringSection, normalizationSection, removalPolicy } from './common';
 import { trackingPlanSection } from './tracking-plan';
 import { profileApiSection, unificationSection } from './unification';
@@ -28,6 +29,8 @@ export const configSchema = z.strictObject({
   normalization: normalizationSection,
   profileApi: profileApiSection,
   analytics: analyticsSection,
+  /** PII classification, roles, Lake Formation, consent, data quality, erasure and audit (governance.ts). */
+  governance: governanceSection,
   monitoring: monitoringSection,
   local: localSection,
 });

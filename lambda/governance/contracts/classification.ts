@@ -1,0 +1,75 @@
+/**
+ * The PII classification, resolved once from config: the class and category
+ * of every field (identifiers, traits, properties, context) and of every
+ * column of the lake's tables. Lake Formation's column tags (lib/), the local
+ * column policy (`c360 sql --as ROLE`), log redaction, hashing in exports and
+ * the erasure's reach all read it from here.
+ */
+import {
+  DEFAULT_FIELD_CLASSIFICATION,
+  DEFAULT_ROLES,
+  PII_CLASSES,
+  type FieldClassification,
+  type GovernanceRole,
+  type PiiClass,
+} from '../../config/governance';
+import type { C360Config } from '../../config';
+
+export type { FieldClassification, PiiClass };
+
+/** How much a class reveals, for "the most personal of several". */
+const RANK: Readonly<Record<PiiClass, number>> = { none: 0, indirect: 1, direct: 2 };
+
+/** The more personal of two classes. */
+export function maxClass(a: PiiClass, b: PiiClass): PiiClass {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+export interface Classification {
+  /** The class and category of a field key (`traits.email`, `context.ip`, ...); unknown keys take the config's default. */
+  field(key: string): FieldClassification;
+  /** Every listed field key, defaults and config merged. */
+  readonly fields: Readonly<Record<string, FieldClassification>>;
+  /** Field keys of `class`, e.g. every direct identifier and trait (log redaction, erasure reach). */
+  keysOf(cls: PiiClass): string[];
+  /** The class of a field of an identifier type (`identifiers.<type>`). */
+  identifier(type: string): FieldClassification;
+  readonly unknownFields: PiiClass;
+}
+
+export function classification(config: C360Config): Classification {
+  const fields: Record<string, FieldClassification> = { ...DEFAULT_FIELD_CLASSIFICATION, ...config.governance.classification.fields };
+  const unknownFields = config.governance.classification.unknownFields;
+  const field = (key: string): FieldClassification => {
+    const own = fields[key];
+    if (own !== undefined) return own;
+    // A nested key takes its closest listed parent (`traits.address.zip` → `traits.address`).
+    for (let i = key.lastIndexOf('.'); i > key.indexOf('.'); i = key.lastIndexOf('.', i - 1)) {
+      const parent = fields[key.slice(0, i)];
+      if (parent !== undefined) return parent;
+    }
+    return { class: unknownFields, category: 'other' };
+  };
+  return {
+    field,
+    fields,
+    keysOf: (cls) => Object.entries(fields).filter(([, c]) => c.class === cls).map(([k]) => k),
+    identifier: (type) => field(`identifiers.${type}`),
+    unknownFields,
+  };
+}
+
+/** The roles of the column policy: analyst and steward, and the config's own (which may redefine them). */
+export function governanceRoles(config: C360Config): Readonly<Record<string, GovernanceRole>> {
+  const defaults = Object.fromEntries(
+    Object.entries(DEFAULT_ROLES).map(([name, r]) => [name, { otherwise: 'mask', principals: [], ...r } as GovernanceRole]),
+  );
+  return { ...defaults, ...config.governance.roles };
+}
+
+/** Whether `role` reads a column of class `cls` in clear. */
+export function roleSees(role: GovernanceRole, cls: PiiClass): boolean {
+  return role.sees.includes(cls);
+}
+
+export { PII_CLASSES };
