@@ -73,3 +73,59 @@ export function roleSees(role: GovernanceRole, cls: PiiClass): boolean {
 }
 
 export { PII_CLASSES };
+
+/**
+ * Columns of the lake's tables whose content is one classified field, by
+ * column name (the same name means the same content in every table).
+ */
+const COLUMN_FIELDS: Readonly<Record<string, string>> = {
+  email: 'traits.email',
+  phone: 'traits.phone',
+  first_name: 'traits.firstName',
+  last_name: 'traits.lastName',
+  city: 'traits.city',
+  country: 'traits.country',
+  postcode: 'traits.postcode',
+  user_id: 'identifiers.userId',
+  userid: 'identifiers.userId',
+  previousid: 'identifiers.userId',
+  anonymousid: 'identifiers.anonymousId',
+};
+
+/** Columns holding several fields at once (JSON objects, whole records, identifier values of any type): the most personal of their contents. */
+const MIXED_COLUMNS: Readonly<Record<string, { readonly scopes: readonly string[]; readonly category: string }>> = {
+  traits: { scopes: ['traits.'], category: 'contact' },
+  context: { scopes: ['context.'], category: 'device' },
+  properties: { scopes: ['properties.'], category: 'behaviour' },
+  data: { scopes: ['identifiers.', 'traits.', 'properties.', 'context.'], category: 'record' },
+  rawdata: { scopes: ['identifiers.', 'traits.', 'properties.', 'context.'], category: 'record' },
+  partitionkey: { scopes: ['identifiers.'], category: 'identity' },
+  identifier_value: { scopes: ['identifiers.'], category: 'identity' },
+  matched_with_value: { scopes: ['identifiers.'], category: 'identity' },
+  enriched: { scopes: ['traits.'], category: 'location' },
+};
+
+/** Pseudonymous ids: not a person on their own, but they join to one. */
+const PSEUDONYMOUS_COLUMNS = new Set(['profile_id', 'merged_profile_id', 'profileid', 'subject', 'message_id', 'messageid']);
+
+/**
+ * The class and category of a column of a lake table (raw events,
+ * quarantine, curated exports, segment history, audit): a column named for a
+ * field takes its class; a column holding many fields takes the most
+ * personal class among them; ids that join to a person are indirect; the
+ * rest (times, counts, names of things) are none.
+ */
+export function columnClassification(c: Classification, column: string): FieldClassification {
+  const name = column.toLowerCase();
+  const field = COLUMN_FIELDS[name];
+  if (field !== undefined) return c.field(field);
+  const mixed = MIXED_COLUMNS[name];
+  if (mixed !== undefined) {
+    let cls: PiiClass = 'none';
+    for (const [key, fc] of Object.entries(c.fields)) if (mixed.scopes.some((s) => key.startsWith(s))) cls = maxClass(cls, fc.class);
+    // Fields not listed may appear too: they take the default class.
+    return { class: maxClass(cls, c.unknownFields), category: mixed.category };
+  }
+  if (PSEUDONYMOUS_COLUMNS.has(name)) return { class: 'indirect', category: 'identity' };
+  return { class: 'none', category: 'other' };
+}

@@ -14,4 +14,21 @@ export const GOVERNANCE_ENV = {
   erasureStateMachine: 'ERASURE_STATE_MACHINE_ARN',
   /** The audit delivery (Firehose stream) audit records are put to. */
   auditStream: 'AUDIT_DELIVERY_STREAM',
+  /** Which store an erasure step function erases (one of ERASURE_STORES): one function, and one role, per store. */
+  erasureStore: 'ERASURE_STORE',
+  /** The customer-view table (erasure of profiles, journal, identifier index, membership). */
+  table: 'TABLE_NAME',
+  /** The lake bucket: raw/, quarantine/, landing/, import reports, the profile snapshot and Entity Resolution's output. */
+  lakeBucket: 'LAKE_BUCKET',
+  /** The curated bucket: profile exports and segment_events/. */
+  curatedBucket: 'CURATED_BUCKET',
+  /** The Athena results bucket. */
+  queryResultsBucket: 'QUERY_RESULTS_BUCKET',
+  /** The Entity Resolution matching workflow (BatchDeleteUniqueId). */
+  matchingWorkflow: 'MATCHING_WORKFLOW_NAME',
+  /** Redshift Serverless workgroup and database (absent when analytics.redshift.enabled is false). */
+  redshiftWorkgroup: 'REDSHIFT_WORKGROUP',
+  redshiftDatabase: 'REDSHIFT_DATABASE',
+  /** Kinesis retention of the event stream, hours: the receipt's bounded residual. */
+  streamRetentionHours: 'STREAM_RETENTION_HOURS',
 } as const;

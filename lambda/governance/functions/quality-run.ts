@@ -1,0 +1,4 @@
+/** Lambda entry: being built. */
+export const handler = async (): Promise<never> => {
+  throw new Error('not built yet');
+};
