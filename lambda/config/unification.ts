@@ -7,6 +7,7 @@ import * as z from 'zod/mini';
 import { int, section, withDefault } from './builders';
 import { computedTraitsSchema, EXAMPLE_COMPUTED_TRAITS } from './unification/computed-traits';
 import { matchingRulesSchema } from './unification/matching';
+import { addUnificationCrossIssues } from './unification/cross-checks';
 import { EXAMPLE_SEGMENTS, segmentsSchema } from './unification/segments';
 
 const identifierType = z
@@ -27,7 +28,12 @@ const blockedValue = z.string().check(
   }, 'a blocked value written /like this/ must be a valid regular expression'),
 );
 
-export const unificationSection = section({
+/** Cross-field rules (unification/cross-checks.ts) run on the whole section once its fields are valid. */
+/** Limits of the identifier types a config does not set limits for: one userId, a few emails and phones, many devices. */
+export const DEFAULT_LIMITS: Readonly<Record<string, number>> = { userId: 1, email: 5, phone: 5, anonymousId: 50 };
+const defaultLimits = (types: readonly string[]) => Object.fromEntries(types.flatMap((t) => (DEFAULT_LIMITS[t] === undefined ? [] : [[t, DEFAULT_LIMITS[t] as number]])));
+
+export const unificationSection = z.prefault(z.strictObject({
   consumer: section({
     /**
      * Records per invocation, at most. Updates to one profile within a batch are
@@ -44,7 +50,7 @@ export const unificationSection = section({
     memorySize: withDefault(int(128, 10240), 1024),
     timeoutSeconds: withDefault(int(1, 900), 60),
   }),
-  identity: section({
+  identity: z.prefault(z.pipe(z.strictObject({
     /**
      * Identifier types that link events to profiles, highest priority first.
      * userId and anonymousId are the event's own fields; any other type
@@ -56,9 +62,10 @@ export const unificationSection = section({
      * The most values of a type one profile may hold. An event that would
      * break a limit does not merge two people: its lower-priority identifier
      * is not linked, and the profile records it as rejected with the reason.
-     * Types without a limit are unlimited.
+     * Types without a limit are unlimited. Without this setting, DEFAULT_LIMITS
+     * for the configured types.
      */
-    limits: withDefault(z.record(identifierType, int(1, 100000)), { userId: 1, email: 5, phone: 5, anonymousId: 50 }),
+    limits: z.optional(z.record(identifierType, int(1, 100000))),
     /**
      * Values that never link anything, for every identifier type: an exact
      * value (compared case-insensitively) or a `/regular expression/flags`.
@@ -68,7 +75,7 @@ export const unificationSection = section({
       '/^(null|undefined|none|nil|nan|n\\/?a|unknown|anonymous|guest|test|user|customer|default|-1)$/i',
       '/^(test|noreply|no-reply|donotreply|none|null|nobody|noemail|email|example)@/i',
     ]),
-  }),
+  }), z.transform((identity) => ({ ...identity, limits: identity.limits ?? defaultLimits(identity.identifiers) }))), {} as never),
   /**
    * Enrichment after identity resolution: derived attributes on the profile
    * (`enriched`), recomputed whenever it changes.
@@ -121,7 +128,7 @@ export const unificationSection = section({
     /** When the profile snapshot is exported and matched (an EventBridge schedule expression). */
     schedule: withDefault(z.string().check(z.regex(/^(rate|cron)\(.+\)$/, 'a schedule is rate(...) or cron(...)')), 'rate(1 day)'),
   }),
-});
+}).check(z.superRefine(addUnificationCrossIssues)), {} as never);
 
 export const profileApiSection = section({
   /** Steady-state requests/s and burst of the deployed profile API stage. */
