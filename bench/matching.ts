@@ -11,6 +11,13 @@
  * - A synthetic hold-out set made with a different corruption model, locales
  *   and duplicate distribution ("holdout"), to check that the matcher was not
  *   tuned to the other sets.
+ * - Few-field variants derived from the public files, for person data that has
+ *   only a name, a date of birth and a place: RLdata and FEBRL 3 with the name
+ *   parts joined into one `fullName` column, written in the usual shapes
+ *   ("Given Middle Family", "Family, Given", "FAMILY Given", with a title)
+ *   chosen per record, so a duplicate is often written differently from its
+ *   original; and FEBRL 3 reduced to full name, date of birth and a place
+ *   (its suburb standing in for the birthplace).
  *
  * Run directly: `npx tsx bench/matching.ts [datasetsDir]` prints a table.
  */
@@ -60,6 +67,40 @@ export async function loadRldata(datasetsDir: string): Promise<Labelled> {
     map: parseFieldMap(RLDATA_MAP),
   });
   return { records, truth: truth! };
+}
+
+/** "MUELLER" → "Mueller", "van der berg" → "Van Der Berg". */
+function titleCase(s: string): string {
+  return s.toLowerCase().replace(/(^|[\s-])(\p{L})/gu, (_, sep: string, ch: string) => sep + ch.toUpperCase());
+}
+
+const NAME_TITLES = ['Dr.', 'Prof.', 'Dr', 'Prof. Dr.'];
+
+/**
+ * A record's name parts joined into one full name, in one of the shapes full
+ * names come in, picked at random (seeded): the parser has to undo them all.
+ */
+function joinName(r: Rand, rec: PersonRecord): string {
+  const text = (v: PersonRecord[keyof PersonRecord]): string => (v === null || v === undefined ? '' : String(v).trim());
+  const given = [text(rec.firstName), text(rec.middleName)].filter((x) => x !== '').join(' ');
+  const family = text(rec.lastName);
+  if (given === '' || family === '') return given || family;
+  const shape = r();
+  if (shape < 0.4) return `${given} ${family}`;
+  if (shape < 0.65) return `${family}, ${given}`;
+  if (shape < 0.85) return `${family.toUpperCase()} ${titleCase(given)}`;
+  return `${pick(r, NAME_TITLES)} ${titleCase(given)} ${titleCase(family)}`;
+}
+
+/** The same records with the name parts replaced by one `fullName`; `keep` picks the other fields kept. */
+export function withFullName(data: Labelled, seed: number, keep?: (rec: PersonRecord) => PersonRecord): Labelled {
+  const r = seededRandom(seed);
+  const records = data.records.map((rec) => {
+    const { firstName: _f, middleName: _m, lastName: _l, ...rest } = keep ? keep(rec) : rec;
+    const fullName = joinName(r, rec);
+    return fullName === '' ? rest : { ...rest, fullName };
+  });
+  return { records, truth: data.truth };
 }
 
 // ---------------------------------------------------------------------------
@@ -469,6 +510,15 @@ export async function benchMatching(opts: { datasetsDir: string }): Promise<Benc
     rows.push(...qualityRows('febrl3', workload, data, '>= 0.99'));
     const baseline = timeMatch(data, { probabilistic: { enabled: false } });
     rows.push({ name: 'febrl3 F1, deterministic rules only (reference)', value: baseline.metrics.f1, unit: 'ratio', workload });
+    rows.push(...qualityRows('febrl3-fullname', 'FEBRL 3, given name and surname joined into one full-name column in mixed shapes', withFullName(data, 3)));
+    const fewFields = withFullName(data, 5, (rec) => ({
+      id: rec.id,
+      firstName: rec.firstName,
+      lastName: rec.lastName,
+      dateOfBirth: rec.dateOfBirth,
+      birthplace: rec.city,
+    }));
+    rows.push(...qualityRows('febrl3-few-fields', 'FEBRL 3 reduced to a full name, the date of birth and a place (suburb as birthplace)', fewFields));
   }
   const rlFile = join(opts.datasetsDir, 'rldata', 'RLdata10000.csv');
   if (existsSync(rlFile)) {
@@ -477,6 +527,8 @@ export async function benchMatching(opts: { datasetsDir: string }): Promise<Benc
     rows.push(...qualityRows('rldata', workload, data, '>= 0.98'));
     const baseline = timeMatch(data, { probabilistic: { enabled: false } });
     rows.push({ name: 'rldata F1, deterministic rules only (reference)', value: baseline.metrics.f1, unit: 'ratio', workload });
+    const full = withFullName(data, 1);
+    rows.push(...qualityRows('rldata-fullname', 'RLdata10000, name parts joined into one full-name column in mixed shapes, birth y/m/d', full));
   }
   {
     const data = syntheticPeople({ records: 100_000, seed: 7, model: 'tune' });

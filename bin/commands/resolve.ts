@@ -2,6 +2,7 @@
  * `c360 resolve`: batch person matching of a CSV file with the built-in matcher.
  *
  *   c360 resolve people.csv --id rec_id --map 'given_name=firstName,surname=lastName' \
+ *     [--categorical 'job=occupation,nationality'] \
  *     [--out clusters.csv] [--truth entity_id] [--threshold 0.5] [--date-order DMY] [--na 'NA,-']
  *
  * Writes `<id column>,cluster_id` for every input row (to --out or stdout) and,
@@ -22,7 +23,7 @@ import type { Profile } from '../../lambda/unification/core/profile/profile';
 import { previewRules, type RulesPreview } from '../../lambda/unification/usecases/preview-rules';
 import type { LocalRuntimeInfo } from '../../lambda/local/runtime-info';
 import { localRuntimeInfo } from './local-runtime-info';
-import { DEFAULT_MATCHING_RULES } from '../../lambda/config/unification/matching';
+import { categoricalNameSchema, DEFAULT_MATCHING_RULES, MAX_CATEGORICAL_ATTRIBUTES } from '../../lambda/config/unification/matching';
 import { isPersonField, PERSON_FIELDS, PERSON_FIELD_DESCRIPTIONS, type PersonField, type PersonRecord } from '../../lambda/config/unification/person-fields';
 import { matchPeople, pairwiseMetrics, type PairwiseMetrics } from '../../lambda/unification/core/matching';
 
@@ -44,11 +45,40 @@ export function parseFieldMap(spec: string): FieldMap {
     if (!isPersonField(field)) {
       const near = PERSON_FIELDS.find((f) => f.toLowerCase() === field.toLowerCase().replace(/[^a-z0-9]/g, ''));
       const hint = near ? ` (did you mean "${near}"?)` : '';
-      throw new Error(`--map: unknown person field "${field}" for column "${column}"${hint}; known fields: ${PERSON_FIELDS.join(', ')}`);
+      throw new Error(
+        `--map: unknown person field "${field}" for column "${column}"${hint}; known fields: ${PERSON_FIELDS.join(', ')} ` +
+          '(free attributes such as occupation go in --categorical)',
+      );
     }
     out.push({ column, field });
   }
   if (out.length === 0) throw new Error('--map names no columns');
+  return out;
+}
+
+/** Source column → categorical attribute name pairs. */
+export type CategoricalMap = Array<{ column: string; name: string }>;
+
+/**
+ * Parses `col=name,col2` (a bare column is its own attribute name): the free
+ * categorical attributes to weigh, such as occupation or nationality.
+ */
+export function parseCategoricalMap(spec: string): CategoricalMap {
+  const out: CategoricalMap = [];
+  for (const item of spec.split(',')) {
+    const trimmed = item.trim();
+    if (trimmed === '') continue;
+    const eq = trimmed.lastIndexOf('=');
+    const column = (eq < 0 ? trimmed : trimmed.slice(0, eq)).trim();
+    const name = (eq < 0 ? trimmed : trimmed.slice(eq + 1)).trim();
+    if (column === '' || name === '') throw new Error(`--categorical entry "${trimmed}" is not COLUMN or COLUMN=name`);
+    const checked = categoricalNameSchema.safeParse(name);
+    if (!checked.success) throw new Error(`--categorical: attribute "${name}": ${checked.error.issues[0]?.message ?? 'invalid name'}`);
+    if (out.some((c) => c.name === name)) throw new Error(`--categorical: attribute "${name}" is given twice`);
+    out.push({ column, name });
+  }
+  if (out.length === 0) throw new Error('--categorical names no columns');
+  if (out.length > MAX_CATEGORICAL_ATTRIBUTES) throw new Error(`--categorical: at most ${MAX_CATEGORICAL_ATTRIBUTES} attributes`);
   return out;
 }
 
@@ -58,6 +88,7 @@ export const DEFAULT_NA = ['', 'NA', 'N/A', 'n/a', '#N/A', 'NULL', 'null', 'NaN'
 export interface ReadOptions {
   idColumn: string;
   map: FieldMap;
+  categorical?: CategoricalMap;
   truthColumn?: string;
   na?: readonly string[];
 }
@@ -71,7 +102,12 @@ export interface ReadResult {
 /** Streams a CSV (header row; spaces after commas trimmed) into person records. */
 export async function readPeopleCsv(file: string, options: ReadOptions): Promise<ReadResult> {
   const na = new Set(options.na ?? DEFAULT_NA);
-  const needed = [options.idColumn, ...options.map.map((m) => m.column), ...(options.truthColumn ? [options.truthColumn] : [])];
+  const needed = [
+    options.idColumn,
+    ...options.map.map((m) => m.column),
+    ...(options.categorical ?? []).map((c) => c.column),
+    ...(options.truthColumn ? [options.truthColumn] : []),
+  ];
   const parser = createReadStream(file).pipe(
     parse({
       bom: true,
@@ -103,6 +139,14 @@ export async function readPeopleCsv(file: string, options: ReadOptions): Promise
       const prev = record[field];
       record[field] = prev === undefined || prev === null || prev === '' ? raw : `${prev} ${raw}`;
     }
+    if (options.categorical && options.categorical.length > 0) {
+      const attributes: Record<string, string> = {};
+      for (const { column, name } of options.categorical) {
+        const raw = row[column];
+        if (raw !== undefined && !na.has(raw)) attributes[name] = raw;
+      }
+      record.attributes = attributes;
+    }
     records.push(record);
     if (truth && options.truthColumn) truth.set(id, row[options.truthColumn] ?? '');
   }
@@ -124,6 +168,13 @@ function parseThreshold(value: string): number {
 
 const FIELD_HELP = PERSON_FIELDS.map((f) => `  ${f.padEnd(13)} ${PERSON_FIELD_DESCRIPTIONS[f]}`).join('\n');
 
+const CATEGORICAL_HELP = [
+  `Categorical attributes (--categorical, up to ${MAX_CATEGORICAL_ATTRIBUTES}; in the config: matching.categorical):`,
+  "  any other column that describes the person, e.g. 'job=occupation,nationality' (COLUMN=name; a bare",
+  '  column is its own name). Each is compared for agreement, missing on either side counting for nothing;',
+  '  what agreement and disagreement weigh is learnt from the data, and a rare value agreed on counts more.',
+].join('\n');
+
 export function registerResolveCommand(program: Command): Command {
   return program
     .command('resolve')
@@ -131,6 +182,7 @@ export function registerResolveCommand(program: Command): Command {
     .argument('[input]', 'CSV file with a header row')
     .option('--id <column>', 'column holding each record\'s unique id (required with an input file)')
     .option('--map <mapping>', "source columns to person fields, e.g. 'given_name=firstName,surname=lastName'; several columns may map to one field (required with an input file)")
+    .option('--categorical <mapping>', "free categorical attributes weighed as evidence, e.g. 'job=occupation,nationality' (COLUMN=name, or a bare COLUMN)")
     .option('--out <file>', 'write the clusters CSV here instead of stdout')
     .option('--truth <column>', 'column with the true entity id: print pairwise precision, recall and F1')
     .option('--threshold <probability>', `match probability a pair needs (default ${DEFAULT_MATCHING_RULES.probabilistic.threshold})`, parseThreshold)
@@ -138,10 +190,15 @@ export function registerResolveCommand(program: Command): Command {
     .option('--na <values>', `comma-separated cell values read as missing (default: empty, ${DEFAULT_NA.slice(1).join(', ')})`)
     .option('--dry-run', "preview the config's matching and identity rules against the current profiles: how many would merge or split (writes nothing)")
     .option('--table <name>', 'with --dry-run: a deployed profile table (uses your AWS credentials and region); default: the local runtime')
-    .addHelpText('after', `\nPerson fields (targets of --map):\n${FIELD_HELP}\n\nOutput columns: <id column>,cluster_id. A cluster id is the id of the cluster's first record.`)
+    .addHelpText(
+      'after',
+      `\nPerson fields (targets of --map):\n${FIELD_HELP}\n\n${CATEGORICAL_HELP}\n\n` +
+        "Output columns: <id column>,cluster_id. A cluster id is the id of the cluster's first record.",
+    )
     .action(async function (this: Command, input: string | undefined, opts: {
       id?: string;
       map?: string;
+      categorical?: string;
       out?: string;
       truth?: string;
       threshold?: number;
@@ -166,8 +223,10 @@ export function registerResolveCommand(program: Command): Command {
       }
       const idColumn = opts.id;
       let map: FieldMap;
+      let categorical: CategoricalMap = [];
       try {
         map = parseFieldMap(opts.map as string);
+        if (opts.categorical !== undefined) categorical = parseCategoricalMap(opts.categorical);
       } catch (e) {
         return this.error(`error: ${(e as Error).message}`, { exitCode: 2, code: 'c360.resolve.map' });
       }
@@ -176,6 +235,7 @@ export function registerResolveCommand(program: Command): Command {
         read = await readPeopleCsv(input, {
           idColumn,
           map,
+          categorical,
           ...(opts.truth ? { truthColumn: opts.truth } : {}),
           ...(opts.na !== undefined ? { na: ['', ...opts.na.split(',').map((s) => s.trim())] } : {}),
         });
@@ -185,6 +245,7 @@ export function registerResolveCommand(program: Command): Command {
       const result = matchPeople(read.records, {
         probabilistic: opts.threshold !== undefined ? { threshold: opts.threshold } : {},
         normalization: { dateOrder: opts.dateOrder },
+        categorical: categorical.map((c) => c.name),
       });
 
       const toStdout = opts.out === undefined;

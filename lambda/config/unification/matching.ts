@@ -12,12 +12,14 @@
  * - `probabilistic` is the built-in Fellegi–Sunter scorer (weights learnt by EM).
  *   Entity Resolution's counterpart is its ML-based matching; the rules above
  *   are what the two engines share exactly.
+ * - `categorical` declares free attributes (occupation, nationality, ...) the
+ *   built-in scorer weighs as evidence, their weights learnt like the others'.
  * - `blocking` chooses which record pairs the built-in matcher compares.
  */
 // zod/mini: this module is part of the c360 config, which is bundled into every Lambda.
 import * as z from 'zod/mini';
 import '../zod-locale';
-import { PERSON_FIELDS, type PersonField } from './person-fields';
+import { isPersonField, PERSON_FIELDS, type PersonField } from './person-fields';
 
 export const personFieldSchema = z.enum(PERSON_FIELDS, {
   error: (issue) => `unknown person field ${JSON.stringify(issue.input)}; expected one of ${PERSON_FIELDS.join(', ')}`,
@@ -63,7 +65,27 @@ export const BLOCKING_TRANSFORMS = [
   'month', // birth month
   'day', // birth day
   'monthDay', // month and day as an unordered pair, so transposed dates still meet
+  'tokenSoundex', // Soundex of every word, sorted: a full name meets itself in any word order
 ] as const;
+
+/** The most categorical attributes one run can weigh (each is one feature of the scorer). */
+export const MAX_CATEGORICAL_ATTRIBUTES = 6;
+
+/** A categorical attribute's name: an identifier that is not a person field. */
+export const categoricalNameSchema = z
+  .string()
+  .check(
+    z.regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'attribute names are identifiers: a letter, then letters, digits or "_" (at most 64)'),
+    z.refine((name) => !isPersonField(name), { message: 'this is a person field: map it as one, not as a categorical attribute' }),
+  );
+
+const uniqueNames = z.superRefine((names: readonly string[], ctx) => {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) ctx.addIssue({ code: 'custom', message: `duplicate attribute "${n}"`, input: names });
+    seen.add(n);
+  }
+});
 
 export const blockingKeyPartSchema = z.strictObject({
   field: personFieldSchema,
@@ -163,6 +185,10 @@ export const matchingRulesSchema = z.strictObject({
         { name: 'postcode-lastName', keys: [{ field: 'postcode', transform: 'value' }, { field: 'lastName', transform: 'initial' }] },
         { name: 'postcode-firstName', keys: [{ field: 'postcode', transform: 'value' }, { field: 'firstName', transform: 'initial' }] },
         { name: 'street', keys: [{ field: 'streetNumber', transform: 'value' }, { field: 'address1', transform: 'prefix3' }] },
+        // few-field data (a full name, a date of birth, a place)
+        { name: 'fullName-tokens', keys: [{ field: 'fullName', transform: 'tokenSoundex' }] },
+        { name: 'birthplace-lastName', keys: [{ field: 'birthplace', transform: 'value' }, { field: 'lastName', transform: 'initial' }] },
+        { name: 'birthplace-firstName', keys: [{ field: 'birthplace', transform: 'value' }, { field: 'firstName', transform: 'initial' }] },
       ]),
       sortedNeighbourhood: z.prefault(z.array(sortedNeighbourhoodSchema), [
         { name: 'sorted-lastName', keys: [{ field: 'lastName', transform: 'value' }, { field: 'firstName', transform: 'value' }], window: 4 },
@@ -183,6 +209,13 @@ export const matchingRulesSchema = z.strictObject({
     }),
     {},
   ),
+  /**
+   * Free categorical attributes (occupation, nationality, blood group, ...),
+   * read from a record's `attributes` by these names. Each is compared for
+   * agreement (missing on either side is neutral), with m and u learnt from the
+   * data like the person fields', and agreement on a rare value weighted up.
+   */
+  categorical: z._default(z.array(categoricalNameSchema).check(z.maxLength(MAX_CATEGORICAL_ATTRIBUTES), uniqueNames), []),
   normalization: z.prefault(z.strictObject({ dateOrder: z._default(z.enum(['DMY', 'MDY']), 'MDY') }), {}),
 });
 

@@ -22,6 +22,9 @@ export const PERSON_FIELDS = [
   'nationalId',
   'email',
   'phone',
+  'fullName',
+  'gender',
+  'birthplace',
 ] as const;
 
 export type PersonField = (typeof PERSON_FIELDS)[number];
@@ -45,11 +48,23 @@ export const PERSON_FIELD_DESCRIPTIONS: Record<PersonField, string> = {
   nationalId: 'national identifier such as an SSN or tax number (punctuation ignored)',
   email: 'email address (case and +tags ignored)',
   phone: 'phone number (formatting and international prefix ignored)',
+  fullName: 'whole name in one column ("Dr. Anna van Berg", "Berg, Anna"): titles and suffixes dropped, then split into the name parts not mapped on their own',
+  gender: 'gender or sex (m/f, male/female, man/woman, M/W, H/F, ISO 5218 1/2; other values kept as given); a mismatch counts against a match',
+  birthplace: 'place of birth (compared like city: typos and partial names tolerated)',
 };
 
 export function isPersonField(name: string): name is PersonField {
   return (PERSON_FIELDS as readonly string[]).includes(name);
 }
 
-/** A person record as handed to the matcher: an id plus any of the person fields. */
-export type PersonRecord = { id: string } & Partial<Record<PersonField, string | number | null | undefined>>;
+/** A value of a person field or attribute as read from a source. */
+export type PersonValue = string | number | null | undefined;
+
+/**
+ * A person record as handed to the matcher: an id, any of the person fields,
+ * and free categorical attributes (occupation, nationality, ...) by name; the
+ * matcher compares only the attributes its rules declare (`categorical`).
+ */
+export type PersonRecord = { id: string } & Partial<Record<PersonField, PersonValue>> & {
+  attributes?: Readonly<Record<string, PersonValue>>;
+};

@@ -58,6 +58,10 @@ export const ER_ATTRIBUTE_TYPES: Readonly<Record<PersonField, string>> = {
   nationalId: 'STRING',
   email: 'EMAIL_ADDRESS',
   phone: 'PHONE_NUMBER',
+  // STRING, not NAME: the parsed parts above are already the name, and ML matching would count it twice.
+  fullName: 'STRING',
+  gender: 'STRING',
+  birthplace: 'STRING',
 };
 
 export type MatchingMode = 'rule' | 'ml';

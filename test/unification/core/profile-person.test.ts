@@ -66,6 +66,23 @@ describe('profileToPerson', () => {
     expect(profileToPerson(profileWith({ name: 'Mary Ann Evans', firstName: 'George' }))).toEqual({ id: 'p-1', firstName: 'George' });
   });
 
+  it('splits a full name with particles, comma order and a gendered title', () => {
+    expect(profileToPerson(profileWith({ name: 'van der Berg, Anna Maria' }))).toEqual({ id: 'p-1', firstName: 'Anna', middleName: 'Maria', lastName: 'van der Berg' });
+    expect(profileToPerson(profileWith({ name: 'Frau Erika Mustermann' }))).toEqual({ id: 'p-1', firstName: 'Erika', lastName: 'Mustermann', gender: 'f' });
+    // a stated gender wins over the title's
+    expect(profileToPerson(profileWith({ name: 'Mr Alex Smith', gender: 'x' }))?.gender).toBe('x');
+  });
+
+  it('maps gender, birthplace and full-name traits, and the declared categorical attributes', () => {
+    const person = profileToPerson(
+      profileWith({ full_name: 'Ada Lovelace', sex: 'F', placeOfBirth: 'London', occupation: 'mathematician', plan: 'pro', nationality: '' }),
+      ['occupation', 'nationality'],
+    );
+    expect(person).toEqual({ id: 'p-1', fullName: 'Ada Lovelace', gender: 'F', birthplace: 'London', attributes: { occupation: 'mathematician' } });
+    // attributes alone are nothing to match on
+    expect(profileToPerson(profileWith({ occupation: 'mathematician' }), ['occupation'])).toBeUndefined();
+  });
+
   it('takes email and phone from the linked identifiers when no trait holds them', () => {
     const person = profileToPerson(profileWith({ firstName: 'Alan' }, { email: ['alan@example.com', 'turing@example.com'], phone: ['+441234567890'], userId: ['u1'] }));
     expect(person).toEqual({ id: 'p-1', firstName: 'Alan', email: 'alan@example.com', phone: '+441234567890' });

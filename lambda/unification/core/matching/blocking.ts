@@ -75,6 +75,8 @@ export function keyPart(p: NormalizedPerson, part: BlockingKeyPart): string {
       return text[0]!;
     case 'prefix3':
       return text.replace(/ /g, '').slice(0, 3);
+    case 'tokenSoundex':
+      return [...new Set(text.split(' ').filter((t) => t.length > 1).map(soundex))].sort().join(' ');
   }
 }
 

@@ -9,8 +9,12 @@
  * state + country one `locality` feature. The date of birth is three features
  * (year, month, day): its parts are corrupted independently of one another, and
  * two right parts out of three is evidence the scorer should weigh on its own.
+ * Gender, birthplace and each declared categorical attribute are one feature
+ * each, so data with only a name, a date of birth and a place still has
+ * several independent pieces of evidence.
  */
 import { compareNumbers, jaroWinkler, withinOneEdit, type DateParts } from './comparators';
+import { MAX_CATEGORICAL_ATTRIBUTES } from '../../../config/unification/matching';
 import type { PersonField } from '../../../config/unification/person-fields';
 import { isNicknamePair } from './nicknames';
 import type { NormalizedPerson } from './normalize';
@@ -40,6 +44,12 @@ export interface PreparedPerson {
   email: string;
   emailLocal: string;
   phone: string;
+  gender: string;
+  birthplace: string;
+  /** Birthplace without spaces. */
+  birthplaceC: string;
+  /** Declared categorical attributes, '' when missing. */
+  attributes: readonly string[];
 }
 
 const STREET_TYPES = new Set([
@@ -89,6 +99,10 @@ export function preparePerson(p: NormalizedPerson, index: number): PreparedPerso
     email: p.email,
     emailLocal,
     phone: p.phone,
+    gender: p.gender,
+    birthplace: p.birthplace,
+    birthplaceC: p.birthplace.replace(/ /g, ''),
+    attributes: p.attributes,
   };
 }
 
@@ -248,6 +262,18 @@ function dateLevels(a: DateParts, b: DateParts, enabled: Uint8Array, out: Uint8A
   } else out[F_DAY] = MISSING;
 }
 
+/**
+ * Place of birth, compared like a city: 0 same; 1 close (Jaro–Winkler ≥ 0.92,
+ * one edit, or one name's words contained in the other's: "frankfurt" and
+ * "frankfurt am main"); 2 disagree.
+ */
+function placeLevel(a: string, ac: string, b: string, bc: string): number {
+  if (ac === '' || bc === '') return MISSING;
+  if (ac === bc) return 0;
+  if (jaroWinkler(ac, bc) >= 0.92 || (ac.length >= 4 && bc.length >= 4 && withinOneEdit(ac, bc)) || tokenSubset(a, b)) return 1;
+  return 2;
+}
+
 function idLevel(a: string, b: string): number {
   if (a === '' || b === '') return MISSING;
   if (a === b) return 0;
@@ -259,13 +285,14 @@ function idLevel(a: string, b: string): number {
  * The scored features, in a fixed order. Levels run from the strongest
  * agreement to disagreement (`monotone`), except for the name order, whose
  * `swapped` level stands in for both name comparisons. `context` features
- * (surname, address, locality, email, phone) are shared by relatives living
- * together; the others are personal.
+ * (surname, address, locality, email, phone, and birthplace, which siblings
+ * share) are shared by relatives; the others are personal. Gender and the
+ * categorical attributes only agree or disagree.
  */
 export const FEATURES = [
-  { name: 'firstName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['firstName'], monotone: true, context: false },
-  { name: 'lastName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['lastName'], monotone: true, context: true },
-  { name: 'middleName', levels: ['exact', 'close', 'disagree'], fields: ['middleName'], monotone: true, context: false },
+  { name: 'firstName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['firstName', 'fullName'], monotone: true, context: false },
+  { name: 'lastName', levels: ['exact', 'close', 'similar', 'disagree'], fields: ['lastName', 'fullName'], monotone: true, context: true },
+  { name: 'middleName', levels: ['exact', 'close', 'disagree'], fields: ['middleName', 'fullName'], monotone: true, context: false },
   { name: 'birthYear', levels: ['exact', 'close', 'digit', 'disagree'], fields: ['dateOfBirth', 'birthYear'], monotone: true, context: false },
   { name: 'birthMonth', levels: ['exact', 'swapped', 'disagree'], fields: ['dateOfBirth', 'birthMonth'], monotone: true, context: false },
   { name: 'birthDay', levels: ['exact', 'close', 'disagree'], fields: ['dateOfBirth', 'birthDay'], monotone: true, context: false },
@@ -274,7 +301,17 @@ export const FEATURES = [
   { name: 'nationalId', levels: ['exact', 'close', 'disagree'], fields: ['nationalId'], monotone: true, context: false },
   { name: 'email', levels: ['exact', 'close', 'disagree'], fields: ['email'], monotone: true, context: true },
   { name: 'phone', levels: ['exact', 'close', 'disagree'], fields: ['phone'], monotone: true, context: true },
-  { name: 'nameOrder', levels: ['straight', 'swapped'], fields: ['firstName', 'lastName'], monotone: false, context: false },
+  { name: 'nameOrder', levels: ['straight', 'swapped'], fields: ['firstName', 'lastName', 'fullName'], monotone: false, context: false },
+  { name: 'gender', levels: ['agree', 'disagree'], fields: ['gender'], monotone: true, context: false },
+  { name: 'birthplace', levels: ['exact', 'close', 'disagree'], fields: ['birthplace'], monotone: true, context: true },
+  // one feature per declared categorical attribute, up to MAX_CATEGORICAL_ATTRIBUTES; named after it in models and explanations
+  ...Array.from({ length: MAX_CATEGORICAL_ATTRIBUTES }, (_, i) => ({
+    name: `attribute${i + 1}`,
+    levels: ['agree', 'disagree'] as const,
+    fields: [] as const,
+    monotone: true as const,
+    context: false as const,
+  })),
 ] as const satisfies ReadonlyArray<{ name: string; levels: readonly string[]; fields: readonly PersonField[]; monotone: boolean; context: boolean }>;
 
 export const F_FIRST = 0;
@@ -289,6 +326,10 @@ export const F_NID = 8;
 export const F_EMAIL = 9;
 export const F_PHONE = 10;
 export const F_ORDER = 11;
+export const F_GENDER = 12;
+export const F_BIRTHPLACE = 13;
+/** The first categorical attribute's feature; attribute i is F_ATTRIBUTE + i. */
+export const F_ATTRIBUTE = 14;
 export const FEATURE_COUNT = FEATURES.length;
 
 /**
@@ -338,15 +379,24 @@ export function compareRecords(a: PreparedPerson, b: PreparedPerson, enabled: Ui
     out[F_EMAIL] = a.email === b.email ? 0 : a.emailLocal === b.emailLocal && a.emailLocal.length >= 4 ? 1 : withinOneEdit(a.email, b.email) ? 1 : 2;
   } else out[F_EMAIL] = MISSING;
   out[F_PHONE] = enabled[F_PHONE] === 1 ? idLevel(a.phone, b.phone) : MISSING;
+  out[F_GENDER] = enabled[F_GENDER] === 1 && a.gender !== '' && b.gender !== '' ? (a.gender === b.gender ? 0 : 1) : MISSING;
+  out[F_BIRTHPLACE] = enabled[F_BIRTHPLACE] === 1 ? placeLevel(a.birthplace, a.birthplaceC, b.birthplace, b.birthplaceC) : MISSING;
+  for (let s = 0; s < MAX_CATEGORICAL_ATTRIBUTES; s++) {
+    const f = F_ATTRIBUTE + s;
+    const x = a.attributes[s] ?? '';
+    const y = b.attributes[s] ?? '';
+    out[f] = enabled[f] === 1 && x !== '' && y !== '' ? (x === y ? 0 : 1) : MISSING;
+  }
 }
 
-/** Which features are enabled by a list of scored person fields. */
-export function enabledFeatures(fields: readonly PersonField[]): Uint8Array {
+/** Which features are enabled by a list of scored person fields and the number of declared categorical attributes. */
+export function enabledFeatures(fields: readonly PersonField[], categorical = 0): Uint8Array {
   const set = new Set(fields);
   const out = new Uint8Array(FEATURE_COUNT);
   FEATURES.forEach((f, i) => {
     out[i] = (f.fields as readonly PersonField[]).some((x) => set.has(x)) ? 1 : 0;
   });
+  for (let s = 0; s < Math.min(categorical, MAX_CATEGORICAL_ATTRIBUTES); s++) out[F_ATTRIBUTE + s] = 1;
   return out;
 }
 

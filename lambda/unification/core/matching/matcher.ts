@@ -82,7 +82,7 @@ export function matchPeople(records: readonly PersonRecord[], rulesInput?: Match
   });
 
   // 1. normalise
-  const people = records.map((r) => normalizePerson(r, { dateOrder: rules.normalization.dateOrder }));
+  const people = records.map((r) => normalizePerson(r, { dateOrder: rules.normalization.dateOrder, categorical: rules.categorical }));
   const prepared = people.map(preparePerson);
   const sortKeys = people.map(neighbourhoodKey);
   const t1 = performance.now();
@@ -103,7 +103,10 @@ export function matchPeople(records: readonly PersonRecord[], rulesInput?: Match
   let refused = 0;
   let tScored = t3;
   if (rules.probabilistic.enabled && n > 1) {
-    scorer = buildScorer(prepared, pairs, enabledFeatures(rules.probabilistic.fields), rules.probabilistic);
+    scorer = buildScorer(prepared, pairs, enabledFeatures(rules.probabilistic.fields, rules.categorical.length), {
+      ...rules.probabilistic,
+      categorical: rules.categorical,
+    });
     const threshold = log2Odds(rules.probabilistic.threshold);
     const edgeA: number[] = [];
     const edgeB: number[] = [];

@@ -19,7 +19,10 @@
  *   name and date of birth.
  * - A missing feature contributes nothing.
  */
+import { MAX_CATEGORICAL_ATTRIBUTES } from '../../../config/unification/matching';
 import { FEATURES, FEATURE_COUNT, MISSING } from './features';
+
+const perAttribute = <T,>(value: () => T): T[] => Array.from({ length: MAX_CATEGORICAL_ATTRIBUTES }, value);
 
 /** Default m per level (used as the EM starting point and prior). */
 export const DEFAULT_M: readonly (readonly number[])[] = [
@@ -35,6 +38,10 @@ export const DEFAULT_M: readonly (readonly number[])[] = [
   [0.9, 0.04, 0.06], // email
   [0.88, 0.04, 0.08], // phone
   [0.97, 0.03], // nameOrder
+  [0.97, 0.03], // gender
+  [0.85, 0.07, 0.08], // birthplace
+  // categorical attributes: occupations change and get written differently
+  ...perAttribute(() => [0.85, 0.15]),
 ];
 
 /** Default u per level (prior for small inputs). */
@@ -51,6 +58,9 @@ export const DEFAULT_U: readonly (readonly number[])[] = [
   [0.00001, 0.0001, 0.99989],
   [0.00001, 0.0001, 0.99989],
   [0.9999, 0.0001],
+  [0.5, 0.5], // gender
+  [0.02, 0.01, 0.97], // birthplace
+  ...perAttribute(() => [0.1, 0.9]),
 ];
 
 /** Default ρ per level for the related class (context features only; personal ones follow u). */
@@ -66,7 +76,10 @@ export const DEFAULT_R: readonly (readonly number[] | undefined)[] = [
   undefined,
   [0.15, 0.05, 0.8], // email
   [0.35, 0.02, 0.63], // phone
-  undefined,
+  undefined, // nameOrder
+  undefined, // gender
+  [0.5, 0.05, 0.45], // birthplace
+  ...perAttribute(() => undefined),
 ];
 
 export interface FeatureModel {
@@ -97,21 +110,27 @@ export interface MatchModel {
   expectedMatches: number;
 }
 
-/** An agreement pattern (one level per feature, MISSING as 7) packed into an integer (8^12 < 2^53). */
+/** Digits of a pattern key per feature: its levels plus one for MISSING. */
+const RADIX = FEATURES.map((f) => f.levels.length + 1);
+if (RADIX.reduce((a, b) => a * b, 1) >= Number.MAX_SAFE_INTEGER) throw new Error('agreement patterns no longer fit a safe integer');
+
+/** An agreement pattern (one level per feature, MISSING as the last digit) packed into a mixed-radix integer (< 2^53). */
 export function patternKey(levels: Uint8Array): number {
   let key = 0;
   for (let f = FEATURE_COUNT - 1; f >= 0; f--) {
     const l = levels[f]!;
-    key = key * 8 + (l === MISSING ? 7 : l);
+    const r = RADIX[f]!;
+    key = key * r + (l === MISSING ? r - 1 : l);
   }
   return key;
 }
 
 export function unpackPattern(key: number, out: Uint8Array): void {
   for (let f = 0; f < FEATURE_COUNT; f++) {
-    const l = key % 8;
-    out[f] = l === 7 ? MISSING : l;
-    key = Math.floor(key / 8);
+    const r = RADIX[f]!;
+    const l = key % r;
+    out[f] = l === r - 1 ? MISSING : l;
+    key = Math.floor(key / r);
   }
 }
 

@@ -1,11 +1,13 @@
 /**
  * Field normalisation for person matching: case, accents, punctuation and
  * whitespace; dates to YYYY-MM-DD; phone, email, postcode and identifier
- * canonical forms; placeholder values ("unknown", "000-00-0000", ...) to missing.
+ * canonical forms; a full name into its parts; gender to m / f; placeholder
+ * values ("unknown", "000-00-0000", ...) to missing.
  * Pure functions: every normaliser returns '' for a missing or junk value.
  */
 import type { DateParts } from './comparators';
 import type { PersonField, PersonRecord } from '../../../config/unification/person-fields';
+import { parseFullName } from './person-name';
 
 const SPECIAL_LETTERS: Record<string, string> = {
   ß: 'ss', æ: 'ae', Æ: 'ae', œ: 'oe', Œ: 'oe', ø: 'o', Ø: 'o', đ: 'd', Đ: 'd', ð: 'd', Ð: 'd',
@@ -47,6 +49,31 @@ export function normalizeName(value: unknown): string {
   const kept = tokens.filter((t) => !NAME_NOISE.has(t));
   const out = (kept.length > 0 ? kept : tokens).join(' ');
   return /[a-z]/.test(out) ? out : '';
+}
+
+const MALE = new Set([
+  'm', 'male', 'man', 'boy', 'masculine', 'masc', 'mr', 'mann', 'mannlich', 'maennlich', 'herr', 'h', 'homme', 'masculin',
+  'hombre', 'masculino', 'varon', 'uomo', 'maschio', 'maschile', 'mannelijk', 'man', '1',
+]);
+const FEMALE = new Set([
+  'f', 'female', 'woman', 'girl', 'feminine', 'fem', 'mrs', 'ms', 'miss', 'w', 'frau', 'weiblich', 'femme', 'feminin',
+  'mujer', 'femenino', 'donna', 'femmina', 'femminile', 'v', 'vrouw', 'vrouwelijk', '2',
+]);
+/** "Not known" (ISO 5218 codes 0 and 9 included): missing, not a gender of its own. */
+const UNKNOWN_GENDER = new Set(['u', 'unk', '0', '9', 'not specified', 'unspecified', 'prefer not to say', 'not stated', 'na', 'n a', 'k a', 'ka', 'keine angabe', 'inconnu', 'desconocido']);
+
+/**
+ * A gender: 'm' or 'f' for the usual spellings of male and female in English,
+ * German (M/W), French (H/F), Spanish, Italian and Dutch (M/V), and ISO 5218
+ * codes 1 and 2; any other value (x, diverse, non-binary, ...) kept as its
+ * normalised text, so it agrees only with itself; unknown is missing.
+ */
+export function normalizeGender(value: unknown): string {
+  const s = normalizeText(value);
+  if (s === '' || UNKNOWN_GENDER.has(s)) return '';
+  if (MALE.has(s)) return 'm';
+  if (FEMALE.has(s)) return 'f';
+  return s;
 }
 
 const STREET_WORDS: Record<string, string> = {
@@ -287,6 +314,8 @@ export function formatDate(d: DateParts): string {
 export interface NormalizeOptions {
   /** How to read ambiguous numeric dates such as 03/04/1990 (default month first). */
   dateOrder?: DateOrder;
+  /** The categorical attributes to read from a record's `attributes`, in this order. */
+  categorical?: readonly string[];
 }
 
 /** A record with every field in its canonical form; '' (or 0 for date parts) when missing. */
@@ -310,6 +339,13 @@ export interface NormalizedPerson {
   nationalId: string;
   email: string;
   phone: string;
+  /** The whole name: the name parts (from their own fields or the parsed full name) in given-middle-family order. */
+  fullName: string;
+  /** 'm', 'f', another stated gender, or ''. */
+  gender: string;
+  birthplace: string;
+  /** The declared categorical attributes' values, in declaration order ('' when missing). */
+  attributes: string[];
 }
 
 /**
@@ -344,11 +380,17 @@ export function normalizePerson(record: PersonRecord, options: NormalizeOptions 
     parts.month = 0;
     parts.day = 0;
   }
+  // a full name fills the name parts that have no field of their own
+  const parsed = record.fullName === null || record.fullName === undefined ? undefined : parseFullName(record.fullName);
+  const firstName = normalizeName(record.firstName) || normalizeName(parsed?.given);
+  const middleName = normalizeName(record.middleName) || normalizeName(parsed?.middle);
+  const lastName = normalizeName(record.lastName) || normalizeName(parsed?.family);
+  const attrs = record.attributes;
   return {
     id: String(record.id),
-    firstName: normalizeName(record.firstName),
-    middleName: normalizeName(record.middleName),
-    lastName: normalizeName(record.lastName),
+    firstName,
+    middleName,
+    lastName,
     dateOfBirth: formatDate(parts),
     birthYear: parts.year,
     birthMonth: parts.month,
@@ -362,6 +404,10 @@ export function normalizePerson(record: PersonRecord, options: NormalizeOptions 
     nationalId: normalizeNationalId(record.nationalId),
     email: normalizeEmail(record.email),
     phone: normalizePhone(record.phone),
+    fullName: [firstName, middleName, lastName].filter((x) => x !== '').join(' '),
+    gender: normalizeGender(record.gender) || (parsed?.genderHint ?? ''),
+    birthplace: normalizeText(record.birthplace),
+    attributes: (options.categorical ?? []).map((name) => normalizeText(attrs?.[name])),
   };
 }
 

@@ -5,6 +5,7 @@
  * Pure module.
  */
 import type { Profile } from '../profile/profile';
+import { parseFullName } from './person-name';
 import { PERSON_FIELDS, type PersonField, type PersonRecord } from '../../../config/unification/person-fields';
 
 /** Trait names read for each field, first present wins (Segment's reserved traits first). */
@@ -26,6 +27,9 @@ const TRAIT_NAMES: Partial<Record<PersonField, readonly string[]>> = {
   nationalId: ['nationalId', 'national_id', 'ssn'],
   email: ['email'],
   phone: ['phone', 'phoneNumber', 'phone_number', 'mobile'],
+  fullName: ['fullName', 'full_name', 'fullname'],
+  gender: ['gender', 'sex'],
+  birthplace: ['birthplace', 'birthPlace', 'birth_place', 'placeOfBirth', 'place_of_birth'],
 };
 
 /** Keys of Segment's `address` trait (an object) read for each address field. */
@@ -67,23 +71,17 @@ function dateOnly(value: string): string {
   return m ? (m[1] as string) : value;
 }
 
-const TITLES_AND_SUFFIXES = new Set(['mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'sir', 'dame', 'rev', 'jr', 'sr', 'ii', 'iii', 'iv', 'phd', 'md', 'esq']);
-
-/** The words of a full name without titles and generational suffixes ("Dr Alan Turing Jr." → Alan, Turing). */
-function nameParts(name: string): string[] {
-  return name
-    .split(/[\s,]+/)
-    .filter((word) => word !== '' && !TITLES_AND_SUFFIXES.has(word.toLowerCase().replace(/\.$/, '')));
-}
 
 /**
  * The person fields of a profile: each from its current trait (see
  * TRAIT_NAMES), address fields also from the `address` object trait, a full
- * `name` split into first, middle and last when those are missing, and email
- * and phone from the linked identifiers when no trait holds them. `undefined`
- * when no field has a value: there is nothing to match the profile on.
+ * `name` split into first, middle and last (see person-name.ts) when those are
+ * missing, and email and phone from the linked identifiers when no trait holds
+ * them; the `categorical` attributes from the traits of those names.
+ * `undefined` when no field has a value: there is nothing to match the
+ * profile on (attributes alone identify no one).
  */
-export function profileToPerson(profile: Profile): PersonRecord | undefined {
+export function profileToPerson(profile: Profile, categorical: readonly string[] = []): PersonRecord | undefined {
   const traits: Record<string, unknown> = {};
   for (const [name, trait] of Object.entries(profile.traits)) traits[name] = trait.v;
   const address = traits.address !== null && typeof traits.address === 'object' && !Array.isArray(traits.address)
@@ -101,12 +99,13 @@ export function profileToPerson(profile: Profile): PersonRecord | undefined {
   }
 
   const name = text(traits.name);
-  const parts = name === undefined ? [] : nameParts(name);
-  if (parts.length > 0 && person.firstName === undefined && person.lastName === undefined) {
-    person.firstName = parts[0];
-    if (parts.length > 1) person.lastName = parts[parts.length - 1];
-    if (parts.length > 2 && person.middleName === undefined) person.middleName = parts.slice(1, -1).join(' ');
-    found = true;
+  if (name !== undefined && person.firstName === undefined && person.lastName === undefined) {
+    const parsed = parseFullName(name);
+    if (parsed.given !== '') person.firstName = parsed.given;
+    if (parsed.family !== '') person.lastName = parsed.family;
+    if (parsed.middle !== '' && person.middleName === undefined) person.middleName = parsed.middle;
+    if (parsed.given !== '' || parsed.family !== '') found = true;
+    if (parsed.genderHint !== '' && person.gender === undefined && found) person.gender = parsed.genderHint;
   }
 
   for (const [field, type] of IDENTIFIER_FIELDS) {
@@ -116,6 +115,13 @@ export function profileToPerson(profile: Profile): PersonRecord | undefined {
       found = true;
     }
   }
-  return found ? person : undefined;
+  if (!found) return undefined;
+  const attributes: Record<string, string> = {};
+  for (const attr of categorical) {
+    const value = text(traits[attr]);
+    if (value !== undefined) attributes[attr] = value;
+  }
+  if (Object.keys(attributes).length > 0) person.attributes = attributes;
+  return person;
 }
 

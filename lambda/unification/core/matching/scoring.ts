@@ -7,14 +7,18 @@ import {
   compareRecords,
   FEATURES,
   FEATURE_COUNT,
+  F_ATTRIBUTE,
+  F_BIRTHPLACE,
   F_EMAIL,
   F_FIRST,
+  F_GENDER,
   F_LAST,
   F_NID,
   F_PHONE,
   MISSING,
   type PreparedPerson,
 } from './features';
+import { MAX_CATEGORICAL_ATTRIBUTES } from '../../../config/unification/matching';
 import { seededRandom } from '../../../shared/random';
 import { DEFAULT_U, estimateModel, estimateU, finalModel, patternKey, type MatchModel, type URawCounts } from './model';
 
@@ -28,13 +32,20 @@ const TF_MAX_BITS = 8;
 export const log2Odds = (p: number): number => Math.log2(p / (1 - p));
 
 
-/** Features whose exact agreement is weighted by how rare the agreed value is. */
-const TF_FEATURES: ReadonlyArray<readonly [number, (p: PreparedPerson) => string]> = [
-  [F_FIRST, (p) => p.first],
-  [F_LAST, (p) => p.last],
-  [F_NID, (p) => p.nationalId],
-  [F_EMAIL, (p) => p.email],
-  [F_PHONE, (p) => p.phone],
+/**
+ * Features whose exact-agreement u comes from value frequencies, and whether
+ * exact agreement is also weighted by how rare the agreed value is (not for
+ * gender: a rarely stated gender is no rarer a coincidence once stated).
+ */
+const TF_FEATURES: ReadonlyArray<readonly [number, (p: PreparedPerson) => string, boolean]> = [
+  [F_FIRST, (p) => p.first, true],
+  [F_LAST, (p) => p.last, true],
+  [F_NID, (p) => p.nationalId, true],
+  [F_EMAIL, (p) => p.email, true],
+  [F_PHONE, (p) => p.phone, true],
+  [F_GENDER, (p) => p.gender, false],
+  [F_BIRTHPLACE, (p) => p.birthplaceC, true],
+  ...Array.from({ length: MAX_CATEGORICAL_ATTRIBUTES }, (_, s) => [F_ATTRIBUTE + s, (p: PreparedPerson) => p.attributes[s] ?? '', true] as const),
 ];
 
 /** Value frequencies of one field: the exact-agreement rate over pairs and each value's count. */
@@ -72,8 +83,10 @@ export function buildScorer(
   prepared: readonly PreparedPerson[],
   pairs: Float64Array,
   enabled: Uint8Array,
-  options: { emIterations: number; termFrequency: boolean },
+  options: { emIterations: number; termFrequency: boolean; categorical?: readonly string[] },
 ): Scorer {
+  // categorical attributes go by their declared names
+  const names = FEATURES.map((f, i) => (i >= F_ATTRIBUTE ? (options.categorical?.[i - F_ATTRIBUTE] ?? f.name) : f.name));
   const n = prepared.length;
   const P = pairs.length;
   const t0 = performance.now();
@@ -128,13 +141,13 @@ export function buildScorer(
   // term frequencies: exact agreement on value v is worth log2(m / p_v) instead
   // of log2(m / u_exact), p_v being v's share of the records
   const tfAdj: Array<Float32Array | undefined> = FEATURES.map(() => undefined);
-  for (const [f, value] of TF_FEATURES) {
+  for (const [f, value, byValue] of TF_FEATURES) {
     if (enabled[f] !== 1) continue;
     const fr = frequencies(prepared, value);
     if (fr.present < 2) continue;
     const alpha = 2000; // pseudo-pairs of the default, which dominates small inputs
     raw.exact[f] = (fr.agreeingPairs + alpha * DEFAULT_U[f]![0]!) / (fr.totalPairs + alpha);
-    if (options.termFrequency && fr.present >= TF_MIN_VALUES && fr.agreeingPairs > 0) {
+    if (byValue && options.termFrequency && fr.present >= TF_MIN_VALUES && fr.agreeingPairs > 0) {
       const adj = new Float32Array(n);
       const uExact = fr.agreeingPairs / fr.totalPairs;
       prepared.forEach((p, i) => {
@@ -157,7 +170,7 @@ export function buildScorer(
     features: FEATURES.map((feat, f) => {
       const rho = est.rho[f];
       return {
-        name: feat.name,
+        name: names[f]!,
         levels: [...feat.levels],
         m: est.m[f]!,
         u: fitted.u[f]!,
@@ -217,7 +230,7 @@ export function buildScorer(
       if (l === MISSING || !active[f]) return;
       mask |= 1 << f;
       if (l !== 0) k++;
-      features.push({ name: feat.name, level: feat.levels[l]!, weight: weights[f]![l]! + (l === 0 ? (tfAdj[f]?.[i] ?? 0) : 0) });
+      features.push({ name: names[f]!, level: feat.levels[l]!, weight: weights[f]![l]! + (l === 0 ? (tfAdj[f]?.[i] ?? 0) : 0) });
     });
     features.push({ name: 'errorCount', level: String(k), weight: correction(mask, k) });
     return { logOdds: scoreLevels(lv, 0, i), features };
