@@ -128,9 +128,17 @@ module.exports = {
     {
       name: 'pillars-meet-through-ports-and-contracts',
       severity: 'error',
-      comment: 'One pillar reaches another only through its ports.ts or contracts/.',
-      from: { path: `^lambda/${PILLARS}/` },
+      comment:
+        "One pillar reaches another only through its ports.ts or contracts/; a Lambda entry (functions/, wiring only) may also build another pillar's adapters and bind its pure core.",
+      from: { path: `^lambda/${PILLARS}/`, pathNot: `^lambda/${PILLARS}/functions/` },
       to: { path: `^lambda/${PILLARS}/`, pathNot: ['^lambda/$1/', `^lambda/${PILLARS}/(ports\\.ts$|contracts/)`] },
+    },
+    {
+      name: 'entries-wire-other-pillars-through-adapters',
+      severity: 'error',
+      comment: "A Lambda entry builds another pillar's adapters (and binds its pure core) for its own handler; it never calls another pillar's use cases or handlers.",
+      from: { path: `^lambda/${PILLARS}/functions/` },
+      to: { path: `^lambda/${PILLARS}/(usecases|handlers)/`, pathNot: '^lambda/$1/' },
     },
     {
       name: 'shared-and-config-serve-every-pillar',

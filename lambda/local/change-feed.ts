@@ -2,7 +2,9 @@
  * The local stand-in for the table's DynamoDB stream: dynalite has no
  * streams, so the local runtime wraps its ProfileStore with this decorator,
  * which hands every successful profile write (before and after images) to
- * the same use case the deployed stream handler calls.
+ * the same use case the deployed stream handler calls: segment membership
+ * and events, and, given an audit log, the audit records of merges, unmerges
+ * and consent changes (the runtime's listener passes them all).
  *
  * The before image is read just ahead of the write. Writes are conditional
  * on the version read, so when the write succeeds that read was the

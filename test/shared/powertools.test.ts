@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { COLLECTION_ENV } from '../../lambda/collection/contracts/env';
 import { documentClient } from '../../lambda/shared/clients';
 import { UNIFICATION_ENV } from '../../lambda/unification/contracts/env';
+import { GOVERNANCE_ENV } from '../../lambda/governance/contracts/env';
 
 type Json = Record<string, any>;
 /** A Lambda entry: its exported handler, as the runtime calls it. */
@@ -75,6 +76,8 @@ const ENV: Record<string, string> = {
   [UNIFICATION_ENV.eventBus]: 'segments',
   [UNIFICATION_ENV.matchingWorkflow]: 'people',
   [UNIFICATION_ENV.snapshotSegments]: '2',
+  [GOVERNANCE_ENV.auditStream]: 'audit',
+  [GOVERNANCE_ENV.hashKeySecret]: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:hash-key',
   // What C360Function and the Lambda runtime set.
   POWERTOOLS_SERVICE_NAME: 'c360-test',
   POWERTOOLS_METRICS_NAMESPACE: 'c360',

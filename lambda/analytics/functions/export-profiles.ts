@@ -4,13 +4,17 @@
  * Parquet, registered in Glue; exports past the retention dropped.
  *
  * Environment (ANALYTICS_ENV): the customer-view table, the curated bucket,
- * the Glue database, the scan segments and the retention in days.
+ * the Glue database, the scan segments and the retention in days; and
+ * (GOVERNANCE_ENV) the audit delivery stream each run is recorded to.
  * Logs and metrics carry counts and export ids only, never profile data.
  */
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { config } from '../../config/load';
+import { FirehoseAuditLog } from '../../governance/adapters/firehose-audit-log';
+import { GOVERNANCE_ENV } from '../../governance/contracts/env';
 import { documentClient } from '../../shared/clients';
 import { requireEnv } from '../../shared/env';
 import { logger, metrics, traced, withPowertools } from '../../shared/powertools';
@@ -39,6 +43,7 @@ const exportNow = createExportProfiles({
   encoder: parquetEncoder,
   totalSegments: positiveIntEnv(ANALYTICS_ENV.exportSegments),
   retentionDays: positiveIntEnv(ANALYTICS_ENV.exportRetentionDays),
+  audit: { log: new FirehoseAuditLog(traced(new FirehoseClient({ maxAttempts: 8 })), requireEnv(GOVERNANCE_ENV.auditStream)) },
 });
 
 function report(s: Omit<ExportSummary, 'droppedPartitions'>): void {

@@ -9,7 +9,7 @@ import type { C360Config } from '../../config';
 import { customerRecordReader } from '../../unification/contracts/customer-record';
 import { computedTraitColumns } from '../contracts/curated';
 import type { ExportSink, PartitionCatalog, ProfileSource, TableEncoder } from '../ports';
-import { exportProfiles, type ExportSummary } from '../usecases/export-profiles';
+import { exportProfiles, type ExportAudit, type ExportSummary } from '../usecases/export-profiles';
 
 export interface ExportProfilesDeps {
   readonly config: Pick<C360Config, 'unification'>;
@@ -25,6 +25,8 @@ export interface ExportProfilesDeps {
   readonly pageSize?: number;
   /** The clock (epoch ms). @default Date.now */
   readonly clock?: () => number;
+  /** Records each run (`export.run`) in the governance audit log. @default not recorded */
+  readonly audit?: ExportAudit;
 }
 
 export function createExportProfiles(deps: ExportProfilesDeps): () => Promise<ExportSummary> {
@@ -43,5 +45,6 @@ export function createExportProfiles(deps: ExportProfilesDeps): () => Promise<Ex
       retentionDays: deps.retentionDays,
       startedAtMs: clock(),
       ...(deps.pageSize === undefined ? {} : { pageSize: deps.pageSize }),
+      ...(deps.audit === undefined ? {} : { audit: deps.audit }),
     });
 }

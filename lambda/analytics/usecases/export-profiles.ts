@@ -14,10 +14,16 @@
  *   fails, the export's partitions are discarded and the error is thrown.
  * - A segment's rows are held in memory until its files are written: size the
  *   function's memory for the largest segment, or add segments.
+ * - Given an audit log, a registered export is recorded as one `export.run`
+ *   (its id, tables and row counts; no subject) before it counts as done: when
+ *   the record cannot be appended, the export is discarded like any other
+ *   failed one, so no export is readable that the audit log does not show.
  */
 import { EXPORT_TABLE_COLUMNS, EXPORT_TABLES, exportId, exportObjectKey, type ComputedTraitColumn, type ExportTable } from '../contracts/curated';
 import { appendExportRows, emptyRows, type ExportRows, type ExportSubject } from '../core/export-rows';
 import type { ExportSink, PartitionCatalog, Profile, ProfileSource, TableEncoder } from '../ports';
+import { serviceActor, type AuditRecord } from '../../governance/contracts/audit';
+import type { AuditLog } from '../../governance/ports';
 import { profilePk } from '../../unification/contracts/table';
 
 const DAY_MS = 86_400_000;
@@ -25,6 +31,14 @@ const DAY_MS = 86_400_000;
 export const MAX_EXPORT_SEGMENTS = 100;
 /** Unreadable profiles reported by key, at most (all are counted). */
 export const MAX_REPORTED_UNREADABLE = 100;
+/** Who an export run is recorded as, unless the caller names someone. */
+export const EXPORT_ACTOR = serviceActor('profile-export');
+
+export interface ExportAudit {
+  readonly log: AuditLog;
+  /** Who ran it. @default EXPORT_ACTOR */
+  readonly actor?: string;
+}
 
 export interface ExportProfilesInput {
   readonly source: ProfileSource;
@@ -43,6 +57,8 @@ export interface ExportProfilesInput {
   readonly startedAtMs: number;
   /** Items per scan page. @default DynamoDB's 1 MB page */
   readonly pageSize?: number;
+  /** Records the run in the audit log. @default not recorded */
+  readonly audit?: ExportAudit;
 }
 
 export interface UnreadableProfile {
@@ -109,6 +125,7 @@ export async function exportProfiles(input: ExportProfilesInput): Promise<Export
     if (failed !== undefined) throw failed.reason;
     segments = settled.map((s) => (s as PromiseFulfilledResult<SegmentOutcome>).value);
     await input.catalog.register(id, EXPORT_TABLES);
+    if (input.audit !== undefined) await input.audit.log.append([exportRunRecord(id, startedAtMs, segments, input.audit.actor ?? EXPORT_ACTOR)]);
   } catch (err) {
     // Nothing half-done stays readable; the error the caller sees is the one that stopped the export.
     await input.catalog.discard(id, EXPORT_TABLES).catch(() => undefined);
@@ -174,6 +191,23 @@ async function exportSegment(input: ExportProfilesInput, id: string, segment: nu
     bytes[table] = body.byteLength;
   }
   return { profiles, rows: perTable((t) => rows[t].length), bytes, unreadable, reported };
+}
+
+/** The audit record of a run: which tables, how many rows each, and its id; it concerns no one person. */
+function exportRunRecord(id: string, startedAtMs: number, segments: readonly SegmentOutcome[], actor: string): AuditRecord {
+  const rows = perTable((t) => sum(segments.map((s) => s.rows[t])));
+  return {
+    at: new Date(startedAtMs).toISOString(),
+    action: 'export.run',
+    actor,
+    detail: {
+      exportId: id,
+      tables: EXPORT_TABLES.join(','),
+      profiles: sum(segments.map((s) => s.profiles)),
+      rows: sum(Object.values(rows)),
+      ...Object.fromEntries(EXPORT_TABLES.map((t) => [`rows_${t}`, rows[t]])),
+    },
+  };
 }
 
 function sum(xs: readonly number[]): number {

@@ -1,5 +1,6 @@
 /**
- * The DynamoDB Streams consumer that delivers segment membership changes,
+ * The DynamoDB Streams consumer that delivers segment membership changes
+ * (and, given an audit log, records merges, unmerges and consent changes),
  * independent of where it runs: the Lambda entry (functions/segment-changes.ts) and the
  * local runtime build it with their own adapters.
  *
@@ -24,6 +25,8 @@ export interface SegmentBatchOutcome {
   readonly profileRecords: number;
   readonly entered: number;
   readonly exited: number;
+  /** Audit records appended (merges, unmerges, consent changes). */
+  readonly audited: number;
   /** SequenceNumber reported as the first failure, if any. */
   readonly failedSequenceNumber?: string;
   readonly error?: unknown;
@@ -93,7 +96,7 @@ export function createSegmentChangesHandler(deps: SegmentChangesHandlerDeps) {
       }
     }
 
-    let counts = { entered: 0, exited: 0 };
+    let counts = { entered: 0, exited: 0, audited: 0 };
     const first = read[0];
     if (first !== undefined) {
       try {

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { computedTraitColumns, EXPORT_TABLES, exportId, exportObjectKey, type CuratedColumn, type ExportTable } from '../../../lambda/analytics/contracts/curated';
 import type { ExportRow, ExportSubject } from '../../../lambda/analytics/core/export-rows';
 import type { ExportSink, PartitionCatalog, Profile, ProfileSource, ScanSegment, SourcedProfile, TableEncoder } from '../../../lambda/analytics/ports';
-import { ExportExpiryError, exportProfiles, type ExportProfilesInput } from '../../../lambda/analytics/usecases/export-profiles';
+import { EXPORT_ACTOR, ExportExpiryError, exportProfiles, type ExportProfilesInput } from '../../../lambda/analytics/usecases/export-profiles';
+import type { AuditRecord } from '../../../lambda/governance/contracts/audit';
+import type { AuditLog } from '../../../lambda/governance/ports';
 import { parseConfig } from '../../../lambda/config';
 import { customerRecordReader, type CustomerRecord } from '../../../lambda/unification/contracts/customer-record';
 import { emptyProfile } from '../../../lambda/unification/core/profile/profile';
@@ -210,5 +212,68 @@ describe('the profile export use case', () => {
     await expect(exportProfiles({ ...input, totalSegments: 0 })).rejects.toThrow(/totalSegments must be an integer from 1 to 100, got 0/);
     await expect(exportProfiles({ ...input, totalSegments: 1.5 })).rejects.toThrow(/totalSegments/);
     await expect(exportProfiles({ ...input, retentionDays: 0 })).rejects.toThrow(/retentionDays must be a positive integer/);
+  });
+
+  describe('with an audit log', () => {
+    class MemoryAuditLog implements AuditLog {
+      readonly records: AuditRecord[] = [];
+      fail = false;
+      constructor(private readonly log: string[]) {}
+      async append(records: readonly AuditRecord[]): Promise<void> {
+        this.log.push(`audit ${records.map((r) => r.action).join(',')}`);
+        if (this.fail) throw new Error('Firehose did not take 1 of 1 audit records');
+        this.records.push(...records);
+      }
+    }
+
+    it('records one export.run with the export id, tables and row counts, and no subject, once the export is registered', async () => {
+      const { log, input } = setup([[ok(profile('p-1', { identifiers: { userId: ['u-1'] } }))], [ok(profile('p-2'))]]);
+      const audit = new MemoryAuditLog(log);
+      await exportProfiles({ ...input, audit: { log: audit } });
+      expect(log.slice(-2)).toEqual([`register ${ID}`, 'audit export.run']);
+      expect(audit.records).toEqual([
+        {
+          at: '2026-12-01T22:00:00.000Z',
+          action: 'export.run',
+          actor: EXPORT_ACTOR,
+          detail: {
+            exportId: ID,
+            tables: EXPORT_TABLES.join(','),
+            profiles: 2,
+            rows: 3,
+            rows_profiles: 2,
+            rows_identities: 1,
+            rows_identity_merges: 0,
+            rows_segment_membership: 0,
+            rows_rejected_identifiers: 0,
+          },
+        },
+      ]);
+      expect(audit.records[0]).not.toHaveProperty('subject');
+    });
+
+    it('names the actor it is given', async () => {
+      const { log, input } = setup([[ok(profile('p-1'))]]);
+      const audit = new MemoryAuditLog(log);
+      await exportProfiles({ ...input, audit: { log: audit, actor: 'local:ana' } });
+      expect(audit.records.map((r) => r.actor)).toEqual(['local:ana']);
+    });
+
+    it('discards the export and throws when the run cannot be recorded: no export is readable that the log does not show', async () => {
+      const { log, catalog, input } = setup([[ok(profile('p-1'))]]);
+      const audit = new MemoryAuditLog(log);
+      audit.fail = true;
+      await expect(exportProfiles({ ...input, audit: { log: audit } })).rejects.toThrow(/audit records/);
+      expect(catalog.discarded).toEqual([ID]);
+      expect(catalog.cutoffs).toEqual([]);
+    });
+
+    it('records nothing for an export that failed', async () => {
+      const { log, catalog, input } = setup([[ok(profile('p-1'))]]);
+      const audit = new MemoryAuditLog(log);
+      catalog.failRegister = true;
+      await expect(exportProfiles({ ...input, audit: { log: audit } })).rejects.toThrow('Glue is down');
+      expect(audit.records).toEqual([]);
+    });
   });
 });

@@ -15,7 +15,10 @@ import { documentClient } from '../../../lambda/shared/clients';
 import { emptyProfile, type Profile } from '../../../lambda/unification/core/profile/profile';
 import { createSegmentChangesHandler, type SegmentBatchOutcome } from '../../../lambda/unification/handlers/segment-changes';
 import type { SegmentChange, SegmentEventPublisher, SegmentMembershipStore } from '../../../lambda/unification/ports';
-import { applySegmentChanges } from '../../../lambda/unification/usecases/segment-changes';
+import { applySegmentChanges, type ProfileChangeAudit } from '../../../lambda/unification/usecases/segment-changes';
+import { KeyedSubjectHasher } from '../../../lambda/governance/adapters/keyed-hasher';
+import type { AuditRecord } from '../../../lambda/governance/contracts/audit';
+import { auditDiffs } from '../../../lambda/governance/core/audit-diff';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const eb = mockClient(EventBridgeClient);
@@ -367,7 +370,7 @@ describe('segment changes stream handler', () => {
     ]);
     expect(accepted.every((e) => (JSON.parse(e.Detail ?? '{}') as SegmentChange).at === AT)).toBe(true);
     expect([...members.keys()].sort()).toEqual(['SEG#churn-risk|p1', 'SEG#vip|p1']);
-    expect(observed).toEqual([{ records: 6, profileRecords: 4, entered: 2, exited: 3 }]);
+    expect(observed).toEqual([{ records: 6, profileRecords: 4, entered: 2, exited: 3, audited: 0 }]);
   });
 
   it('reports the first record it cannot read, after delivering those before it', async () => {
@@ -438,12 +441,97 @@ describe('applySegmentChanges', () => {
       [{ after: profile('p1', ['a', 'b']) }, { before: profile('p2', ['a']), after: profile('p2', []) }],
       { membership, publisher: pub, clock: () => NOW },
     );
-    expect(counts).toEqual({ entered: 2, exited: 1 });
+    expect(counts).toEqual({ entered: 2, exited: 1, audited: 0 });
     expect(order).toEqual(['membership 3', `publish entered a ${AT}, entered b ${AT}, exited a ${AT}`]);
 
     failMembership = true;
     order.length = 0;
     await expect(applySegmentChanges([{ after: profile('p1', ['a']) }], { membership, publisher: pub })).rejects.toThrow('throttled');
     expect(order).toEqual(['membership 1']);
+  });
+});
+
+// ---- the audit of profile writes -----------------------------------------
+
+describe('segment changes stream handler with an audit log', () => {
+  const hasher = new KeyedSubjectHasher(Buffer.alloc(32, 7));
+  function audit(opts: { fail?: boolean; order?: string[] } = {}) {
+    const appended: AuditRecord[] = [];
+    const value: ProfileChangeAudit = {
+      log: {
+        append: async (records) => {
+          opts.order?.push(`audit ${records.length}`);
+          if (opts.fail === true) throw new Error('Firehose did not take 2 of 2 audit records');
+          appended.push(...records);
+        },
+      },
+      records: (pairs, at) => auditDiffs(pairs, { hasher, at }),
+    };
+    return { appended, value };
+  }
+  const merge = { at: '2026-11-01T11:00:00.000Z', survivor: 'p1', merged: 'p2', rule: 'shared-identifier' as const, identifier: { type: 'email', value: 'ana@example.com' }, messageId: 'm-1' };
+  const consent = { marketing_email: [{ status: 'denied' as const, at: Date.UTC(2026, 10, 1, 10), source: 'event', policyVersion: '1', messageId: 'm-0' }] };
+
+  it('records the merges and consent changes the images show, hashed, whether or not segments changed', async () => {
+    fakeMembership();
+    fakeBus();
+    const { appended, value } = audit();
+    const p2 = profile('p2', []);
+    const observed: SegmentBatchOutcome[] = [];
+    const consume = createSegmentChangesHandler({ membership: store(), publisher: publisher(2), clock: () => NOW, audit: value, observe: (o) => observed.push(o) });
+    const response = await consume({
+      Records: [
+        record('MODIFY', profileItem(p2), profileItem({ ...p2, version: 2, mergedInto: 'p1' })),
+        record('MODIFY', profileItem(profile('p1', [])), profileItem(profile('p1', [], { version: 2, merges: [merge], mergedFrom: ['p2'], consent }))),
+      ],
+    });
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(appended).toEqual([
+      {
+        at: merge.at,
+        action: 'profile.merge',
+        actor: 'service:unify-consumer',
+        subject: hasher.profile('p1'),
+        detail: { rule: 'shared-identifier', merged: hasher.profile('p2'), messageId: 'm-1', identifierType: 'email' },
+      },
+      {
+        at: '2026-11-01T10:00:00.000Z',
+        action: 'consent.change',
+        actor: 'service:unify-consumer',
+        subject: hasher.profile('p1'),
+        detail: { purpose: 'marketing_email', status: 'denied', source: 'event', previous: null },
+      },
+    ]);
+    expect(JSON.stringify(appended)).not.toMatch(/ana@example\.com|"p1"|"p2"/);
+    expect(observed).toEqual([{ records: 2, profileRecords: 2, entered: 0, exited: 0, audited: 2 }]);
+    expect(eb.calls()).toHaveLength(0);
+  });
+
+  it('appends the records before membership and events, and retries the batch from its first profile record when they cannot be appended', async () => {
+    fakeMembership();
+    fakeBus();
+    const order: string[] = [];
+    const { value } = audit({ fail: true, order });
+    const first = record('INSERT', undefined, profileItem(profile('p1', ['vip'], { consent })));
+    const consume = createSegmentChangesHandler({ membership: store(), publisher: publisher(2), clock: () => NOW, audit: value });
+    const response = await consume({ Records: [record('INSERT', undefined, { pk: 'ID#userId#u1', sk: 'ID', profileId: 'p1' }), first] });
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: first.dynamodb?.SequenceNumber }] });
+    expect(order).toEqual(['audit 1']);
+    // Nothing else was done: the retry does it all, the audit first.
+    expect(ddb.calls()).toHaveLength(0);
+    expect(eb.calls()).toHaveLength(0);
+  });
+
+  it('appends nothing for writes that changed neither merges nor consent', async () => {
+    const order: string[] = [];
+    const { value } = audit({ order });
+    const p = profile('p1', [], { merges: [merge], consent });
+    const counts = await applySegmentChanges([{ before: p, after: { ...p, version: 2 } }], {
+      membership: { apply: async () => {}, members: async () => ({ profileIds: [] }) },
+      publisher: { publish: async () => {} },
+      audit: value,
+    });
+    expect(counts).toEqual({ entered: 0, exited: 0, audited: 0 });
+    expect(order).toEqual([]);
   });
 });

@@ -8,6 +8,8 @@ import { recheckProfiles } from '../../../lambda/unification/usecases/recheck-pr
 import { applySegmentChanges } from '../../../lambda/unification/usecases/segment-changes';
 import { resolveAndWrite, unifyBatch, type UnifyDeps } from '../../../lambda/unification/usecases/unify-batch';
 import { identify, record, settings, track } from '../../support/events';
+import type { AuditRecord } from '../../../lambda/governance/contracts/audit';
+import { auditDiffs } from '../../../lambda/governance/core/audit-diff';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 9, 1);
@@ -31,13 +33,22 @@ class MapMembership implements SegmentMembershipStore {
   }
 }
 
+/** Hashes that show what they stand for, so a test can read the subjects back. */
+const hasher = { profile: (id: string) => `h:${id}` };
+
 function harness() {
   let now = T0;
   const inner = new MemoryProfileStore();
   const membership = new MapMembership();
   const published: SegmentChange[] = [];
+  const audited: AuditRecord[] = [];
   const store = new ChangeFeedStore(inner, (pairs) =>
-    applySegmentChanges(pairs, { membership, publisher: { publish: async (c) => void published.push(...c) }, clock: () => now }),
+    applySegmentChanges(pairs, {
+      membership,
+      publisher: { publish: async (c) => void published.push(...c) },
+      clock: () => now,
+      audit: { log: { append: async (r) => void audited.push(...r) }, records: (p, at) => auditDiffs(p, { hasher, at }) },
+    }),
   );
   let n = 0;
   const deps: UnifyDeps = { store, quarantine: { put: async () => {} }, settings, clock: () => now, newProfileId: () => `p${++n}`, sleep: async () => {} };
@@ -45,6 +56,7 @@ function harness() {
     inner,
     membership,
     published,
+    audited,
     deps,
     at: (ms: number) => (now = ms),
     run: (events: object[]) => unifyBatch(events.map((e) => record(e)), `b${n}`, 'test', deps),
@@ -113,5 +125,34 @@ describe('segments', () => {
     // 300 + 300 together pass the high-value line neither passed alone.
     expect(changes.filter((c) => c.profileId === survivor).map((c) => `${c.change} ${c.segment}`)).toEqual(['entered highValue']);
     expect(await h.membership.members_('recentBuyers')).toEqual([survivor]);
+  });
+
+  it('record in the audit log, through the change feed, a merge once on its survivor and a consent decision once', async () => {
+    const h = harness();
+    h.at(T0);
+    const ts = new Date(T0 - 2000).toISOString();
+    await h.run([identify('i1', { userId: 'u-7', traits: { plan: 'pro' }, timestamp: ts }), identify('i2', { anonymousId: 'a-7', traits: { email: 'lee@example.com' }, timestamp: ts })]);
+    expect(h.audited).toEqual([]);
+    await h.run([
+      track('t1', {
+        anonymousId: 'a-7',
+        userId: 'u-7',
+        event: 'Segment Consent Preference Updated',
+        context: { consent: { categoryPreferences: { marketing_email: false } } },
+        timestamp: new Date(T0 - 1000).toISOString(),
+      }),
+    ]);
+    const survivor = h.inner.owners.get(idKey('userId', 'u-7')) as string;
+    const loser = [...h.inner.profiles.values()].find((p) => p.mergedInto === survivor)?.profileId as string;
+    expect(loser).toBeDefined();
+    expect(h.audited.map((r) => [r.action, r.subject, r.detail?.merged ?? r.detail?.purpose, r.detail?.status ?? r.detail?.rule])).toEqual([
+      ['profile.merge', `h:${survivor}`, `h:${loser}`, 'shared-identifier'],
+      ['consent.change', `h:${survivor}`, 'marketing_email', 'denied'],
+    ]);
+    expect(h.audited[1]?.at).toBe(new Date(T0 - 1000).toISOString());
+
+    // A later event changes neither: nothing more is recorded.
+    await h.run([track('t2', { userId: 'u-7', timestamp: ts })]);
+    expect(h.audited).toHaveLength(2);
   });
 });
