@@ -2,6 +2,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -17,6 +18,7 @@ import { C360Dashboard } from '../constructs/analytics/quicksight';
 import { RedshiftWarehouse } from '../constructs/analytics/redshift-serverless';
 import { SegmentHistory, SEGMENT_EVENTS_ERRORS_FOLDER } from '../constructs/analytics/segment-history';
 import { DataKey } from '../constructs/common/data-key';
+import { denyUngovernedReads } from '../constructs/common/governed-lake';
 import { toRemovalPolicy, toRetentionDays } from '../constructs/common/removal-policy';
 import { AccessLogsBucket, DataBucket } from '../constructs/common/secure-bucket';
 
@@ -178,6 +180,15 @@ export class AnalyticsStack extends Stack {
       removalPolicy,
       ...(props.alarmTopic === undefined ? {} : { alarmTopic: props.alarmTopic }),
     });
+
+    if (config.governance.lakeFormation.enabled) {
+      // exports/ and segment_events/ are read through Lake Formation; only its data-access role and the erasure read objects directly.
+      denyUngovernedReads(this.curatedBucket, {
+        appName: config.appName,
+        prefixes: [EXPORTS_PREFIX, SEGMENT_EVENTS_PREFIX],
+        writers: [this.profileExport.function.role as iam.IRole],
+      });
+    }
 
     if (config.analytics.redshift.enabled) {
       this.warehouse = new RedshiftWarehouse(this, 'Warehouse', {

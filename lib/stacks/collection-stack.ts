@@ -11,6 +11,9 @@ import { HttpCollector } from '../constructs/collection/http-collector';
 import { RawLake } from '../constructs/collection/raw-lake';
 import { toRemovalPolicy, toRetentionDays } from '../constructs/common/removal-policy';
 import { AccessLogsBucket, DataBucket } from '../constructs/common/secure-bucket';
+import { denyUngovernedReads } from '../constructs/common/governed-lake';
+import { SuppressionList } from '../constructs/governance/suppression-list';
+import { QUARANTINE_ZONE, RAW_ZONE } from '../../lambda/collection/contracts/lake-layout';
 
 export interface CollectionStackProps extends StackProps {
   readonly config: C360Config;
@@ -32,6 +35,12 @@ export class CollectionStack extends Stack {
   public readonly batchImport: BatchImport;
   /** Firehose from the stream to `raw/`, the Glue database and tables, the landing crawler. */
   public readonly rawLake: RawLake;
+  /**
+   * The governance pillar's suppression list (erased people's identifier
+   * hashes) and its HMAC key. Here, in the first stack to deploy, because the
+   * collector, the file import and the stream consumer check it.
+   */
+  public readonly suppression: SuppressionList;
 
   constructor(scope: Construct, id: string, props: CollectionStackProps) {
     super(scope, id, props);
@@ -58,6 +67,12 @@ export class CollectionStack extends Stack {
       id: 'AwsSolutions-KDS3',
       reason:
         'The stream carries PII events, so it is encrypted with the customer-managed collection key (as the raw lake is) instead of aws/kinesis: the key policy, not only IAM, controls who can decrypt, and key use is auditable per principal. The extra KMS cost is accepted.',
+    });
+
+    this.suppression = new SuppressionList(this, 'Suppression', {
+      key: streamKey,
+      removalPolicy,
+      deletionProtection: config.removalPolicy === 'retain',
     });
 
     this.collector = new HttpCollector(this, 'HttpCollector', {
@@ -89,7 +104,12 @@ export class CollectionStack extends Stack {
       logRetention: toRetentionDays(config.logRetentionDays),
     });
 
+    this.suppression.grantCheck(this.collector.handler);
+    this.suppression.grantCheck(this.batchImport.importFunction);
+
+    const lakeFormationGoverned = config.governance.lakeFormation.enabled;
     this.rawLake = new RawLake(this, 'RawLake', {
+      lakeFormationGoverned,
       stream: this.stream,
       streamKey,
       lakeBucket: this.lakeBucket,
@@ -102,6 +122,15 @@ export class CollectionStack extends Stack {
       logRetention: toRetentionDays(config.logRetentionDays),
       removalPolicy,
     });
+    if (lakeFormationGoverned) {
+      // raw/ and quarantine/ are read through Lake Formation; only its data-access role and the erasure read objects directly.
+      denyUngovernedReads(this.lakeBucket, {
+        appName: config.appName,
+        prefixes: [`${RAW_ZONE}/`, `${QUARANTINE_ZONE}/`],
+        writers: [this.rawLake.destinationRole],
+      });
+    }
+    new CfnOutput(this, 'SuppressionTableName', { value: this.suppression.table.tableName, description: 'Suppression list (keyed hashes of erased identifiers)' });
     new CfnOutput(this, 'LakeDatabaseName', { value: this.rawLake.databaseName, description: 'Glue database of the lake (query it with Athena)' });
     new CfnOutput(this, 'DeliveryStreamName', { value: this.rawLake.deliveryStream.ref, description: 'Firehose delivery stream from the event stream to the raw lake' });
 

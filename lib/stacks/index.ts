@@ -56,6 +56,7 @@ export function buildApp(app: App, config: C360Config): C360Stacks {
     lakeBucket: collection.lakeBucket,
     lakeKey: collection.streamKey,
     lakeDatabaseName: collection.rawLake.databaseName,
+    suppression: collection.suppression,
   });
   // One dashboard and alarm topic for the pipeline: the collector's API is watched there too.
   unification.monitoring.watchHttpApi('HttpCollector', collection.collector.api, collection.collector.stage);
@@ -77,7 +78,16 @@ export function buildApp(app: App, config: C360Config): C360Stacks {
     stackName(config, 'activation'),
     common('activation', 'c360 activation: audience exports'),
   );
-  const governance = new GovernanceStack(app, stackName(config, 'governance'), common('governance', 'c360 governance: audit'));
+  const governance = new GovernanceStack(app, stackName(config, 'governance'), {
+    ...common('governance', 'c360 governance: audit log, CloudTrail, Lake Formation, erasure workflow, privacy API'),
+    collection,
+    unification,
+    analytics,
+  });
+  // Lake Formation tags and grants name the other stacks' Glue tables by name: they must exist first.
+  governance.addStackDependency(collection, 'Lake Formation tags the lake database and its raw tables');
+  governance.addStackDependency(analytics, 'Lake Formation tags the curated tables; the erasure reaches the curated zone');
+  governance.addStackDependency(unification, 'the erasure reaches the customer view; the audit log grants its functions');
 
   return { collection, unification, analytics, activation, governance };
 }

@@ -21,6 +21,7 @@ import { ProfileApi } from '../constructs/unification/profile-api';
 import { SegmentDelivery } from '../constructs/unification/segment-delivery';
 import { LeastPrivilegeSqsDlq, onFailureQueue } from '../constructs/common/on-failure-queue';
 import { toRemovalPolicy, toRetentionDays } from '../constructs/common/removal-policy';
+import type { SuppressionList } from '../constructs/governance/suppression-list';
 
 export interface UnificationStackProps extends StackProps {
   readonly config: C360Config;
@@ -32,6 +33,8 @@ export interface UnificationStackProps extends StackProps {
   readonly lakeKey: kms.IKey;
   /** The lake's Glue database: the profile snapshot table is declared there. */
   readonly lakeDatabaseName: string;
+  /** The suppression list (collection stack): the consumer drops events of erased people. */
+  readonly suppression: SuppressionList;
 }
 
 /** Powertools service name of the stream consumer (its logs, traces and custom metrics). */
@@ -131,6 +134,7 @@ export class UnificationStack extends Stack {
     this.consumer
       .useTable(this.table, { envVar: UNIFICATION_ENV.table, access: 'read-write' })
       .putObjects(props.lakeBucket, { envVar: UNIFICATION_ENV.lakeBucket, prefix: `${QUARANTINE_ZONE}/` });
+    props.suppression.grantCheck(this.consumer);
 
     this.consumer.addEventSource(
       new KinesisEventSource(props.stream, {

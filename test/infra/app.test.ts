@@ -16,11 +16,13 @@ describe('the c360 CDK app', () => {
     for (const pillar of PILLARS) expect(t.stacks[pillar].stackName).toBe(`acme360-${pillar}`);
   });
 
-  it('deploys unification after collection, and analytics after both (their stream, lake, table and bus)', () => {
+  it('deploys unification after collection, analytics after both (their stream, lake, table and bus), governance after all three', () => {
     // Cross-stack references (Fn::GetStackOutput) become stack dependencies at synthesis.
     expect(t.stacks.unification.dependencies).toContain(t.stacks.collection);
     expect(t.stacks.analytics.dependencies).toEqual(expect.arrayContaining([t.stacks.collection, t.stacks.unification]));
-    for (const pillar of ['collection', 'activation', 'governance'] as const) {
+    // Governance governs the others' resources (tables, buckets, functions): it deploys last.
+    expect(t.stacks.governance.dependencies).toEqual(expect.arrayContaining([t.stacks.collection, t.stacks.unification, t.stacks.analytics]));
+    for (const pillar of ['collection', 'activation'] as const) {
       expect(t.stacks[pillar].dependencies, pillar).toEqual([]);
     }
   });

@@ -25,13 +25,25 @@ describe('every Lambda function', () => {
         .map(([id, fn]) => ({ pillar, template, id, fn }));
     });
 
-  it('exists where expected (collector, file import, consumer, profile API, segments, batch matching, profile export, view and warehouse SQL)', () => {
+  it('exists where expected (collector, file import, consumer, profile API, segments, batch matching, profile export, view and warehouse SQL, erasure steps, privacy API)', () => {
     expect(allFunctions().map((f) => `${f.pillar}/${f.id.replace(/[0-9A-F]{8}$/, '')}`).sort()).toEqual([
       'analytics/ProfileExportFunction',
       'analytics/ViewsFunction',
       'analytics/WarehouseSqlHandler',
       'collection/BatchImportFileImport',
       'collection/HttpCollectorHandler',
+      'governance/ErasureReceipt',
+      'governance/ErasureResolve',
+      'governance/ErasureStepCurated',
+      'governance/ErasureStepLanding',
+      'governance/ErasureStepMatching',
+      'governance/ErasureStepProfiles',
+      'governance/ErasureStepQuarantine',
+      'governance/ErasureStepQueryResults',
+      'governance/ErasureStepRawLake',
+      'governance/ErasureStepRedshift',
+      'governance/ErasureStepSegmentEvents',
+      'governance/PrivacyHandler',
       'unification/ApplyMatches',
       'unification/EntityResolutionSnapshotExport',
       'unification/ProfileApiHandler',
@@ -95,7 +107,11 @@ describe('every Lambda function', () => {
             expect(statement.Resource, `${pillar}/${id}`).toBe('*');
             const actions = [statement.Action].flat() as string[];
             // DescribeStatement has no resource-level permission; the Redshift SQL function's statement is scoped by condition to its own statements.
-            if (id.startsWith('WarehouseSqlHandler') && actions.length === 1 && actions[0] === 'redshift-data:DescribeStatement') continue;
+            if ((id.startsWith('WarehouseSqlHandler') || id.startsWith('ErasureStepRedshift')) && actions.length === 1 && actions[0] === 'redshift-data:DescribeStatement') continue;
+            // The Lake Formation admin check (existingAdmins only) reads the account's settings, which take no resource.
+            if (id.startsWith('LakeFormationCheckFunction') && actions.length === 1 && actions[0] === 'lakeformation:GetDataLakeSettings') continue;
+            // The erasure state machine: X-Ray and log delivery take no resource.
+            if (id.startsWith('ErasureStateMachineRole')) continue;
             expect(actions, `${pillar}/${id}`).toEqual(expect.arrayContaining(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']));
             // dynamodb:ListStreams takes no resource; only the stream mapping's function has it.
             const others = actions.filter((a) => !a.startsWith('xray:'));

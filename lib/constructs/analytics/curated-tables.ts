@@ -3,6 +3,7 @@ import { Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { GovernedTable } from '../common/governed-lake';
 import {
   EXPORT_PARTITION,
   EXPORT_TABLE_COLUMNS,
@@ -85,6 +86,8 @@ export class CuratedTables extends Construct {
   public readonly databaseName: string;
   /** Names of every table declared here. */
   public readonly tableNames: readonly string[];
+  /** Every table declared here with its columns, partition keys included (Lake Formation tags them). */
+  public readonly governedTables: readonly GovernedTable[];
 
   constructor(scope: Construct, id: string, props: CuratedTablesProps) {
     super(scope, id);
@@ -160,6 +163,14 @@ export class CuratedTables extends Construct {
     });
     this.segmentEventsTable.applyRemovalPolicy(removalPolicy);
     this.tableNames = [...EXPORT_TABLES, SEGMENT_EVENTS_TABLE];
+    this.governedTables = [
+      ...EXPORT_TABLES.map((table) => ({
+        name: table,
+        columns: [...exportTableColumns(table, props.profileColumns).map((c) => c.name), EXPORT_PARTITION],
+        resource: exportTables.get(table) as glue.CfnTable,
+      })),
+      { name: SEGMENT_EVENTS_TABLE, columns: [...SEGMENT_EVENT_COLUMNS.map((c) => c.name), 'dt'], resource: this.segmentEventsTable },
+    ];
   }
 
   /** ARN of a table of this construct in the Glue catalog. */

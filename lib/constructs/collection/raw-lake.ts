@@ -20,6 +20,7 @@ import {
 } from '../../../lambda/collection/contracts/lake-layout';
 import { LANDING_PREFIX } from '../../../lambda/collection/contracts/landing';
 import type { IDataKey } from '../common/data-key';
+import type { GovernedTable } from '../common/governed-lake';
 import { acknowledgeWildcardResource } from '../common/nag';
 
 /** Where Firehose writes accepted events: one prefix per event source and event day (Hive-style, for Athena). */
@@ -153,6 +154,13 @@ export interface RawLakeProps {
    * @default daily at 03:00 UTC
    */
   readonly crawlerSchedule?: string;
+  /**
+   * Lake Formation governs the database (`governance.lakeFormation.enabled`):
+   * its tables get no IAM_ALLOWED_PRINCIPALS grant, so Lake Formation
+   * permissions alone decide who reads them.
+   * @default false
+   */
+  readonly lakeFormationGoverned?: boolean;
 }
 
 /** A Glue database name derived from the app name (Glue names are lower case, letters, digits and `_`). */
@@ -240,6 +248,12 @@ export class RawLake extends Construct {
   public readonly rawTableName: string;
   public readonly quarantineTableName: string;
   public readonly crawlerName: string;
+  /** The landing crawler's role (Lake Formation grants it the database's table creation). */
+  public readonly crawlerRole: iam.IRole;
+  /** The Firehose role that writes `raw/` and Firehose's quarantine. */
+  public readonly destinationRole: iam.IRole;
+  /** The raw events and quarantine tables, with their columns (Lake Formation tags them). */
+  public readonly tables: readonly GovernedTable[];
   /** Firehose's delivery error log group. */
   public readonly deliveryLogGroup: logs.ILogGroup;
 
@@ -299,6 +313,7 @@ export class RawLake extends Construct {
       assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com'),
       description: 'c360 raw lake: Firehose writes the raw and quarantine zones of the lake',
     });
+    this.destinationRole = destinationRole;
     const destinationPolicy = new iam.Policy(this, 'FirehoseDestinationPolicy', {
       roles: [destinationRole],
       statements: [
@@ -374,13 +389,17 @@ export class RawLake extends Construct {
       databaseInput: {
         name: this.databaseName,
         description: `c360 (${appName}) lake: raw events, quarantine, landing files`,
+        // Empty, not the account default (ALL to IAM_ALLOWED_PRINCIPALS): a table created here is then governed by Lake Formation alone.
+        ...(props.lakeFormationGoverned === true ? { createTableDefaultPermissions: [] } : {}),
       },
     });
     database.applyRemovalPolicy(removalPolicy);
 
+    const tables: GovernedTable[] = [];
     const tableOver = (tableId: string, table: Omit<JsonTableOptions, 'databaseName'>) => {
       const resource = jsonTable(this, tableId, { ...table, databaseName: database.ref });
       resource.applyRemovalPolicy(removalPolicy);
+      tables.push({ name: table.name, columns: [...table.columns, ...PARTITION_KEYS].map((c) => c.name), resource });
     };
     this.rawTableName = 'raw_events';
     tableOver('RawEventsTable', {
@@ -398,6 +417,7 @@ export class RawLake extends Construct {
       columns: QUARANTINE_COLUMNS,
       sources: [...new Set([...sources, FIREHOSE_QUARANTINE_SOURCE])],
     });
+    this.tables = tables;
 
     // --- Glue crawler over the landing zone -------------------------------------------------------
 
@@ -413,6 +433,7 @@ export class RawLake extends Construct {
       assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
       description: 'c360 raw lake: Glue crawler of the landing zone',
     });
+    this.crawlerRole = crawlerRole;
     const catalogArn = stack.formatArn({ service: 'glue', resource: 'catalog' });
     const databaseArn = stack.formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName });
     const allTablesArn = stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/*` });

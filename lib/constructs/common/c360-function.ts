@@ -123,6 +123,13 @@ export interface C360FunctionProps {
   readonly logEncryptionKey?: kms.IKey;
   /** @default - none */
   readonly description?: string;
+  /**
+   * IAM path of the execution role (`/a/b/`). Bucket policies recognise a
+   * group of roles by it (`aws:PrincipalArn` like `role/a/b/*`) without
+   * naming roles of a stack deployed later.
+   * @default '/'
+   */
+  readonly rolePath?: string;
 }
 
 export type TableAccess = 'read' | 'read-write';
@@ -171,6 +178,7 @@ export class C360Function extends NodejsFunction {
     const role = new iam.Role(scope, `${id}ServiceRole`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of the c360 ${props.serviceName} function`,
+      ...(props.rolePath === undefined ? {} : { path: props.rolePath }),
     });
 
     super(scope, id, {
