@@ -50,6 +50,19 @@ export default defineConfig({
           numbers: ['csat'],
         },
       },
+      // A consent management platform's export: one row per decision, explicit consent by purpose or CMP category.
+      consent: {
+        file: {
+          type: 'track',
+          event: 'Segment Consent Preference Updated',
+          userId: 'customer_id',
+          email: 'email',
+          messageId: 'decision_id',
+          timestamp: 'decided_at',
+          consent: { marketing_email: 'email_opt_in', marketing_sms: 'sms_opt_in', Advertising: 'ads', Analytics: 'analytics' },
+          consentPolicyVersion: 'policy_version',
+        },
+      },
     },
   },
   unification: {

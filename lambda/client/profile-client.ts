@@ -13,6 +13,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Identifier } from '../shared/events';
 import type { MergeRecord, ProfileView, RejectedLink, UnmergeRecord } from '../unification/core/profile/profile';
+import type { ConsentHistoryEntry, ConsentState, ConsentStatus } from '../unification/core/profile/consent';
 
 export type Profile = ProfileView & {
   /** Set when the id asked for was merged into this profile. */
@@ -42,6 +43,35 @@ export interface UnmergeOutcome {
   readonly survivor: ProfileView;
   readonly restored: ProfileView;
 }
+
+export interface Consent {
+  readonly profileId: string;
+  readonly requestedId?: string;
+  /** Every configured purpose: its latest decision, or (never decided) its default state with source `default`. */
+  readonly purposes: Readonly<Record<string, ConsentState>>;
+  /** The decisions the profile keeps, oldest first. */
+  readonly history: readonly ConsentHistoryEntry[];
+}
+
+export interface ConsentChange {
+  /** Purpose → decision; only configured purposes are accepted. */
+  readonly purposes: Readonly<Record<string, ConsentStatus>>;
+  /** @default the configured policy version (governance.consent.policyVersion) */
+  readonly policyVersion?: string;
+  /** Who recorded the decision, e.g. `support-desk`. @default `api` */
+  readonly source?: string;
+}
+
+/** A consent change accepted: its preference event is on the stream and applies within seconds. */
+export interface ConsentAccepted {
+  readonly profileId: string;
+  readonly requestedId?: string;
+  /** messageId of the preference event that carries the decision. */
+  readonly messageId: string;
+  readonly status: 'accepted';
+}
+
+export type { ConsentHistoryEntry, ConsentState, ConsentStatus };
 
 export interface SegmentPage {
   readonly segment: string;
@@ -130,6 +160,22 @@ export class ProfileClient {
     return out;
   }
 
+  /** Consent per purpose (a purpose never decided in its default state) and the decisions behind it; undefined when there is no such profile. */
+  consent(profileId: string): Promise<Consent | undefined> {
+    return this.request('GET', `profiles/${encodeURIComponent(profileId)}/consent`);
+  }
+
+  /**
+   * Records consent decisions. They go onto the event stream as a preference
+   * event and reach the profile through the pipeline like any event: read
+   * `consent()` again a moment later to see them.
+   */
+  async setConsent(profileId: string, change: ConsentChange): Promise<ConsentAccepted> {
+    const out = await this.request<ConsentAccepted>('PUT', `profiles/${encodeURIComponent(profileId)}/consent`, undefined, change);
+    if (out === undefined) throw new ProfileApiError(404, 'not_found', `no profile ${profileId}`);
+    return out;
+  }
+
   /** One page of a segment's members; pass the returned `next` to get the following page. */
   async segmentMembers(segment: string, options: { limit?: number; cursor?: string } = {}): Promise<SegmentPage> {
     const query = new URLSearchParams();
@@ -150,7 +196,7 @@ export class ProfileClient {
     } while (cursor !== undefined);
   }
 
-  private async request<T = Profile>(method: 'GET' | 'POST', path: string, query = new URLSearchParams(), body?: unknown): Promise<T | undefined> {
+  private async request<T = Profile>(method: 'GET' | 'POST' | 'PUT', path: string, query = new URLSearchParams(), body?: unknown): Promise<T | undefined> {
     const url = new URL(path, this.base);
     for (const [k, v] of query) url.searchParams.set(k, v);
     const payload = body === undefined ? undefined : JSON.stringify(body);

@@ -29,6 +29,16 @@ export const fileMappingSchema = z.strictObject({
   traits: withDefault(z.record(z.string(), column), {}),
   /** property name → column. */
   properties: withDefault(z.record(z.string(), column), {}),
+  /**
+   * Consent purpose or CMP category (governance.consent.categories) → the
+   * column of its answer (yes/no, true/false, 1/0, granted/denied; empty: not
+   * answered), for a CMP's consent export: on a track mapping, the answers
+   * become the event's consent object (`context.consent.categoryPreferences`).
+   * With the event `Segment Consent Preference Updated` they are explicit decisions.
+   */
+  consent: withDefault(z.record(z.string().check(z.minLength(1), z.maxLength(128)), column), {}),
+  /** Column of the consent policy version the answers were given under; when absent, governance.consent.policyVersion. */
+  consentPolicyVersion: z.optional(column),
   /** Columns whose values are numbers (revenue, quantity, csat ...). */
   numbers: withDefault(z.array(column), []),
   /** CSV delimiter. */

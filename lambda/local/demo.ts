@@ -3,6 +3,8 @@
  * web visitors, app users, store buyers, CRM contacts and support contacts,
  * each channel knowing them by different identifiers, with events arriving
  * out of order. Unification must join them into one profile per person.
+ * Their consent comes as a CMP sends it: explicit decisions (the preference
+ * event) and the consent object riding on web page views.
  */
 import { Faker, en, en_US } from '@faker-js/faker';
 
@@ -35,6 +37,8 @@ const PRODUCTS = [
 ];
 const AREA_CODES = ['206', '212', '303', '312', '415', '503', '617', '702', '718', '919'];
 const STORES = ['Seattle Pike St', 'Portland Pearl', 'Boston Back Bay', 'Denver LoDo'];
+/** The event Segment's consent management sends on every change (config governance.consent.preferenceEvent). */
+const PREFERENCE_EVENT = 'Segment Consent Preference Updated';
 
 export function generateDemo(options: { people?: number; seed?: number; now?: number } = {}): DemoDataset {
   const faker = new Faker({ locale: [en_US, en] });
@@ -47,6 +51,13 @@ export function generateDemo(options: { people?: number; seed?: number; now?: nu
   const id = () => `demo-${(options.seed ?? 360).toString(36)}-${(++n).toString(36).padStart(6, '0')}`;
   const at = (daysAgo: number) => new Date(now - daysAgo * day - faker.number.int({ min: 0, max: day - 1 })).toISOString();
   const product = () => faker.helpers.arrayElement(PRODUCTS);
+
+  // Consent draws from its own generator and ids, so the rest of the dataset is the same with or without it.
+  const consentFaker = new Faker({ locale: [en_US, en] });
+  consentFaker.seed((options.seed ?? 360) + 1);
+  let c = 0;
+  const consentId = () => `demo-${(options.seed ?? 360).toString(36)}-c${(++c).toString(36).padStart(5, '0')}`;
+  const consentAt = (daysAgo: number) => new Date(now - daysAgo * day - consentFaker.number.int({ min: 0, max: day - 1 })).toISOString();
 
   const count = options.people ?? 250;
   for (let i = 0; i < count; i++) {
@@ -72,11 +83,17 @@ export function generateDemo(options: { people?: number; seed?: number; now?: nu
     const channels = Object.entries(uses).filter(([, v]) => v).map(([k]) => k);
     people.push({ userId, email, phone, firstName, lastName, channels });
 
+    // The web CMP's banner: what this visitor answered (the hero accepts analytics and marketing, declines advertising).
+    const banner = hero
+      ? { Analytics: true, Marketing: true, Advertising: false }
+      : { Analytics: consentFaker.datatype.boolean(0.8), Marketing: consentFaker.datatype.boolean(0.4), Advertising: consentFaker.datatype.boolean(0.3) };
     if (uses.web) {
       // Anonymous browsing, then a newsletter sign-up that reveals the email.
       for (let k = 0; k < faker.number.int({ min: 2, max: 6 }); k++) {
         const p = product();
-        events.push({ type: 'page', messageId: id(), anonymousId: webAnon, name: p.category, timestamp: at(60 - k), properties: { path: `/c/${p.category.toLowerCase()}` }, context: { channel: 'web', userAgent: 'Mozilla/5.0' } });
+        // Every page view carries the CMP's consent object for the visitors who answered the banner.
+        const consent = hero || i % 3 === 0 ? { consent: { categoryPreferences: banner } } : {};
+        events.push({ type: 'page', messageId: id(), anonymousId: webAnon, name: p.category, timestamp: at(60 - k), properties: { path: `/c/${p.category.toLowerCase()}` }, context: { channel: 'web', userAgent: 'Mozilla/5.0', ...consent } });
         events.push({ type: 'track', messageId: id(), anonymousId: webAnon, event: 'Product Viewed', timestamp: at(60 - k), properties: { sku: p.sku, name: p.name, price: p.price }, context: { channel: 'web' } });
       }
       events.push({ type: 'identify', messageId: id(), anonymousId: webAnon, timestamp: at(40), traits: { email: hero ? email.toUpperCase() : email, newsletter: true }, context: { channel: 'web' } });
@@ -103,6 +120,18 @@ export function generateDemo(options: { people?: number; seed?: number; now?: nu
       events.push({ type: 'identify', messageId: id(), userId, timestamp: at(50), traits: { email, phone, firstName, lastName, city: faker.location.city(), state: faker.location.state({ abbreviated: true }), loyaltyTier: faker.helpers.arrayElement(['bronze', 'silver', 'gold']) }, context: { channel: 'crm' } });
       // A later CRM correction: event time, not arrival order, decides the tier.
       events.push({ type: 'identify', messageId: id(), userId, timestamp: at(5), traits: { loyaltyTier: 'gold' }, context: { channel: 'crm' } });
+    }
+    if (uses.web && (hero || i % 3 === 0)) {
+      // Answering the banner is an explicit decision.
+      events.push({ type: 'track', messageId: consentId(), anonymousId: webAnon, event: PREFERENCE_EVENT, timestamp: consentAt(61), properties: {}, context: { channel: 'web', consent: { categoryPreferences: banner } } });
+    }
+    if (uses.app && (hero || i % 4 === 1)) {
+      // The preference centre in the app: push notifications, and (the hero) a later change of mind on SMS.
+      const push = hero || consentFaker.datatype.boolean(0.5);
+      events.push({ type: 'track', messageId: consentId(), userId, anonymousId: device, event: PREFERENCE_EVENT, timestamp: consentAt(33), properties: {}, context: { channel: 'mobile', consent: { categoryPreferences: { marketing_push: push, marketing_sms: hero } } } });
+      if (hero) {
+        events.push({ type: 'track', messageId: consentId(), userId, anonymousId: device, event: PREFERENCE_EVENT, timestamp: consentAt(3), properties: {}, context: { channel: 'mobile', consent: { categoryPreferences: { marketing_sms: false } } } });
+      }
     }
     if (uses.support) {
       events.push({ type: 'track', messageId: id(), anonymousId: `zd-${faker.string.numeric(8)}`, event: 'Ticket Closed', timestamp: at(10), properties: { csat: faker.number.int({ min: 1, max: 5 }), topic: 'returns' }, context: { channel: 'support', traits: { email } } });

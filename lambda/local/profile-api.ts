@@ -3,9 +3,13 @@
  * profile API handler as the API Gateway (REST) event the deployed profile
  * API Lambda gets.
  */
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { C360Config } from '../config';
+import type { AuditLog, SubjectHasher } from '../governance/ports';
+import { kinesisEventWriter } from '../unification/adapters/kinesis-event-writer';
 import { createProfileApi } from '../unification/handlers/profile-api';
 import type { ProfileStore, SegmentMembershipStore } from '../unification/ports';
+import { consentSettings } from '../unification/settings';
 import type { UnifySettings } from '../unification/usecases/unify-batch';
 import { unmergeProfile } from '../unification/usecases/unmerge';
 import { MAX_LOCAL_BODY_BYTES, readBody, type Route } from './http';
@@ -14,6 +18,11 @@ export interface ProfileApiRouteDeps {
   readonly store: ProfileStore;
   readonly membership: SegmentMembershipStore;
   readonly settings: UnifySettings;
+  /** The local event stream: `PUT /profiles/{id}/consent` puts its preference event there (without it, the route answers 501). */
+  readonly stream?: { readonly kinesis: KinesisClient; readonly streamName: string };
+  /** With `hasher`: consent changes are audited. */
+  readonly audit?: AuditLog;
+  readonly hasher?: SubjectHasher;
 }
 
 export function profileApiRoute(config: C360Config, deps: ProfileApiRouteDeps): Route {
@@ -24,6 +33,10 @@ export function profileApiRoute(config: C360Config, deps: ProfileApiRouteDeps): 
     segments: config.unification.segments,
     membership: deps.membership,
     unmerge: (request) => unmergeProfile(request, { store: deps.store, settings: deps.settings }),
+    consent: consentSettings(config),
+    ...(deps.stream === undefined ? {} : { events: kinesisEventWriter(deps.stream.kinesis, deps.stream.streamName) }),
+    ...(deps.audit === undefined ? {} : { audit: deps.audit }),
+    ...(deps.hasher === undefined ? {} : { hasher: deps.hasher }),
   });
   return async (req, res, url) => {
     const query = Object.fromEntries(url.searchParams.entries());

@@ -11,6 +11,7 @@ export const EVENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'ali
 export type EventType = (typeof EVENT_TYPES)[number];
 
 const jsonObject = z.record(z.string(), z.unknown());
+const CONSENT_SOURCE = /^[a-z][a-z0-9_-]{0,63}$/;
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 const idValue = z.nullish(z.union([text(0, 1024), z.number()]));
 
@@ -31,6 +32,16 @@ const base = {
       channel: z.optional(text(0, 64)),
       externalIds: z.optional(
         z.array(z.looseObject({ id: z.union([z.string(), z.number()]), type: z.string() })).check(z.maxLength(1000)),
+      ),
+      /** Segment's consent object: the person's choice per consent category, as the CMP on the page or app knows it. */
+      consent: z.optional(
+        z.looseObject({
+          categoryPreferences: z.optional(z.record(text(1, 128), z.boolean())),
+          /** The version of the consent policy the person answered. */
+          policyVersion: z.optional(text(1, 64)),
+          /** Who recorded a preference event's decision (`api`, `preference-center`, a CMP export ...). */
+          source: z.optional(z.string().check(z.regex(CONSENT_SOURCE, 'a lower-case name such as api or preference-center'))),
+        }),
       ),
     }),
   ),
@@ -56,6 +67,42 @@ export interface RejectedIdentifier extends Identifier {
   readonly reason: string;
 }
 
+export type ConsentStatus = 'granted' | 'denied';
+
+/**
+ * One consent decision an event carried, for one purpose. `source` is
+ * `context` for the consent object any event may carry (what the CMP knew
+ * when the event was sent), and for the preference event (an explicit
+ * decision) `event` or the name its consent object gives
+ * (`context.consent.source`, e.g. `api`).
+ */
+export interface ConsentDecision {
+  readonly purpose: string;
+  readonly status: ConsentStatus;
+  /** Event time, epoch ms. */
+  readonly at: number;
+  readonly source: string;
+  readonly policyVersion: string;
+  readonly messageId: string;
+}
+
+/** The source of a decision read from the consent object of an event other than the preference event. */
+export const CONTEXT_CONSENT_SOURCE = 'context';
+/** The source of a preference event's decision whose consent object names none. */
+export const EVENT_CONSENT_SOURCE = 'event';
+
+/** How Segment's consent object becomes decisions (config governance.consent). */
+export interface ConsentParseOptions {
+  /** The configured purposes. */
+  readonly purposes: readonly string[];
+  /** CMP category → the purposes it decides (a category named like a purpose decides that purpose). */
+  readonly categories: Readonly<Record<string, readonly string[]>>;
+  /** The track event that records an explicit decision. */
+  readonly preferenceEvent: string;
+  /** Policy version of a decision whose consent object names none. */
+  readonly policyVersion: string;
+}
+
 /** The consumer's view of one valid event. */
 export interface UnifyEvent {
   readonly messageId: string;
@@ -78,6 +125,8 @@ export interface UnifyEvent {
   readonly channel?: string;
   /** Revenue of an `Order Completed` event, in ten-thousandths (an integer, so sums are exact). */
   readonly revenue?: number;
+  /** Consent decisions of its consent object (`context.consent`), one per purpose it decides. */
+  readonly consent?: readonly ConsentDecision[];
 }
 
 export interface ParseOptions {
@@ -89,6 +138,8 @@ export interface ParseOptions {
   readonly revenueProperties: readonly string[];
   /** Processing time, epoch ms: bounds how far in the future a timestamp may be. */
   readonly now: number;
+  /** Reads consent objects into decisions; without it, events carry no consent. */
+  readonly consent?: ConsentParseOptions;
 }
 
 export const LIMITS = {
@@ -261,10 +312,12 @@ function toUnifyEvent(e: SegmentEvent, text: string, fallbackTimestamp: number, 
   const name = e.type === 'track' ? e.event : e.type === 'page' || e.type === 'screen' ? e.name : undefined;
   const previousId = e.type === 'alias' ? normalizeId(e.previousId) : undefined;
   const channel = eventChannel(e);
+  const messageId = e.messageId ?? `sha256-${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+  const consent = opts.consent === undefined ? [] : consentDecisions(e, ts, messageId, opts.consent);
   return {
     ok: true,
     event: {
-      messageId: e.messageId ?? `sha256-${createHash('sha256').update(text).digest('hex').slice(0, 32)}`,
+      messageId,
       type: e.type,
       ...(name === undefined ? {} : { name }),
       timestamp: e.timestamp !== undefined && CANONICAL_ISO.test(e.timestamp) ? e.timestamp : new Date(ts).toISOString(),
@@ -276,8 +329,38 @@ function toUnifyEvent(e: SegmentEvent, text: string, fallbackTimestamp: number, 
       ...(e.type === 'track' || e.type === 'page' || e.type === 'screen' ? { properties } : {}),
       ...(channel === undefined ? {} : { channel }),
       ...(revenue === undefined ? {} : { revenue }),
+      ...(consent.length === 0 ? {} : { consent }),
     },
   };
+}
+
+/**
+ * The decisions of an event's consent object, one per purpose, sorted by
+ * purpose. A category named like a purpose decides it; other categories
+ * decide the purposes config maps them to; unknown categories are left out.
+ * When categories disagree on a purpose, the one named like it wins, then a
+ * denial (the cautious reading of a contradictory answer).
+ */
+function consentDecisions(e: SegmentEvent, ts: number, messageId: string, opts: ConsentParseOptions): ConsentDecision[] {
+  const object = e.context?.consent;
+  const preferences = object?.categoryPreferences;
+  if (preferences === undefined) return [];
+  const explicit = e.type === 'track' && e.event === opts.preferenceEvent;
+  const named = typeof object?.source === 'string' && object.source !== CONTEXT_CONSENT_SOURCE && object.source !== 'default' ? object.source : undefined;
+  const source = explicit ? (named ?? EVENT_CONSENT_SOURCE) : CONTEXT_CONSENT_SOURCE;
+  const policyVersion = object?.policyVersion ?? opts.policyVersion;
+  const direct = new Map<string, boolean>();
+  const mapped = new Map<string, boolean>();
+  for (const [category, granted] of Object.entries(preferences)) {
+    if (opts.purposes.includes(category)) direct.set(category, granted);
+    for (const purpose of opts.categories[category] ?? []) {
+      if (opts.purposes.includes(purpose)) mapped.set(purpose, (mapped.get(purpose) ?? true) && granted);
+    }
+  }
+  const decided = new Map([...mapped, ...direct]);
+  return [...decided.keys()]
+    .sort()
+    .map((purpose): ConsentDecision => ({ purpose, status: decided.get(purpose) === true ? 'granted' : 'denied', at: ts, source, policyVersion, messageId }));
 }
 
 function extractIdentifiers(

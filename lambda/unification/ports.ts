@@ -105,3 +105,14 @@ export interface MatchingJobs {
   /** Starts a job over the snapshot as it is now; its id. */
   start(): Promise<string | undefined>;
 }
+
+/**
+ * Puts events on the event stream, where they go through the same pipeline
+ * as every producer's (tracking plan, suppression, identity resolution, the
+ * journal): the profile API records a consent decision this way instead of
+ * writing the table.
+ */
+export interface EventStreamWriter {
+  /** Puts one Segment-spec event; resolves once the stream has it. */
+  put(event: Readonly<Record<string, unknown>>): Promise<void>;
+}

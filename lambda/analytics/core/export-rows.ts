@@ -53,6 +53,10 @@ export interface ExportSubject {
   readonly rejectedIdentifiers: ReadonlyArray<Identifier & { readonly reason: string; readonly messageId: string; readonly at: string }>;
   readonly channels: Readonly<Record<string, number>>;
   readonly enriched: Readonly<Record<string, unknown>>;
+  /** Current consent per purpose (status, when, source, policy version, explicit or not). */
+  readonly consent?: Readonly<
+    Record<string, { readonly status: string; readonly at: string | null; readonly source: string; readonly policyVersion: string | null; readonly explicit: boolean }>
+  >;
 }
 
 /** Tables with no rows yet. */
@@ -88,12 +92,21 @@ function firstText(...values: unknown[]): string | null {
 }
 
 /**
- * Consent by purpose as a JSON object: null until the governance pillar
- * records consent. The one place the `consent` column is filled.
+ * Consent by purpose as a JSON object, `{"<purpose>": {"status": "granted",
+ * "at": "<ISO-8601>" | null, "source": "event" | "context" | "default" | ...,
+ * "policyVersion": ..., "explicit": true}}`, so SQL reads
+ * `json_extract_scalar(consent, '$.marketing_email.status')`. Null until the
+ * person has decided something: every purpose is then in its default state
+ * (governance.consent.purposes' `whenMissing`). The one place the `consent`
+ * column is filled.
  */
-function consentColumn(_subject: ExportSubject): string | null {
-  return null;
+function consentColumn(subject: ExportSubject): string | null {
+  const consent = subject.consent ?? {};
+  return Object.values(consent).some((state) => state.source !== DEFAULT_SOURCE) ? JSON.stringify(consent) : null;
 }
+
+/** The source of a purpose's state when the person never decided it (unification's DEFAULT_CONSENT_SOURCE). */
+const DEFAULT_SOURCE = 'default';
 
 /** A computed value in its column's type; a value of another kind (a stored state older than the config) is null. */
 function computedCell(column: ComputedTraitColumn, v: number | string | null | undefined): CellValue {

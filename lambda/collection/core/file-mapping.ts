@@ -44,6 +44,9 @@ export function mappingProblem(mapping: FileMapping): string | undefined {
   if (mapping.type === 'track' && mapping.event === undefined) {
     return 'the file mapping is of type "track" but names no event (set file.event, e.g. "Order Completed")';
   }
+  if (mapping.type !== 'track' && (Object.keys(mapping.consent).length > 0 || mapping.consentPolicyVersion !== undefined)) {
+    return 'the file mapping maps consent columns but is of type "identify"; consent answers go on track rows (file.event "Segment Consent Preference Updated")';
+  }
   if (mapping.type === 'identify' && mapping.event !== undefined) {
     return `the file mapping is of type "identify" but names an event (${JSON.stringify(mapping.event)}); only track rows have one`;
   }
@@ -68,8 +71,10 @@ export function mappedColumns(mapping: FileMapping): string[] {
     mapping.phone,
     mapping.timestamp,
     mapping.messageId,
+    mapping.consentPolicyVersion,
     ...Object.values(mapping.traits),
     ...Object.values(mapping.properties),
+    ...Object.values(mapping.consent),
   ].filter((c): c is string => c !== undefined);
   return [...new Set(columns)];
 }
@@ -102,6 +107,27 @@ export function parseNumber(value: unknown): number | undefined {
   if (!NUMBER.test(text)) return undefined;
   const n = Number(text);
   return Number.isFinite(n) ? n : undefined;
+}
+
+const CONSENT_ANSWERS: Readonly<Record<string, boolean>> = {
+  yes: true,
+  no: false,
+  y: true,
+  n: false,
+  true: true,
+  false: false,
+  '1': true,
+  '0': false,
+  granted: true,
+  denied: false,
+};
+
+/** A consent answer: yes/no, y/n, true/false, 1/0, granted/denied (any case); undefined when it is none of them. */
+export function parseConsentAnswer(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value === 1 ? true : value === 0 ? false : undefined;
+  if (typeof value !== 'string') return undefined;
+  return CONSENT_ANSWERS[value.trim().toLowerCase()];
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
@@ -151,6 +177,10 @@ export function parseDate(value: unknown): string | undefined {
  * - messageId: `<source>:<value>` of the messageId column (namespaced, so
  *   two sources' row ids never collide), else (no such column, or an empty
  *   cell) a hash of (source, file key, line): a re-imported file is applied once.
+ * - `consent` columns (track rows) become `context.consent.categoryPreferences`
+ *   (purpose or category → true/false), with the policy version column's
+ *   value as `context.consent.policyVersion`; an answer that is not
+ *   yes/no, true/false, 1/0 or granted/denied rejects the row.
  * - `context.channel` is the source; `context.file` records where the row came from.
  */
 const numberColumns = new WeakMap<FileMapping, ReadonlySet<string>>();
@@ -217,6 +247,15 @@ export function mapRow(row: Row, mapping: FileMapping, ctx: RowContext): MapResu
   if (properties.error !== undefined) return { ok: false, reason: properties.error };
   if (email !== undefined) traits.values.email = email;
   if (phone !== undefined) traits.values.phone = phone;
+  const categoryPreferences: Record<string, boolean> = {};
+  for (const [category, column] of Object.entries(mapping.consent)) {
+    const value = cell(row, column);
+    if (value === undefined) continue;
+    const answer = parseConsentAnswer(value);
+    if (answer === undefined) return { ok: false, reason: `column "${column}" is not a consent answer (yes/no, true/false, 1/0 or granted/denied expected)` };
+    categoryPreferences[category] = answer;
+  }
+  const policyVersion = text(mapping.consentPolicyVersion);
 
   const rowId = text(mapping.messageId);
   const messageId = rowId === undefined ? rowMessageId(ctx.source, ctx.fileKey, ctx.line) : `${ctx.source}:${rowId}`;
@@ -232,6 +271,9 @@ export function mapRow(row: Row, mapping: FileMapping, ctx: RowContext): MapResu
     event.event = mapping.event;
     event.properties = properties.values;
     if (hasTraits) context.traits = traits.values;
+    if (Object.keys(categoryPreferences).length > 0) {
+      context.consent = { categoryPreferences, ...(policyVersion === undefined ? {} : { policyVersion }) };
+    }
   }
   event.context = context;
   return { ok: true, event, warnings };

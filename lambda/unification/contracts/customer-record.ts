@@ -13,10 +13,11 @@ import type { C360Config } from '../../config';
 import { REVENUE_SCALE } from '../../shared/events';
 import { compileDerivations, computedValues } from '../core/profile/derive';
 import { traitValues } from '../core/profile/enrich';
+import { currentConsent, type ConsentPurposes, type ConsentState } from '../core/profile/consent';
 import type { MergeRecord, Profile, RejectedLink } from '../core/profile/profile';
 import type { AggregateValue } from '../core/traits/model';
 
-export type { AggregateValue, MergeRecord, RejectedLink };
+export type { AggregateValue, ConsentState, MergeRecord, RejectedLink };
 
 /** The built-in counters every profile keeps, whatever the config. */
 export interface CustomerCounters {
@@ -59,6 +60,12 @@ export interface CustomerRecord {
   readonly channels: Readonly<Record<string, number>>;
   /** Attributes the enrichers derived. */
   readonly enriched: Readonly<Record<string, unknown>>;
+  /**
+   * Current consent per purpose: the latest decision of each; with the
+   * governance config, every configured purpose, one never decided in its
+   * `whenMissing` state (source `default`).
+   */
+  readonly consent: Readonly<Record<string, ConsentState>>;
 }
 
 export type CustomerRecordReader = (profile: Profile, nowMs: number) => CustomerRecord;
@@ -67,8 +74,9 @@ export type CustomerRecordReader = (profile: Profile, nowMs: number) => Customer
  * Compiles the config's computed traits once; the function it returns reads
  * a decoded profile as a customer record with the traits evaluated at `nowMs`.
  */
-export function customerRecordReader(config: Pick<C360Config, 'unification'>): CustomerRecordReader {
+export function customerRecordReader(config: Pick<C360Config, 'unification'> & Partial<Pick<C360Config, 'governance'>>): CustomerRecordReader {
   const { computedTraits, segments } = config.unification;
+  const purposes: ConsentPurposes | undefined = config.governance?.consent.purposes;
   // Enrichment is stored on the profile when it is written; nothing to derive again here.
   const derivations = compileDerivations(computedTraits, segments, []);
   const names = derivations.computedTraits.traits.map((t) => t.name);
@@ -98,6 +106,7 @@ export function customerRecordReader(config: Pick<C360Config, 'unification'>): C
       rejectedIdentifiers: [...(p.rejectedIdentifiers ?? [])],
       channels: { ...p.channels },
       enriched: { ...(p.enriched ?? {}) },
+      consent: currentConsent(p.consent, purposes),
     };
   };
 }

@@ -15,4 +15,6 @@ export const UNIFICATION_ENV = {
   snapshotSegments: 'SNAPSHOT_SEGMENTS',
   /** How ambiguous dates in the snapshot are read: `MDY` or `DMY`. */
   dateOrder: 'DATE_ORDER',
+  /** The event stream the profile API puts consent decisions on (absent: the API does not record consent). */
+  eventStream: 'EVENT_STREAM_NAME',
 } as const;

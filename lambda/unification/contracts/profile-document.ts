@@ -6,7 +6,9 @@
  * this contract. Keeping the profile as one attribute makes a profile read one
  * item and lets traits hold any JSON; deflating it roughly halves the item.
  *
- * Every stored item carries this encoding: changing it orphans them.
+ * Every stored item carries this encoding: changing it orphans them. Fields
+ * added to the Profile later are optional (consent, segments, ...), so that
+ * documents written before them still decode.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Profile } from '../core/profile/profile';

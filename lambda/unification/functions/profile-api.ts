@@ -3,12 +3,13 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { config } from '../../config/load';
 import { DynamoProfileStore } from '../adapters/dynamodb-profile-store';
 import { DynamoSegmentStore } from '../adapters/dynamodb-segment-store';
-import { documentClient } from '../../shared/clients';
+import { documentClient, kinesisClient } from '../../shared/clients';
 import { requireEnv } from '../../shared/env';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics, traced, withPowertools } from '../../shared/powertools';
 import { UNIFICATION_ENV } from '../contracts/env';
-import { unifySettings } from '../settings';
+import { consentSettings, unifySettings } from '../settings';
+import { kinesisEventWriter } from '../adapters/kinesis-event-writer';
 import { unmergeProfile } from '../usecases/unmerge';
 import { createProfileApi } from '../handlers/profile-api';
 
@@ -16,6 +17,8 @@ const doc = traced(documentClient());
 const tableName = requireEnv(UNIFICATION_ENV.table);
 const store = new DynamoProfileStore(doc, tableName);
 const settings = unifySettings(config);
+// Set when the stack gives the API the event stream (ProfileApiProps.stream): consent is then recorded through it.
+const streamName = process.env[UNIFICATION_ENV.eventStream];
 const api = createProfileApi({
   store,
   identifierTypes: config.unification.identity.identifiers,
@@ -26,6 +29,8 @@ const api = createProfileApi({
     logger.info('unmerge requested', { ...request });
     return unmergeProfile(request, { store, settings });
   },
+  consent: consentSettings(config),
+  ...(streamName === undefined || streamName === '' ? {} : { events: kinesisEventWriter(traced(kinesisClient()), streamName) }),
 });
 
 export const handler = withPowertools(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {

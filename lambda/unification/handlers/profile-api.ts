@@ -6,6 +6,9 @@
  *   GET  /profiles/{id}/identities           identifiers held, and those rejected with the reason
  *   GET  /profiles/{id}/merges               merge history (what joined, which identifier or match, when) and unmerges
  *   POST /profiles/{id}/unmerge              {"restoredId": "...", "reason": "..."}: split a merged-away profile back out
+ *   GET  /profiles/{id}/consent              consent per purpose (a purpose never decided in its default state) and the decisions
+ *   PUT  /profiles/{id}/consent              {"purposes": {"marketing_email": "granted"}, "policyVersion"?, "source"?}: 202, the
+ *                                            decision goes onto the event stream as a preference event
  *   GET  /segments                           the configured segments
  *   GET  /segments/{name}/members?limit=&cursor=   a page of a segment's members
  *   GET  /health                             {"status":"ok"}: the API answers (it reads no store)
@@ -13,8 +16,10 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { toView } from '../core/profile/profile';
 import { UnmergeError, type UnmergeResult } from '../core/identity/unmerge';
-import type { ProfileStore, SegmentMembershipStore } from '../ports';
+import type { AuditLog, SubjectHasher } from '../../governance/ports';
+import type { EventStreamWriter, ProfileStore, SegmentMembershipStore } from '../ports';
 import { lookupProfile, type LookupQuery } from '../usecases/lookup-profile';
+import { consentView, parseConsentChange, recordConsent, type ConsentSettings } from '../usecases/record-consent';
 import type { UnmergeRequest } from '../usecases/unmerge';
 
 export interface ProfileApiDeps {
@@ -25,6 +30,14 @@ export interface ProfileApiDeps {
   readonly segments?: Readonly<Record<string, { readonly description?: string }>>;
   readonly membership?: SegmentMembershipStore;
   readonly unmerge?: (request: UnmergeRequest) => Promise<UnmergeResult>;
+  /** The consent purposes and preference event (settings.ts consentSettings); without it, no purpose can be set and only decided ones are shown. */
+  readonly consent?: ConsentSettings;
+  /** Where `PUT /profiles/{id}/consent` puts its preference event; without it, the route answers 501. */
+  readonly events?: EventStreamWriter;
+  /** With `hasher`: consent changes are audited (`consent.change`). */
+  readonly audit?: AuditLog;
+  readonly hasher?: SubjectHasher;
+  readonly clock?: () => number;
 }
 
 export type ApiEvent = Pick<APIGatewayProxyEvent, 'httpMethod' | 'path' | 'queryStringParameters'> &
@@ -36,6 +49,16 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
   body: JSON.stringify(body),
 });
 const error = (statusCode: number, code: string, message: string) => json(statusCode, { error: code, message });
+
+/** The request body as JSON; undefined when there is none or it is not JSON. */
+function readJson(event: ApiEvent): unknown {
+  try {
+    const text = event.body == null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
 
 const PROFILE_ID = /^[A-Za-z0-9-]{1,64}$/;
 const SEGMENT_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
@@ -62,13 +85,16 @@ export function createProfileApi(deps: ProfileApiDeps) {
 
   async function profiles(event: ApiEvent, rest: string[]): Promise<APIGatewayProxyResult> {
     const [id, sub, ...extra] = rest;
-    if (extra.length > 0 || (sub !== undefined && !['identities', 'merges', 'unmerge'].includes(sub))) {
+    if (extra.length > 0 || (sub !== undefined && !['identities', 'merges', 'unmerge', 'consent'].includes(sub))) {
       return error(404, 'not_found', `no route ${event.path}`);
     }
-    const method = sub === 'unmerge' ? 'POST' : 'GET';
-    if (event.httpMethod !== method) return error(405, 'method_not_allowed', `${event.httpMethod} is not supported on ${event.path}; use ${method}`);
+    const methods = sub === 'unmerge' ? ['POST'] : sub === 'consent' ? ['GET', 'PUT'] : ['GET'];
+    if (!methods.includes(event.httpMethod)) {
+      return error(405, 'method_not_allowed', `${event.httpMethod} is not supported on ${event.path}; use ${methods.join(' or ')}`);
+    }
     if (id !== undefined && !PROFILE_ID.test(id)) return error(400, 'bad_request', `${JSON.stringify(id)} is not a profile id`);
     if (sub === 'unmerge') return unmerge(event, id as string);
+    if (sub === 'consent' && event.httpMethod === 'PUT') return setConsent(event, id as string);
 
     const query = id !== undefined ? { profileId: id } : identifierQuery(event);
     if ('error' in query) return query.error;
@@ -82,18 +108,40 @@ export function createProfileApi(deps: ProfileApiDeps) {
     if (sub === 'merges') {
       return json(200, { profileId: p.profileId, ...requested, mergedFrom: p.mergedFrom, merges: p.merges, unmerges: p.unmerges ?? [], separatedFrom: p.separatedFrom ?? [] });
     }
-    return json(200, { ...toView(p), ...requested });
+    if (sub === 'consent') return json(200, { ...consentView(p, { purposes: purposes() }), ...requested });
+    return json(200, { ...toView(p, purposes()), ...requested });
+  }
+
+  function purposes() {
+    return deps.consent?.purposes ?? {};
+  }
+
+  async function setConsent(event: ApiEvent, id: string): Promise<APIGatewayProxyResult> {
+    if (deps.events === undefined || deps.consent === undefined) return error(501, 'not_implemented', 'recording consent is not enabled on this API (no event stream)');
+    const usage = 'the body must be JSON: {"purposes": {"<purpose>": "granted" | "denied"}, "policyVersion": "...", "source": "..."}';
+    const body = readJson(event);
+    if (body === undefined) return error(400, 'bad_request', usage);
+    const parsed = parseConsentChange(body, Object.keys(deps.consent.purposes));
+    if (!parsed.ok) return error(400, 'bad_request', `${parsed.reason}; ${usage}`);
+    const found = await lookupProfile(deps.store, { profileId: id }, deps.defaultPhoneRegion);
+    if (!found.found) return error(404, 'not_found', found.reason);
+    const actor = event.requestContext?.identity?.userArn ?? 'local';
+    const out = await recordConsent(found.profile, parsed.change, actor, {
+      events: deps.events,
+      settings: deps.consent,
+      ...(deps.audit === undefined ? {} : { audit: deps.audit }),
+      ...(deps.hasher === undefined ? {} : { hasher: deps.hasher }),
+      ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+    });
+    if (!out.ok) return error(409, 'conflict', out.reason);
+    const requested = found.requestedId === undefined ? {} : { requestedId: found.requestedId };
+    return json(202, { profileId: out.profileId, ...requested, messageId: out.messageId, status: 'accepted' });
   }
 
   async function unmerge(event: ApiEvent, id: string): Promise<APIGatewayProxyResult> {
     if (deps.unmerge === undefined) return error(501, 'not_implemented', 'unmerge is not enabled on this API');
-    let body: unknown;
-    try {
-      const text = event.body == null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-      body = JSON.parse(text);
-    } catch {
-      return error(400, 'bad_request', 'the body must be JSON: {"restoredId": "<merged-away profile id>", "reason": "..."}');
-    }
+    const body = readJson(event);
+    if (body === undefined) return error(400, 'bad_request', 'the body must be JSON: {"restoredId": "<merged-away profile id>", "reason": "..."}');
     const { restoredId, reason } = (body ?? {}) as { restoredId?: unknown; reason?: unknown };
     if (typeof restoredId !== 'string' || !PROFILE_ID.test(restoredId)) {
       return error(400, 'bad_request', 'restoredId must be the id of the profile to split back out');
@@ -102,7 +150,7 @@ export function createProfileApi(deps: ProfileApiDeps) {
       return error(400, 'bad_request', 'reason must be a string of at most 1000 characters');
     }
     const result = await deps.unmerge({ profileId: id, restoredId, ...(reason === undefined ? {} : { reason }) });
-    return json(200, { unmerge: result.record, survivor: toView(result.survivor), restored: toView(result.restored) });
+    return json(200, { unmerge: result.record, survivor: toView(result.survivor, purposes()), restored: toView(result.restored, purposes()) });
   }
 
   async function segmentRoutes(event: ApiEvent, rest: string[]): Promise<APIGatewayProxyResult> {

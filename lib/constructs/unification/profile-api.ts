@@ -2,6 +2,7 @@
 import { Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -30,6 +31,12 @@ export interface ProfileApiProps {
   /** @default { rateLimit: 500, burstLimit: 1000 } */
   readonly throttle?: ProfileApiThrottle;
   /**
+   * The event stream: `PUT /profiles/{id}/consent` puts its preference event
+   * there (the function may put records on it and encrypt with its key, nothing more).
+   * @default - no stream: the consent route answers 501
+   */
+  readonly stream?: kinesis.IStream;
+  /**
    * Encrypts the function's log group and the access logs: it must let
    * CloudWatch Logs use it (see `DataKey.allowCloudWatchLogs`).
    * @default - CloudWatch Logs' service-owned encryption
@@ -49,6 +56,8 @@ export interface ProfileApiProps {
  *   GET  /profiles?<type>=<value>        look a profile up by one identifier
  *   GET  /profiles/{id}                  the profile, /identities, /merges
  *   POST /profiles/{id}/unmerge          { restoredId, reason? }, validated by a model
+ *   GET  /profiles/{id}/consent          consent per purpose and its history
+ *   PUT  /profiles/{id}/consent          { purposes, policyVersion?, source? }, validated by a model: a preference event on the stream
  *   GET  /segments, /segments/{name}/members?limit&cursor
  *
  * The `v1` stage throttles, and logs every request as JSON to its own log
@@ -75,13 +84,15 @@ export class ProfileApi extends Construct {
     this.handler = new C360Function(this, 'ProfileApiHandler', {
       entry: 'lambda/unification/functions/profile-api.ts',
       serviceName: PROFILE_API_SERVICE_NAME,
-      description: 'Serves unified profiles, their identities, merge history and segments; unmerges',
+      description: 'Serves unified profiles, their identities, merge history, consent and segments; unmerges; records consent decisions',
       logRetention,
       removalPolicy,
       ...(props.logEncryptionKey === undefined ? {} : { logEncryptionKey: props.logEncryptionKey }),
     });
     // Read-write: an unmerge rewrites two profiles and repoints identifiers in one transaction.
     this.handler.useTable(props.table, { envVar: UNIFICATION_ENV.table, access: 'read-write' });
+    // A consent change is an event on the stream, not a table write: it goes through the consumer like any other.
+    if (props.stream !== undefined) this.handler.putRecords(props.stream, { envVar: UNIFICATION_ENV.eventStream });
 
     this.accessLogs = new logs.LogGroup(this, 'ProfileApiAccessLogs', {
       retention: logRetention,
@@ -138,6 +149,27 @@ export class ProfileApi extends Construct {
       },
     });
     const unmerge = profileById.addResource('unmerge').addMethod('POST', integration, { ...withId, requestModels: { 'application/json': unmergeModel } });
+    // The purposes themselves are the config's: the handler checks them and names the one it does not know.
+    const consentModel = this.api.addModel('ConsentRequest', {
+      contentType: 'application/json',
+      schema: {
+        type: apigateway.JsonSchemaType.OBJECT,
+        required: ['purposes'],
+        additionalProperties: false,
+        properties: {
+          purposes: {
+            type: apigateway.JsonSchemaType.OBJECT,
+            minProperties: 1,
+            additionalProperties: { type: apigateway.JsonSchemaType.STRING, enum: ['granted', 'denied'] },
+          },
+          policyVersion: { type: apigateway.JsonSchemaType.STRING, minLength: 1, maxLength: 64 },
+          source: { type: apigateway.JsonSchemaType.STRING, pattern: '^[a-z][a-z0-9_-]{0,63}$' },
+        },
+      },
+    });
+    const consentResource = profileById.addResource('consent');
+    const getConsent = consentResource.addMethod('GET', integration, withId);
+    const putConsent = consentResource.addMethod('PUT', integration, { ...withId, requestModels: { 'application/json': consentModel } });
     const segmentsResource = this.api.root.addResource('segments');
     const listSegments = segmentsResource.addMethod('GET', integration, { authorizationType: apigateway.AuthorizationType.IAM, requestValidator: validator });
     const members = segmentsResource
@@ -152,7 +184,7 @@ export class ProfileApi extends Construct {
     // A liveness answer that reads no store; signed like every other method (the API is IAM-only).
     const health = this.api.root.addResource('health').addMethod('GET', integration, { authorizationType: apigateway.AuthorizationType.IAM });
 
-    for (const method of [lookup, byId, identities, merges, unmerge, listSegments, members, health]) {
+    for (const method of [lookup, byId, identities, merges, unmerge, getConsent, putConsent, listSegments, members, health]) {
       Validations.of(method).acknowledge({
         id: 'AwsSolutions-COG4',
         reason:

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambda/config';
 import {
+  mappedColumns,
   mappingProblem,
   mapRow,
+  parseConsentAnswer,
   parseDate,
   parseNumber,
   rowMessageId,
@@ -22,6 +24,7 @@ const mappingOf = (source: string): FileMapping => {
 const crm = mappingOf('crm');
 const pos = mappingOf('pos');
 const support = mappingOf('support');
+const consent = mappingOf('consent');
 const ctx = (source: string, line = 2): RowContext => ({
   source,
   fileKey: `landing/${source}/export.csv`,
@@ -143,7 +146,7 @@ describe('batch file row mapping', () => {
   });
 
   it('rejects a row whose only identifier is an invalid email, whatever the policy', () => {
-    const emailOnly: FileMapping = { type: 'identify', email: 'email', traits: {}, properties: {}, numbers: [], delimiter: ',', invalidIdentifiers: 'warn' };
+    const emailOnly: FileMapping = { type: 'identify', email: 'email', traits: {}, properties: {}, consent: {}, numbers: [], delimiter: ',', invalidIdentifiers: 'warn' };
     expect(mapRow({ email: 'not-an-email' }, emailOnly, ctx('crm'))).toEqual({
       ok: false,
       reason: 'no usable identifier: column "email" is not a valid email address',
@@ -183,7 +186,7 @@ describe('batch file row mapping', () => {
   });
 
   it('derives the anonymousId from the messageId when only email or phone is mapped', () => {
-    const emailOnly: FileMapping = { type: 'identify', email: 'email', traits: {}, properties: {}, numbers: [], delimiter: ',', invalidIdentifiers: 'warn' };
+    const emailOnly: FileMapping = { type: 'identify', email: 'email', traits: {}, properties: {}, consent: {}, numbers: [], delimiter: ',', invalidIdentifiers: 'warn' };
     const event = ok(mapRow({ email: 'ana@example.com' }, emailOnly, ctx('crm', 3)));
     expect(event.anonymousId).toBe(event.messageId);
     expect(event.traits).toEqual({ email: 'ana@example.com' });
@@ -200,7 +203,7 @@ describe('batch file row mapping', () => {
   it('finds mappings a whole file cannot be imported with', () => {
     expect(mappingProblem(crm)).toBeUndefined();
     expect(mappingProblem({ ...pos, event: undefined })).toMatch(/names no event/);
-    expect(mappingProblem({ type: 'identify', traits: {}, properties: {}, numbers: [], delimiter: ',', invalidIdentifiers: 'warn' })).toMatch(/no identifier column/);
+    expect(mappingProblem({ type: 'identify', traits: {}, properties: {}, consent: {}, numbers: [], delimiter: ',', invalidIdentifiers: 'warn' })).toMatch(/no identifier column/);
   });
 
   it('reads numbers and dates strictly', () => {
@@ -212,5 +215,60 @@ describe('batch file row mapping', () => {
     expect(parseDate('1780000000000')).toBe(new Date(1780000000000).toISOString());
     expect(parseDate('2024-02-29')).toBe('2024-02-29T00:00:00.000Z');
     expect(parseDate('2025-02-29')).toBeUndefined();
+  });
+
+  describe('consent columns (a CMP export)', () => {
+    const consentRow = {
+      decision_id: 'C-1',
+      customer_id: 'cust_1001',
+      email: 'maria.gonzalez@example.com',
+      decided_at: '2026-10-06T09:00:00Z',
+      email_opt_in: 'Yes',
+      sms_opt_in: '0',
+      ads: 'denied',
+      analytics: '',
+      policy_version: '2026-09',
+    };
+
+    it('turns the answers into the consent object of a preference event, leaving empty answers out', () => {
+      const event = ok(mapRow(consentRow, consent, ctx('consent')));
+      expect(event).toMatchObject({ type: 'track', event: 'Segment Consent Preference Updated', userId: 'cust_1001', messageId: 'consent:C-1', timestamp: '2026-10-06T09:00:00.000Z' });
+      expect(event.context.consent).toEqual({ categoryPreferences: { marketing_email: true, marketing_sms: false, Advertising: false }, policyVersion: '2026-09' });
+      expect(mappedColumns(consent)).toEqual(expect.arrayContaining(['email_opt_in', 'sms_opt_in', 'ads', 'analytics', 'policy_version']));
+    });
+
+    it('rejects a row whose answer is not one, naming the column', () => {
+      expect(mapRow({ ...consentRow, sms_opt_in: 'maybe' }, consent, ctx('consent'))).toEqual({
+        ok: false,
+        reason: 'column "sms_opt_in" is not a consent answer (yes/no, true/false, 1/0 or granted/denied expected)',
+      });
+    });
+
+    it('passes the collector\'s schema, so the consumer reads the decisions', () => {
+      const event = ok(mapRow(consentRow, consent, ctx('consent')));
+      const ingested = ingestEvent(event, {
+        source: 'consent',
+        receivedAt: Date.parse('2026-11-02T00:00:00Z'),
+        options: { defaultPhoneRegion: 'US', parseUserAgent: true, truncateIp: true },
+        newMessageId: randomUUID,
+      });
+      expect(ingested.ok && (ingested.event.context as Record<string, unknown>).consent).toEqual(event.context.consent);
+      // A wrong value written by hand is refused with the path.
+      const bad = ingestEvent(
+        { ...event, context: { consent: { categoryPreferences: { Advertising: 'no' } } } },
+        { source: 'consent', receivedAt: Date.parse('2026-11-02T00:00:00Z'), options: { defaultPhoneRegion: 'US', parseUserAgent: true, truncateIp: true }, newMessageId: randomUUID },
+      );
+      expect(bad).toEqual({ ok: false, reason: expect.stringContaining('context.consent.categoryPreferences.Advertising') });
+    });
+
+    it('reads yes/no, y/n, true/false, 1/0 and granted/denied in any case, and booleans and 0/1 from JSON rows', () => {
+      for (const yes of ['yes', 'Y', 'TRUE', '1', 'granted', true, 1]) expect(parseConsentAnswer(yes)).toBe(true);
+      for (const no of ['no', 'n', 'False', '0', 'Denied', false, 0]) expect(parseConsentAnswer(no)).toBe(false);
+      for (const neither of ['maybe', '2', 2, 'opt-in', null]) expect(parseConsentAnswer(neither)).toBeUndefined();
+    });
+
+    it('refuses consent columns on an identify mapping', () => {
+      expect(mappingProblem({ ...crm, consent: { marketing_email: 'opt_in' } })).toMatch(/consent columns .* "identify"/);
+    });
   });
 });

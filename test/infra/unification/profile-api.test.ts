@@ -1,11 +1,15 @@
-/** The ProfileApi construct on its own: its defaults, and the logical IDs its `Default` id keeps. */
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+/** The ProfileApi construct on its own: its defaults, the logical IDs its `Default` id keeps, and the event stream it records consent on. */
+import { App, type CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { UNIFICATION_ENV } from '../../../lambda/unification/contracts/env';
 import { ProfileApi } from '../../../lib/constructs/unification/profile-api';
-import { logicalId, SYNTH_TIMEOUT_MS } from '../../support/infra-fixture';
+import { actionsOf, logicalId, roleStatements, SYNTH_TIMEOUT_MS } from '../../support/infra-fixture';
 
 describe('ProfileApi', () => {
   let api: ProfileApi;
@@ -44,4 +48,80 @@ describe('ProfileApi', () => {
     // The API's name is its construct id, shown in the console and the alarms' ApiName dimension.
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'ProfileApi' });
   });
+});
+
+describe('ProfileApi with the event stream', () => {
+  let api: ProfileApi;
+  let template: Template;
+  let stack: Stack;
+  let stream: kinesis.Stream;
+  let key: kms.Key;
+  beforeAll(() => {
+    stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'ProfileApiStreamTest');
+    const table = new dynamodb.Table(stack, 'Table', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
+    key = new kms.Key(stack, 'StreamKey');
+    stream = new kinesis.Stream(stack, 'Events', { encryption: kinesis.StreamEncryption.KMS, encryptionKey: key });
+    // A second function in the stack, to show the grant goes to the API's function only.
+    new lambda.Function(stack, 'Other', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {}') });
+    api = new ProfileApi(stack, 'Default', {
+      table,
+      identifierTypes: ['email'],
+      stream,
+      removalPolicy: RemovalPolicy.DESTROY,
+      logRetention: RetentionDays.ONE_WEEK,
+    });
+    template = Template.fromStack(stack);
+  }, SYNTH_TIMEOUT_MS);
+
+  const roleId = () => stack.getLogicalId(api.handler.role?.node.defaultChild as CfnElement);
+
+  it('lets the API function put records on the stream and encrypt them with its key, and names the stream in its environment', () => {
+    const statements = roleStatements(template, roleId());
+    const onStream = statements.filter((s) => JSON.stringify(s.Resource).includes(stack.getLogicalId(stream.node.defaultChild as CfnElement)));
+    expect(actionsOf(onStream)).toContain('kinesis:PutRecord');
+    expect(actionsOf(onStream).filter((a) => !a.startsWith('kinesis:Put') && a !== 'kinesis:ListShards' && a !== 'kinesis:DescribeStream')).toEqual([]);
+    const onKey = statements.filter((s) => JSON.stringify(s.Resource).includes(stack.getLogicalId(key.node.defaultChild as CfnElement)));
+    expect(actionsOf(onKey)).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey']));
+    expect(actionsOf(onKey)).not.toContain('kms:Decrypt');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [UNIFICATION_ENV.eventStream]: { Ref: stack.getLogicalId(stream.node.defaultChild as CfnElement) } }) },
+    });
+  });
+
+  it('grants the stream to no other role', () => {
+    const streamId = stack.getLogicalId(stream.node.defaultChild as CfnElement);
+    for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+      if (!JSON.stringify(policy.Properties.PolicyDocument).includes(streamId)) continue;
+      expect(policy.Properties.Roles, id).toEqual([{ Ref: roleId() }]);
+    }
+  });
+
+  it('serves GET and PUT /profiles/{id}/consent, the PUT body checked by a model', () => {
+    const resources = template.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: 'consent' } });
+    const [consentId] = Object.keys(resources);
+    expect(consentId).toBeDefined();
+    template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET', AuthorizationType: 'AWS_IAM', ResourceId: { Ref: consentId } });
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'PUT',
+      AuthorizationType: 'AWS_IAM',
+      ResourceId: { Ref: consentId },
+      RequestModels: { 'application/json': Match.anyValue() },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Model', {
+      Schema: Match.objectLike({ required: ['purposes'], properties: Match.objectLike({ purposes: Match.objectLike({ minProperties: 1 }) }) }),
+    });
+  });
+});
+
+describe('ProfileApi without a stream', () => {
+  it('grants no Kinesis action and sets no stream variable', () => {
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'ProfileApiNoStreamTest');
+    const table = new dynamodb.Table(stack, 'Table', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
+    const api = new ProfileApi(stack, 'Default', { table, identifierTypes: ['email'], removalPolicy: RemovalPolicy.DESTROY, logRetention: RetentionDays.ONE_WEEK });
+    const template = Template.fromStack(stack);
+    const actions = actionsOf(roleStatements(template, stack.getLogicalId(api.handler.role?.node.defaultChild as CfnElement)));
+    expect(actions.filter((a) => a.startsWith('kinesis:'))).toEqual([]);
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(fn?.Properties.Environment.Variables[UNIFICATION_ENV.eventStream]).toBeUndefined();
+  }, SYNTH_TIMEOUT_MS);
 });

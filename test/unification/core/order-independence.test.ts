@@ -1,6 +1,7 @@
 /**
  * Event time, not arrival time: any permutation of an event set, and any
- * duplication of its events, yields the same profiles (fast-check).
+ * duplication of its events, yields the same profiles, consent history
+ * included (fast-check).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -17,10 +18,13 @@ const peopleEvents = fc
     fc.record({
       person: fc.integer({ min: 0, max: 4 }),
       device: fc.integer({ min: 0, max: 2 }),
-      kind: fc.constantFrom('page', 'identify', 'login', 'order'),
+      kind: fc.constantFrom('page', 'identify', 'login', 'order', 'preferences', 'cmp'),
       at: fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2026, 10, 1) }),
       tier: fc.constantFrom('bronze', 'silver', 'gold'),
       amount: fc.integer({ min: 1, max: 100_000 }).map((cents) => cents / 100),
+      // A consent answer: few distinct times, so that ties between decisions are broken by messageId.
+      choice: fc.record({ Marketing: fc.boolean(), analytics: fc.boolean(), Advertising: fc.boolean() }, { requiredKeys: ['Marketing'] }),
+      decidedAt: fc.integer({ min: 0, max: 3 }).map((d) => Date.UTC(2026, 5, 1 + d)),
     }),
     { minLength: 1, maxLength: 40 },
   )
@@ -34,6 +38,12 @@ const peopleEvents = fc
           return { ...base, type: 'identify', traits: { email: `p${s.person}@mail.test`, tier: s.tier } };
         case 'login':
           return { ...base, type: 'identify', userId: `user-${s.person}`, traits: { tier: s.tier } };
+        case 'preferences':
+          // An explicit decision (the preference event).
+          return { ...base, timestamp: new Date(s.decidedAt).toISOString(), type: 'track', event: 'Segment Consent Preference Updated', context: { ...base.context, consent: { categoryPreferences: s.choice } } };
+        case 'cmp':
+          // The CMP's answer riding on an ordinary event.
+          return { ...base, timestamp: new Date(s.decidedAt).toISOString(), type: 'page', name: 'Home', context: { ...base.context, consent: { categoryPreferences: s.choice, policyVersion: '2' } } };
         default:
           return { ...base, type: 'track', event: 'Order Completed', properties: { revenue: s.amount } };
       }
@@ -49,7 +59,8 @@ async function unify(events: readonly Record<string, unknown>[], batchSize: numb
   }
   const view = (p: Profile) => {
     const { profileId, createdAt, updatedAt, merges, mergedFrom, ...rest } = toView(p);
-    return rest;
+    // The whole consent history, not only the current state.
+    return { ...rest, consentHistory: p.consent ?? {} };
   };
   return [...store.profiles.values()]
     .filter((p) => p.mergedInto === undefined)

@@ -161,4 +161,32 @@ describe('unmerge', () => {
     await expect(h.unmerge(survivor?.profileId as string, restoredId)).rejects.toThrow(/journal holds 3 of .* 5 events/);
     expect(h.store.profiles.get(restoredId)?.mergedInto).toBe(survivor?.profileId);
   });
+
+  it('gives each side its own consent decisions back, after a merge showed the latest of both', async () => {
+    const h = harness();
+    const prefs = (messageId: string, ids: Record<string, string>, categoryPreferences: Record<string, boolean>, timestamp: string) => ({
+      type: 'track',
+      event: 'Segment Consent Preference Updated',
+      messageId,
+      timestamp,
+      ...ids,
+      context: { consent: { categoryPreferences } },
+    });
+    // The web visitor opts in to email; the CRM customer opts out of it later, and allows advertising.
+    await h.run([...webEvents, prefs('web-consent', { anonymousId: 'anon-1' }, { marketing_email: true }, '2026-10-03T00:00:00Z')].map((e) => record(e)));
+    await h.run([...crmEvents, prefs('crm-consent', { userId: 'u-1' }, { marketing_email: false, Advertising: true }, '2026-10-07T00:00:00Z')].map((e) => record(e)));
+    const web = owner(h.store, 'anonymousId', 'anon-1') as string;
+    const crm = owner(h.store, 'userId', 'u-1') as string;
+    const before = new Map([web, crm].map((id) => [id, h.store.profiles.get(id)?.consent]));
+
+    await h.run([record(identify('link-1', { userId: 'u-1', anonymousId: 'anon-1', timestamp: '2026-10-10T00:00:00Z' }))]);
+    const [merged] = live(h.store);
+    expect(toView(merged as Profile).consent).toMatchObject({ marketing_email: { status: 'denied' }, advertising: { status: 'granted' } });
+    expect(merged?.consent?.marketing_email?.map((d) => d.messageId)).toEqual(['web-consent', 'crm-consent']);
+
+    const restoredId = merged?.profileId === web ? crm : web;
+    await h.unmerge(merged?.profileId as string, restoredId);
+    for (const [id, consent] of before) expect(h.store.profiles.get(id)?.consent).toEqual(consent);
+    expect(toView(h.store.profiles.get(web) as Profile).consent).toEqual({ marketing_email: expect.objectContaining({ status: 'granted', explicit: true }) });
+  });
 });

@@ -13,7 +13,7 @@
  * rejected on that event, with the reason. Identifiers neither side held
  * join whichever side their events link them to; an event linked to neither
  * stays where it was journaled. Each side is then rebuilt from its events,
- * so its traits and computed values are exact, and both record the unmerge
+ * so its traits, computed values and consent are exact, and both record the unmerge
  * and stay separated from now on.
  */
 import type { Identifier, UnifyEvent } from '../../../shared/events';
@@ -297,7 +297,8 @@ export function planUnmerge(input: UnmergeInput): UnmergeResult {
     });
   };
   const fresh = (p: Profile): Profile => {
-    const { mergedInto: _m, segments: _s, aggregates: _a, recheckAt: _r, enriched: _e, rejectedIdentifiers: _ri, ...rest } = p;
+    // Consent too is rebuilt from the side's own events: each side gets back the decisions it made.
+    const { mergedInto: _m, segments: _s, aggregates: _a, recheckAt: _r, enriched: _e, rejectedIdentifiers: _ri, consent: _c, ...rest } = p;
     const empty = emptyProfile(p.profileId, p.createdAt);
     return { ...rest, identifiers: empty.identifiers, traits: empty.traits, computed: empty.computed, channels: empty.channels, seen: [] };
   };

@@ -2,13 +2,16 @@
  * The unified profile and the pure functions that build it. A profile is a
  * fold over its events that does not depend on their order: traits are
  * last-write-wins by event time (ties broken by messageId), counters are
- * integer sums, first/last seen are min/max. Merging two profiles is the same
- * fold over the union of their events, so nothing is lost or counted twice.
+ * integer sums, first/last seen are min/max, consent is a bounded history
+ * whose latest decision by event time is the state (./consent.ts). Merging
+ * two profiles is the same fold over the union of their events, so nothing
+ * is lost or counted twice.
  */
 import { createHash } from 'node:crypto';
 import { foldAggregates, mergeAggregateStates } from '../traits/fold';
 import type { CompiledComputedTraits } from '../traits/model';
-import { REVENUE_SCALE, type Identifier, type RejectedIdentifier, type UnifyEvent } from '../../../shared/events';
+import { REVENUE_SCALE, type ConsentDecision, type Identifier, type RejectedIdentifier, type UnifyEvent } from '../../../shared/events';
+import { addDecisions, currentConsent, mergeConsent, type ConsentHistory, type ConsentPurposes, type ConsentState } from './consent';
 
 /** Computed traits from config, and the processing time their windows are relative to. */
 export interface TraitFold {
@@ -109,6 +112,8 @@ export interface Profile {
   readonly aggregates?: Readonly<Record<string, unknown>>;
   /** Epoch ms when time alone may change a segment or a windowed computed trait: the scheduled re-check picks it up. */
   readonly recheckAt?: number;
+  /** Consent decisions per purpose, oldest first; the latest is the current state (./consent.ts). */
+  readonly consent?: ConsentHistory;
 }
 
 export interface RejectedLink extends RejectedIdentifier {
@@ -193,9 +198,11 @@ export function applyEvents<E extends UnifyEvent>(
   const applied: E[] = [];
   const duplicates: E[] = [];
   let seenKeys: Set<string> | undefined;
+  let decisions: ConsentDecision[] | undefined;
   let draft:
-    | (Omit<Profile, 'traits' | 'channels' | 'seen' | 'computed' | 'identifiers' | 'aggregates'> & {
+    | (Omit<Profile, 'traits' | 'channels' | 'seen' | 'computed' | 'identifiers' | 'aggregates' | 'consent'> & {
         aggregates?: Readonly<Record<string, unknown>>;
+        consent?: ConsentHistory;
         traits: Record<string, TraitValue>;
         channels: Record<string, number>;
         seen: Array<readonly [string, number]>;
@@ -234,6 +241,7 @@ export function applyEvents<E extends UnifyEvent>(
       if (!values.includes(value)) draft.identifiers[type] = [...values, value].sort();
     }
     if (event.channel !== undefined) draft.channels[event.channel] = (draft.channels[event.channel] ?? 0) + 1;
+    if (event.consent !== undefined && event.consent.length > 0) (decisions ??= []).push(...event.consent);
     const c = draft.computed;
     const isOrder = event.type === 'track' && event.name === 'Order Completed';
     c.eventCount += 1;
@@ -244,6 +252,7 @@ export function applyEvents<E extends UnifyEvent>(
       c.revenue += event.revenue ?? 0;
     }
   }
+  if (draft !== undefined && decisions !== undefined) draft.consent = addDecisions(profile.consent, decisions);
   if (draft !== undefined && traits !== undefined && traits.compiled.traits.length > 0) {
     draft.aggregates = foldAggregates(traits.compiled, profile.aggregates, applied, traits.nowMs);
   }
@@ -307,6 +316,7 @@ export function mergeProfiles(survivor: Profile, loser: Profile, record: MergeRe
     ...(survivor.unmerges === undefined && loser.unmerges === undefined
       ? {}
       : { unmerges: [...(survivor.unmerges ?? []), ...(loser.unmerges ?? [])].sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0)) }),
+    ...(survivor.consent === undefined && loser.consent === undefined ? {} : { consent: mergeConsent(survivor.consent, loser.consent) }),
     seen: unionSeen(survivor.seen, loser.seen),
     createdAt: survivor.createdAt < loser.createdAt ? survivor.createdAt : loser.createdAt,
   };
@@ -370,11 +380,14 @@ export interface ProfileView {
   merges: MergeRecord[];
   rejectedIdentifiers: RejectedLink[];
   enriched: Record<string, unknown>;
+  /** Current consent state per purpose (with the configured purposes: every one, those never decided in their default state). */
+  consent: Record<string, ConsentState>;
   createdAt: string;
   updatedAt: string;
 }
 
-export function toView(p: Profile): ProfileView {
+/** @param purposes the configured consent purposes: the view then shows every one, a purpose never decided in its `whenMissing` state. */
+export function toView(p: Profile, purposes?: ConsentPurposes): ProfileView {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     profileId: p.profileId,
@@ -392,6 +405,7 @@ export function toView(p: Profile): ProfileView {
     merges: [...p.merges],
     rejectedIdentifiers: [...(p.rejectedIdentifiers ?? [])],
     enriched: { ...(p.enriched ?? {}) },
+    consent: currentConsent(p.consent, purposes),
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };
