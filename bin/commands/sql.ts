@@ -5,7 +5,13 @@
  *   c360 sql "SELECT * FROM customers_overview"
  *   c360 sql --file query.sql [--csv | --json]
  *   c360 sql --views                    the shipped views and what each answers
+ *   c360 sql --as analyst "SELECT * FROM users"   as a governance role reads it
  *
+ * Without --as the local user reads every column, as the data steward does.
+ * With --as ROLE, every table holds what the role may read under the PII
+ * classification (governance.classification, governance.roles): direct
+ * contact columns masked or absent, join keys as session pseudonyms, JSON
+ * keys the role may not see masked or removed; the shipped views run on top.
  * Reads `<local.dataDir>/lake`, `curated/` and the bus file (or --data-dir's).
  * Prints an aligned table by default; a query DuckDB rejects exits 1 with its message.
  */
@@ -15,6 +21,7 @@ import type { Command } from 'commander';
 import { openLocalWarehouse } from '../../lambda/analytics/adapters/duckdb-warehouse';
 import type { Row } from '../../lambda/analytics/ports';
 import { config } from '../../lambda/config/load';
+import { classification, columnPolicy, governanceRoles, type ColumnPolicy } from '../../lambda/governance/contracts/classification';
 import { prepareDataDir } from '../../lambda/local/data-dir';
 import { localDataDir } from '../../lambda/local/runtime-info';
 
@@ -30,6 +37,14 @@ const cell = (value: unknown): string => {
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 };
+
+/** The column policy of role `name` under the config's classification; an Error listing the roles when there is no such role. */
+export function rolePolicy(name: string, cfg = config): ColumnPolicy {
+  const roles = governanceRoles(cfg);
+  const role = Object.hasOwn(roles, name) ? roles[name] : undefined;
+  if (role === undefined) throw new Error(`unknown role ${JSON.stringify(name)}; the roles are ${Object.keys(roles).sort().join(', ')} (governance.roles)`);
+  return columnPolicy(classification(cfg), name, role);
+}
 
 const columnsOf = (rows: readonly Row[]) => (rows[0] === undefined ? [] : Object.keys(rows[0]));
 
@@ -66,10 +81,19 @@ export function registerSqlCommand(program: Command, options: SqlCommandOptions 
     .option('--csv', 'print CSV with a header line')
     .option('--json', 'print one JSON array of row objects')
     .option('--views', 'list the shipped views and what each answers')
+    .option('--as <role>', 'read as a governance role (analyst, steward or one of governance.roles): what it may not see is masked or absent')
     .option('--data-dir <dir>', 'the local state folder to read', options.dataDir ?? localDataDir(config.local.dataDir))
-    .addHelpText('after', '\nTables: raw_events, quarantine, profiles, identities, identity_merges, segment_membership,\nrejected_identifiers, segment_events, and the views listed by --views.')
-    .action(async function (this: Command, query: string | undefined, opts: { file?: string; csv?: boolean; json?: boolean; views?: boolean; dataDir: string }) {
+    .addHelpText('after', '\nTables: raw_events, quarantine, profiles, identities, identity_merges, segment_membership,\nrejected_identifiers, segment_events, and the views listed by --views.\n--as ROLE reads them as a governance role; without it, every column is read (the data steward).')
+    .action(async function (this: Command, query: string | undefined, opts: { file?: string; csv?: boolean; json?: boolean; views?: boolean; dataDir: string; as?: string }) {
       if (opts.csv === true && opts.json === true) return this.error('error: choose one of --csv and --json', { exitCode: 2, code: 'c360.sql.format' });
+      let policy: ColumnPolicy | undefined;
+      if (opts.as !== undefined) {
+        try {
+          policy = rolePolicy(opts.as);
+        } catch (err) {
+          return this.error(`error: ${(err as Error).message}`, { exitCode: 2, code: 'c360.sql.role' });
+        }
+      }
       let sql: string | undefined;
       if (opts.views !== true) {
         if (query !== undefined && opts.file !== undefined) return this.error('error: give the SQL as an argument or with --file, not both', { exitCode: 2, code: 'c360.sql.input' });
@@ -81,7 +105,7 @@ export function registerSqlCommand(program: Command, options: SqlCommandOptions 
       }
 
       const dirs = await prepareDataDir(opts.dataDir);
-      const warehouse = await openLocalWarehouse({ lakeDir: dirs.lakeDir, curatedDir: dirs.curatedDir, segmentEventsFile: dirs.busFile });
+      const warehouse = await openLocalWarehouse({ lakeDir: dirs.lakeDir, curatedDir: dirs.curatedDir, segmentEventsFile: dirs.busFile, ...(policy === undefined ? {} : { policy }) });
       try {
         if (sql === undefined) {
           const rows = warehouse.views.map((v) => ({ view: v.name, answers: v.comment }));

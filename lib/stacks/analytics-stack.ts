@@ -200,6 +200,8 @@ export class AnalyticsStack extends Stack {
         lakeDatabaseName: this.databaseName,
         curatedBucket: this.curatedBucket,
         curatedKey: this.key,
+        // The classification and roles: Redshift roles read masked views of what Lake Formation would hide from them.
+        governance: config,
         removalPolicy,
         logRetention,
       });

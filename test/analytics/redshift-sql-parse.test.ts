@@ -4,7 +4,8 @@
  * Redshift dialect can parse (views, the streaming view's query) is parsed;
  * Redshift-only syntax it cannot parse (FROM KINESIS, FROM DATA CATALOG,
  * materialized views, procedures, GRANT EXECUTE) gets a focused check of its
- * exact shape. Every statement must match one known form.
+ * exact shape. Every statement must match one known form. The governance
+ * statements generated from the classification are checked the same way.
  */
 import pkg from 'node-sql-parser';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +16,8 @@ import {
   splitSqlStatements,
   type RedshiftSqlValues,
 } from '../../lib/constructs/analytics/redshift-serverless';
+import { REALTIME_VIEWS, redshiftGovernanceStatements } from '../../lib/constructs/analytics/redshift-sql';
+import { parseConfig } from '../../lambda/config';
 
 const { Parser } = pkg;
 const parser = new Parser();
@@ -90,6 +93,11 @@ function check(name: string, sql: string, values: RedshiftSqlValues): string {
     const tables = parser.tableList(sql, DIALECT);
     return `view ${ast.view.view} over ${tables.filter((t) => t.startsWith('select::')).map((t) => t.split('::')[2]).join(', ')}`;
   }
+  if (/^CREATE\s+OR\s+REPLACE\s+PROCEDURE\s+c360_ensure_role/i.test(sql)) {
+    const ensure = /^CREATE OR REPLACE PROCEDURE c360_ensure_role\(wanted VARCHAR\(64\)\)\s+AS \$\$\s+BEGIN\s+IF NOT EXISTS \(SELECT 1 FROM svv_roles WHERE role_name = wanted\) THEN\s+EXECUTE 'CREATE ROLE ' \|\| quote_ident\(wanted\);\s+END IF;\s+END;\s+\$\$ LANGUAGE plpgsql$/.exec(sql);
+    if (ensure === null) throw new Error(`${name}: c360_ensure_role(wanted) creates the role (quote_ident) unless svv_roles has it`);
+    return 'procedure c360_ensure_role: creates a role unless it exists';
+  }
   if (/^CREATE\s+OR\s+REPLACE\s+PROCEDURE/i.test(sql)) {
     const proc = /^CREATE OR REPLACE PROCEDURE ([a-z_]+)\(\)\s+NONATOMIC\s+AS \$\$\s+BEGIN\s+([\s\S]+?);\s+END;\s+\$\$ LANGUAGE plpgsql\s+SECURITY DEFINER$/.exec(sql);
     if (proc === null) throw new Error(`${name}: CREATE OR REPLACE PROCEDURE <name>() NONATOMIC AS $$ BEGIN …; END; $$ LANGUAGE plpgsql SECURITY DEFINER`);
@@ -118,6 +126,7 @@ describe('sql/redshift statements', () => {
       '050-revenue_today: view revenue_today over events_stream',
       '060-refresh_events_stream#1: procedure refresh_events_stream: REFRESH MATERIALIZED VIEW events_stream',
       '060-refresh_events_stream#2: grant execute refresh_events_stream',
+      '070-governance_roles: procedure c360_ensure_role: creates a role unless it exists',
     ]);
   });
 
@@ -189,5 +198,81 @@ describe('splitSqlStatements', () => {
       'SELECT "x;y" FROM t',
       'CREATE PROCEDURE p() AS $$ BEGIN x; END; $$ LANGUAGE plpgsql',
     ]);
+  });
+});
+
+/**
+ * The governance statements (the column policy as Redshift roles): each of
+ * a known form, the masked views' queries parsed; a role that may not read
+ * direct PII gets masked views and neither the streaming view nor the
+ * Spectrum schema; the steward gets both; the config's roles are created too.
+ */
+describe('governance statements', () => {
+  const config = parseConfig({ governance: { roles: { marketing: { sees: ['none'], otherwise: 'omit' } } } });
+  const statements = redshiftGovernanceStatements(config);
+  const ROLE_NAME = '"([a-z][a-z0-9_-]*)"';
+
+  /** Which form a governance statement is; throws when it is none. */
+  function checkGovernance(name: string, sql: string): string {
+    const forms: Array<[RegExp, (m: RegExpExecArray) => string]> = [
+      [/^CALL c360_ensure_role\('([a-z][a-z0-9_-]*)'\)$/, (m) => `role ${m[1]}`],
+      [new RegExp(`^GRANT SELECT ON ${REALTIME_VIEWS.join(', ')} TO ROLE ${ROLE_NAME}$`), (m) => `realtime to ${m[1]}`],
+      [new RegExp(`^GRANT SELECT ON events_stream TO ROLE ${ROLE_NAME}$`), (m) => `stream to ${m[1]}`],
+      [new RegExp(`^REVOKE SELECT ON events_stream FROM ROLE ${ROLE_NAME}$`), (m) => `no stream for ${m[1]}`],
+      [new RegExp(`^GRANT USAGE ON SCHEMA lake TO ROLE ${ROLE_NAME}$`), (m) => `lake to ${m[1]}`],
+      [new RegExp(`^REVOKE USAGE ON SCHEMA lake FROM ROLE ${ROLE_NAME}$`), (m) => `no lake for ${m[1]}`],
+      [/^CREATE SCHEMA IF NOT EXISTS "(c360_[a-z0-9_-]+)"$/, (m) => `schema ${m[1]}`],
+      [new RegExp(`^GRANT USAGE ON SCHEMA "(c360_[a-z0-9_-]+)" TO ROLE ${ROLE_NAME}$`), (m) => `usage ${m[1]} to ${m[2]}`],
+      [new RegExp(`^GRANT SELECT ON ALL TABLES IN SCHEMA "(c360_[a-z0-9_-]+)" TO ROLE ${ROLE_NAME}$`), (m) => `select ${m[1]} to ${m[2]}`],
+    ];
+    for (const [re, what] of forms) {
+      const m = re.exec(sql);
+      if (m !== null) return what(m);
+    }
+    const view = /^CREATE OR REPLACE VIEW "(c360_[a-z0-9_-]+)"\.([a-z_]+) AS (SELECT [\s\S]+) FROM (public\.events_stream|lake\.[a-z_]+)( WITH NO SCHEMA BINDING)?$/.exec(sql);
+    if (view === null) throw new Error(`${name}: not a known governance statement: ${sql.slice(0, 80)}`);
+    const [, schema, relation, select, from, late] = view;
+    if (from === 'public.events_stream' ? late !== undefined : late === undefined) throw new Error(`${name}: views over Spectrum tables are late-binding, the view over the streaming view is not`);
+    parse(name, `${select} FROM ${from}`);
+    return `view ${schema}.${relation} over ${from}`;
+  }
+
+  it('are each of a known form, the masked views parsed', () => {
+    const forms = statements.map((s) => checkGovernance(s.name, s.sql));
+    expect(forms).toEqual(expect.arrayContaining(['role analyst', 'role steward', 'role marketing', 'lake to steward', 'stream to steward', 'no lake for analyst', 'no stream for analyst']));
+    expect(forms).toContain('view c360_analyst.events_stream over public.events_stream');
+    expect(forms).toContain('view c360_analyst.profiles over lake.profiles');
+    expect(forms).toContain('select c360_analyst to analyst');
+    expect(forms).not.toContain('lake to analyst');
+    expect(forms).not.toContain('view c360_steward.profiles over lake.profiles');
+    expect(new Set(statements.map((s) => s.name)).size).toBe(statements.length);
+  });
+
+  it('mask the analyst\'s direct columns and keep the rest', () => {
+    const profiles = statements.find((s) => s.name === 'governance-analyst-view-profiles')!.sql;
+    expect(profiles).toContain(`CASE WHEN "email" IS NULL THEN NULL ELSE '***' END AS "email"`);
+    expect(profiles).toContain(`CASE WHEN "first_name" IS NULL THEN NULL ELSE '***' END AS "first_name"`);
+    expect(profiles).toMatch(/SELECT "profile_id", /);
+    expect(profiles).toContain('"city"');
+    const stream = statements.find((s) => s.name === 'governance-analyst-view-events_stream')!.sql;
+    expect(stream).toContain(`CASE WHEN "user_id" IS NULL THEN NULL ELSE '***' END AS "user_id"`);
+    expect(stream).toContain('JSON_PARSE(CAST(NULL AS VARCHAR)) AS "payload"');
+    expect(stream).toContain('"anonymous_id", ');
+    const identities = statements.find((s) => s.name === 'governance-analyst-view-identities')!.sql;
+    expect(identities).toContain(`CASE WHEN "identifier_type" IN ('anonymousId') THEN "identifier_value" WHEN "identifier_value" IS NULL THEN NULL ELSE '***' END AS "identifier_value"`);
+  });
+
+  it('leave out what an omit role may not read', () => {
+    const profiles = statements.find((s) => s.name === 'governance-marketing-view-profiles')!.sql;
+    expect(profiles).not.toContain('"email"');
+    expect(profiles).not.toContain('"city"');
+    expect(profiles).toContain('"country"');
+    const identities = statements.find((s) => s.name === 'governance-marketing-view-identities')!.sql;
+    expect(identities).toContain('CAST(NULL AS VARCHAR) AS "identifier_value"');
+  });
+
+  it('follow the classification: a field made direct is masked for the analyst', () => {
+    const strict = redshiftGovernanceStatements(parseConfig({ governance: { classification: { fields: { 'traits.country': { class: 'direct', category: 'location' } } } } }));
+    expect(strict.find((s) => s.name === 'governance-analyst-view-profiles')!.sql).toContain(`CASE WHEN "country" IS NULL THEN NULL ELSE '***' END AS "country"`);
   });
 });

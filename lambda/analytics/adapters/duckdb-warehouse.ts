@@ -27,18 +27,30 @@
  * views defined after them read the table, as DuckDB binds views by name
  * when they run. Queries and refreshes run one at a time, so no query sees a
  * half-built table. Session time zone UTC, as Athena's.
+ *
+ * With a role's column policy (`c360 sql --as ROLE`), each base table is
+ * loaded through the policy: a column the role may not read is masked
+ * (`'***'`), a pseudonym (a keyed hash, the same for one value within the
+ * session, so events still join to profiles), or absent; JSON text columns
+ * keep their keys with what the role may not read masked or removed, so the
+ * shipped views still read `context.channel` or `properties.revenue`. The
+ * warehouse then loads every table at once and turns off DuckDB's access to
+ * files, so no query reads the lake around the policy.
  */
 import {
   DuckDBInstance,
+  DuckDBScalarFunction,
   DuckDBTypeId,
   JSDuckDBValueConverter,
   StatementType,
+  VARCHAR,
   type DuckDBConnection,
   type DuckDBDateValue,
   type DuckDBTimestampValue,
   type DuckDBValueConverter,
   type JS,
 } from '@duckdb/node-api';
+import { createHmac, randomBytes } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { LAKE_FILE_EXTENSION, QUARANTINE_ZONE, RAW_ZONE } from '../../collection/contracts/lake-layout';
@@ -55,6 +67,7 @@ import {
   type ExportTable,
 } from '../contracts/curated';
 import type { ShippedView } from '../contracts/views';
+import { MASK, type ColumnPolicy, type JsonScope } from '../../governance/contracts/classification';
 import type { Row, Warehouse } from '../ports';
 import { readDuckdbShims, readShippedViews } from './sql-files';
 
@@ -67,6 +80,14 @@ export interface LocalWarehouseOptions {
   readonly segmentEventsFile: string;
   /** @default the shipped views (`sql/views/`) */
   readonly viewsDir?: string;
+  /**
+   * A role's column policy (governance): every base table then holds only
+   * what the role may read (columns masked, pseudonymised or absent, JSON
+   * keys masked or removed), the files are read once when the warehouse
+   * opens, and queries cannot read files themselves. Without it, the local
+   * user reads everything, as the steward.
+   */
+  readonly policy?: ColumnPolicy;
 }
 
 type SqlType = 'VARCHAR' | 'BIGINT' | 'INTEGER' | 'DOUBLE' | 'BOOLEAN' | 'TIMESTAMP';
@@ -409,6 +430,73 @@ interface Needs {
   readonly views: ReadonlySet<string>;
 }
 
+/** The SQL functions of a column policy, registered on the connection: the policy's own code runs on every value, so SQL and the contract agree. */
+function registerPolicyFunctions(connection: DuckDBConnection, policy: ColumnPolicy): void {
+  // A fresh key per warehouse: pseudonyms join within one session and mean nothing outside it.
+  const key = randomBytes(32);
+  const pseudonym = (value: string) => createHmac('sha256', key).update(value.trim()).digest('hex').slice(0, 16);
+  const scalar = (name: string, arity: number, fn: (...args: Array<string | null>) => string | null) =>
+    connection.registerScalarFunction(
+      DuckDBScalarFunction.create({
+        name,
+        returnType: VARCHAR,
+        parameterTypes: Array.from({ length: arity }, () => VARCHAR),
+        mainFunction: (_info, input, output) => {
+          const vectors = Array.from({ length: arity }, (_, i) => input.getColumnVector(i));
+          for (let row = 0; row < input.rowCount; row++) output.setItem(row, fn(...vectors.map((v) => v.getItem(row) as string | null)));
+          output.flush();
+        },
+      }),
+    );
+  scalar('c360_pseudonym', 1, (value) => (value === null ? null : pseudonym(value)));
+  scalar('c360_identifier', 2, (type, value) => {
+    if (value === null) return null;
+    switch (policy.identifier(type ?? '')) {
+      case 'clear':
+        return value;
+      case 'mask':
+        return MASK;
+      case 'pseudonym':
+        return pseudonym(value);
+      case 'omit':
+        return null;
+    }
+  });
+  scalar('c360_json', 2, (scope, text) => {
+    if (text === null) return null;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Not JSON (e.g. a quarantined record in base64): it may hold anything.
+      return policy.seesAll ? text : policy.otherwise === 'omit' ? null : MASK;
+    }
+    const kept = policy.json((scope ?? 'record') as JsonScope, parsed);
+    return kept === undefined ? null : JSON.stringify(kept);
+  });
+}
+
+/** `select` with each column as the policy gives it to the role (DuckDB tells the columns: Parquet exports carry one per computed trait). */
+async function governedSelect(connection: DuckDBConnection, policy: ColumnPolicy, table: string, select: string): Promise<string> {
+  const reader = await connection.runAndReadAll(`DESCRIBE ${select}`);
+  const items: string[] = [];
+  for (const row of reader.getRowObjectsJson()) {
+    const name = String(row.column_name);
+    const type = String(row.column_type);
+    const col = ident(name);
+    const access = policy.column(table, name);
+    if (access.kind === 'clear') items.push(col);
+    else if (access.kind === 'omit') continue;
+    else if (type !== 'VARCHAR') items.push(`CAST(NULL AS ${type}) AS ${col}`);
+    else if (access.kind === 'mask') items.push(`CASE WHEN ${col} IS NULL THEN NULL ELSE ${literal(MASK)} END AS ${col}`);
+    else if (access.kind === 'pseudonym') items.push(`c360_pseudonym(${col}) AS ${col}`);
+    else if (access.kind === 'json') items.push(`c360_json(${literal(access.scope)}, ${col}) AS ${col}`);
+    else if (access.kind === 'typed') items.push(`c360_identifier(CAST(${ident(access.typeColumn)} AS VARCHAR), ${col}) AS ${col}`);
+  }
+  if (items.length === 0) throw new Error(`role ${policy.role} reads no column of ${table}`);
+  return `SELECT ${items.join(', ')} FROM (${select})`;
+}
+
 class LocalWarehouse implements Warehouse {
   /** Each base table's files when it was last loaded, and the number of that load. */
   private readonly loaded = new Map<string, { readonly files: readonly FileStamp[]; readonly key: string; readonly version: number }>();
@@ -419,6 +507,10 @@ class LocalWarehouse implements Warehouse {
   private reach = new Map<string, Needs>();
   /** Serialises queries and refreshes, so a query never sees a table being rebuilt. */
   private tail: Promise<unknown> = Promise.resolve();
+  /** The role's column policy the base tables are loaded through, if any. */
+  private policy: ColumnPolicy | undefined;
+  /** Whether the base tables were loaded once for good (a policy's warehouse: DuckDB may read no file any more). */
+  private frozen = false;
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -444,6 +536,24 @@ class LocalWarehouse implements Warehouse {
         throw new Error(`base table ${table.name}: ${messageOf(err)}`);
       }
     }
+  }
+
+  /**
+   * Loads every base table through the role's column policy, then turns off
+   * DuckDB's access to files for good: from here on queries
+   * read only what the policy let in. The views were defined over the full
+   * columns, so a view reading a column the role does not get fails alone.
+   */
+  async govern(policy: ColumnPolicy): Promise<void> {
+    await this.exclusive(async () => {
+      this.policy = policy;
+      registerPolicyFunctions(this.connection, policy);
+      const listed = await Promise.all(this.tables.map((t) => filesOf(t)));
+      for (const [i, table] of this.tables.entries()) await this.load(table, listed[i] as FileStamp[]);
+      // Once off, DuckDB does not let it back on while the database runs.
+      await this.connection.run('SET enable_external_access = false');
+      this.frozen = true;
+    });
   }
 
   /** Reloads every base table whose files changed, then recomputes the materialized views that read them. */
@@ -529,15 +639,21 @@ class LocalWarehouse implements Warehouse {
 
   /** (Re)loads one base table if its files changed since its last load. */
   private async load(table: BaseTable, files: readonly FileStamp[]): Promise<void> {
+    if (this.frozen) return;
     const key = files.map(stampKey).join('\n');
     const previous = this.loaded.get(table.name);
     if (previous?.key === key) return;
     const added = previous !== undefined && table.appendable ? addedFiles(previous.files, files) : undefined;
-    const sql =
-      added === undefined
-        ? `CREATE OR REPLACE TABLE ${ident(table.name)} AS ${table.define(files.map((f) => f.path))}`
-        : `INSERT INTO ${ident(table.name)} ${table.define(added.map((f) => f.path))}`;
+    const policy = this.policy;
+    const define = async (paths: readonly string[]) => {
+      const select = table.define(paths);
+      return policy === undefined ? select : governedSelect(this.connection, policy, table.name, select);
+    };
     try {
+      const sql =
+        added === undefined
+          ? `CREATE OR REPLACE TABLE ${ident(table.name)} AS ${await define(files.map((f) => f.path))}`
+          : `INSERT INTO ${ident(table.name)} ${await define(added.map((f) => f.path))}`;
       await this.unordered(() => this.connection.run(sql));
     } catch (err) {
       throw new Error(`base table ${table.name}: ${messageOf(err)}`);
@@ -627,7 +743,8 @@ function nthStatement(sql: string, i: number): string {
  * Opens the local warehouse: DuckDB in memory, the shims, the base tables
  * loaded from the files, then every view of `viewsDir` in creation order
  * (the materialized ones are computed when first read). A view that fails
- * to create rejects, naming the view and its file.
+ * to create rejects, naming the view and its file. With a column policy,
+ * every base table is then loaded through it and file access turned off.
  */
 export async function openLocalWarehouse(opts: LocalWarehouseOptions): Promise<Warehouse & { refresh(): Promise<void> }> {
   const views = await readShippedViews(opts.viewsDir);
@@ -651,6 +768,7 @@ export async function openLocalWarehouse(opts: LocalWarehouseOptions): Promise<W
       }
     }
     await warehouse.materialize(MATERIALIZED_VIEWS);
+    if (opts.policy !== undefined) await warehouse.govern(opts.policy);
   } catch (err) {
     connection.closeSync();
     instance.closeSync();

@@ -129,3 +129,153 @@ export function columnClassification(c: Classification, column: string): FieldCl
   if (PSEUDONYMOUS_COLUMNS.has(name)) return { class: 'indirect', category: 'identity' };
   return { class: 'none', category: 'other' };
 }
+
+/**
+ * JSON text columns: the scope their keys are field keys of (`traits` →
+ * `traits.<key>`, ...). `record` is a whole Segment event (the quarantine's
+ * `data`): its top-level keys are the spec's, with the identifiers and the
+ * three nested objects under their own scopes.
+ */
+export type JsonScope = 'traits' | 'context' | 'properties' | 'record';
+const JSON_COLUMNS: Readonly<Record<string, JsonScope>> = {
+  traits: 'traits',
+  context: 'context',
+  properties: 'properties',
+  enriched: 'traits',
+  data: 'record',
+};
+
+/** Columns holding one identifier's value whose type is in a sibling column: the class is the row's identifier type's. */
+const TYPED_VALUE_COLUMNS: Readonly<Record<string, string>> = {
+  identifier_value: 'identifier_type',
+  matched_with_value: 'matched_with_type',
+};
+
+/** Columns that join events to profiles: masked as a keyed pseudonym, so joins and counts still work. */
+const JOIN_KEY_COLUMNS = new Set(['user_id', 'userid', 'previousid', 'anonymousid', 'partitionkey', ...Object.keys(TYPED_VALUE_COLUMNS)]);
+
+/** Top-level keys of a Segment event that are its own (not personal) or an identifier. */
+const RECORD_KEYS: Readonly<Record<string, string | null>> = {
+  userId: 'identifiers.userId',
+  previousId: 'identifiers.userId',
+  anonymousId: 'identifiers.anonymousId',
+  type: null,
+  event: null,
+  name: null,
+  category: null,
+  messageId: null,
+  timestamp: null,
+  originalTimestamp: null,
+  sentAt: null,
+  receivedAt: null,
+  groupId: null,
+  channel: null,
+  version: null,
+  integrations: null,
+};
+
+/**
+ * What a role gets of one column: in clear; masked (`'***'`, a NULL when
+ * the column is not text); a pseudonym (a keyed hash of the value, the same
+ * within one session, for the columns that join events to profiles);
+ * nothing (the column is absent); a JSON text with the keys the role may
+ * not see masked or removed; or an identifier value governed by the
+ * identifier type in another column of the row.
+ */
+export type ColumnAccess =
+  | { readonly kind: 'clear' | 'mask' | 'pseudonym' | 'omit' }
+  | { readonly kind: 'json'; readonly scope: JsonScope }
+  | { readonly kind: 'typed'; readonly typeColumn: string };
+
+/** What a role gets of a value it may not read in clear, by the role's `otherwise`. */
+export type HiddenAccess = 'clear' | 'mask' | 'pseudonym' | 'omit';
+
+/** The column policy of one role, as the local warehouse applies it to every base table. */
+export interface ColumnPolicy {
+  readonly role: string;
+  /** What the role gets of `column` of `table`. */
+  column(table: string, column: string): ColumnAccess;
+  /** What the role gets of the value of an identifier of `type` (a `typed` column's row). */
+  identifier(type: string): HiddenAccess;
+  /** A JSON value of `scope` with what the role may not see masked (`'***'`) or removed. */
+  json(scope: JsonScope, value: unknown): unknown;
+  /** Whether the role reads every class: text that is not JSON is then kept, else masked whole. */
+  readonly seesAll: boolean;
+  /** What the role reads in place of what it may not see: the mask, or nothing. */
+  readonly otherwise: 'mask' | 'omit';
+}
+
+/** The mask a role reads in place of a value it may not see. */
+export const MASK = '***';
+
+const hide = (role: GovernanceRole, joinKey: boolean): HiddenAccess => (role.otherwise === 'omit' ? 'omit' : joinKey ? 'pseudonym' : 'mask');
+
+/**
+ * The column policy of `roleName` under the classification: a column the
+ * role's classes include is clear; a JSON column keeps the keys the role
+ * sees (each leaf by its own field key, so `traits.address.city` may stay
+ * while `traits.address.street` goes); an identifier value follows its row's
+ * type; any other column the role may not see is masked, pseudonymised (join
+ * keys) or absent, by the role's `otherwise`.
+ */
+export function columnPolicy(c: Classification, roleName: string, role: GovernanceRole): ColumnPolicy {
+  const sees = (cls: PiiClass) => roleSees(role, cls);
+  const seesAll = PII_CLASSES.every(sees);
+  /** What stands for a value the role may not see: the mask, or nothing (removed). */
+  const hidden = role.otherwise === 'omit' ? undefined : MASK;
+
+  /** The value at field key `key` (nested objects walked leaf by leaf); undefined to remove it. */
+  const walk = (key: string, value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map((v) => walk(key, v)).filter((v) => v !== undefined);
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        const kept = walk(`${key}.${k}`, v);
+        if (kept !== undefined) out[k] = kept;
+      }
+      return out;
+    }
+    return sees(c.field(key).class) ? value : hidden;
+  };
+
+  /** The keys of an object under `prefix`, each walked; a value that is not an object is seen only by a role that sees every class. */
+  const object = (prefix: string, value: unknown, keyOf: (k: string) => string | null = (k) => `${prefix}.${k}`): unknown => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return seesAll ? value : hidden;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const key = keyOf(k);
+      const kept = key === null ? v : walk(key, v);
+      if (kept !== undefined) out[k] = kept;
+    }
+    return out;
+  };
+
+  const json = (scope: JsonScope, value: unknown): unknown => {
+    if (scope !== 'record') return object(scope, value);
+    // A whole event: the spec's own keys pass, identifiers and the nested objects by their field keys, anything else as an unlisted field.
+    return object('record', value, (k) => {
+      if (k === 'traits' || k === 'properties' || k === 'context') return k;
+      if (Object.hasOwn(RECORD_KEYS, k)) return RECORD_KEYS[k] ?? null;
+      return `record.${k}`;
+    });
+  };
+
+  return {
+    role: roleName,
+    seesAll,
+    otherwise: role.otherwise,
+    column(_table, column) {
+      const name = column.toLowerCase();
+      const scope = JSON_COLUMNS[name];
+      if (scope !== undefined) return seesAll ? { kind: 'clear' } : { kind: 'json', scope };
+      const typeColumn = TYPED_VALUE_COLUMNS[name];
+      if (typeColumn !== undefined) return seesAll ? { kind: 'clear' } : { kind: 'typed', typeColumn };
+      if (sees(columnClassification(c, name).class)) return { kind: 'clear' };
+      return { kind: hide(role, JOIN_KEY_COLUMNS.has(name)) };
+    },
+    identifier(type) {
+      return sees(c.identifier(type).class) ? 'clear' : hide(role, true);
+    },
+    json,
+  };
+}

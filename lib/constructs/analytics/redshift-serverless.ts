@@ -49,7 +49,8 @@ import { REDSHIFT_DIR } from '../../../lambda/analytics/contracts/views';
 import { C360Function } from '../common/c360-function';
 import type { IDataKey } from '../common/data-key';
 import { acknowledgeWildcardResource } from '../common/nag';
-import { RedshiftSql, type RedshiftStatement } from './redshift-sql';
+import { parseConfig } from '../../../lambda/config';
+import { RedshiftSql, redshiftGovernanceStatements, type RedshiftStatement } from './redshift-sql';
 
 /** On-demand price of one RPU-hour assumed by the cost note above (us-east-1, USD). */
 export const REDSHIFT_RPU_HOUR_USD = 0.375;
@@ -219,6 +220,12 @@ export interface RedshiftWarehouseProps {
   readonly removalPolicy: RemovalPolicy;
   /** Retention of the construct's log groups (VPC flow logs, the SQL function, the waiter). */
   readonly logRetention: logs.RetentionDays;
+  /**
+   * The deployment's config, whose PII classification and governance roles
+   * become Redshift roles with masked views (redshiftGovernanceStatements).
+   * @default the default classification and roles (analyst, steward)
+   */
+  readonly governance?: C360Config;
 }
 
 function isDataKey(key: kms.IKey | IDataKey): key is IDataKey {
@@ -365,18 +372,23 @@ export class RedshiftWarehouse extends Construct {
     this.workgroup.applyRemovalPolicy(props.removalPolicy);
     this.workgroup.node.addDependency(this.namespace);
 
-    // --- SQL at deploy time: streaming schema and view, Spectrum schema, real-time views, the refresh procedure.
+    // --- SQL at deploy time: streaming schema and view, Spectrum schema, real-time views, the refresh procedure,
+    // then the governance roles and their masked views.
     const auto = config.streamingRefresh === 'auto';
     this.sql = new RedshiftSql(this, 'Sql', {
       workgroupName: this.workgroupName,
       workgroupArn: this.workgroup.attrWorkgroupWorkgroupArn,
       database: REDSHIFT_DATABASE,
-      statements: redshiftStatements({
-        stream_name: props.stream.streamName,
-        role_arn: this.role.roleArn,
-        glue_database: props.lakeDatabaseName,
-        auto_refresh: auto ? 'YES' : 'NO',
-      }),
+      statements: [
+        ...redshiftStatements({
+          stream_name: props.stream.streamName,
+          role_arn: this.role.roleArn,
+          glue_database: props.lakeDatabaseName,
+          auto_refresh: auto ? 'YES' : 'NO',
+        }),
+        // After the files: the roles read the views those create.
+        ...redshiftGovernanceStatements(props.governance ?? parseConfig({})),
+      ],
       // The role's grants and the endpoints must be in place before the streaming view reads the stream.
       dependsOn: [this.workgroup, this.role, ...endpoints],
       removalPolicy: props.removalPolicy,

@@ -4,7 +4,9 @@
  * statements through the Redshift Data API (IAM temporary credentials:
  * workgroup name and database, no secret) and whose `isComplete` waiter polls
  * DescribeStatement until each has finished. A failed statement fails the
- * deployment with the statement's name and Redshift's error.
+ * deployment with the statement's name and Redshift's error. Also the
+ * governance statements (redshiftGovernanceStatements): the column policy's
+ * roles as Redshift roles, with masked views where a role may not read a column.
  */
 import { CustomResource, Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,6 +16,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IDependable } from 'constructs';
+import type { C360Config } from '../../../lambda/config';
+import { EXPORT_PARTITION, EXPORT_TABLE_COLUMNS, EXPORT_TABLES, profileTableColumns, type CuratedColumn } from '../../../lambda/analytics/contracts/curated';
+import { MASK, classification, columnPolicy, governanceRoles, roleSees, type ColumnPolicy } from '../../../lambda/governance/contracts/classification';
 import { C360Function } from '../common/c360-function';
 import { acknowledgeWildcardResource } from '../common/nag';
 
@@ -165,4 +170,134 @@ export class RedshiftSql extends Construct {
         'The CDK Provider framework\'s waiter state machine (deploy time only) offers no X-Ray option; its steps are the SQL function, which is traced, and its execution history is logged.',
     });
   }
+}
+
+// --- Governance: the column policy in Redshift -------------------------------------------------
+
+/** A column of a relation the warehouse exposes, with the lake column whose classification it takes. */
+interface GovernedColumn {
+  readonly name: string;
+  /** Redshift type: VARCHAR columns are masked as `'***'`, others as NULL. */
+  readonly type: 'VARCHAR' | 'SUPER' | 'BIGINT' | 'DOUBLE PRECISION' | 'BOOLEAN' | 'TIMESTAMP';
+  /** The lake column of the same content (columnClassification's name). */
+  readonly classifiedAs: string;
+}
+
+/**
+ * Columns of the streaming view `events_stream` (sql/redshift/020), each
+ * classified as the lake column holding the same value: the whole event
+ * (`payload`) as a quarantined record, the ids as the raw events' ids.
+ */
+export const EVENTS_STREAM_COLUMNS: readonly GovernedColumn[] = [
+  { name: 'approximate_arrival_timestamp', type: 'TIMESTAMP', classifiedAs: 'approximate_arrival_timestamp' },
+  { name: 'partition_key', type: 'VARCHAR', classifiedAs: 'partitionkey' },
+  { name: 'shard_id', type: 'VARCHAR', classifiedAs: 'shard_id' },
+  { name: 'sequence_number', type: 'VARCHAR', classifiedAs: 'sequencenumber' },
+  { name: 'payload', type: 'SUPER', classifiedAs: 'data' },
+  { name: 'message_id', type: 'VARCHAR', classifiedAs: 'messageid' },
+  { name: 'type', type: 'VARCHAR', classifiedAs: 'type' },
+  { name: 'event', type: 'VARCHAR', classifiedAs: 'event' },
+  { name: 'user_id', type: 'VARCHAR', classifiedAs: 'user_id' },
+  { name: 'anonymous_id', type: 'VARCHAR', classifiedAs: 'anonymousid' },
+  { name: 'event_time', type: 'TIMESTAMP', classifiedAs: 'event_time' },
+  { name: 'revenue', type: 'DOUBLE PRECISION', classifiedAs: 'revenue' },
+];
+
+/** The real-time views (sql/redshift/040-050): counts and sums by event name, no column of a person. */
+export const REALTIME_VIEWS = ['events_last_hour', 'events_today', 'revenue_today'] as const;
+
+const REDSHIFT_TYPES: Readonly<Record<CuratedColumn['type'], GovernedColumn['type']>> = {
+  string: 'VARCHAR',
+  bigint: 'BIGINT',
+  double: 'DOUBLE PRECISION',
+  boolean: 'BOOLEAN',
+  timestamp: 'TIMESTAMP',
+};
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const quoteText = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/** The schema of a role's masked views: `c360_<role>`. */
+export const maskedSchemaOf = (role: string) => `c360_${role}`;
+
+/**
+ * The SELECT list of `columns` as `policy` gives them to its role: in
+ * clear; masked (`'***'` for text, NULL otherwise; a pseudonym needs a
+ * session key Redshift views do not have, and a JSON column is masked whole,
+ * as Lake Formation's column grants do); an identifier value in clear for the
+ * identifier types the role reads; or left out.
+ */
+function maskedSelectList(columns: readonly GovernedColumn[], policy: ColumnPolicy, relation: string, identifierTypes: readonly string[]): string {
+  const items: string[] = [];
+  for (const col of columns) {
+    const id = quoteIdent(col.name);
+    const hidden =
+      col.type === 'VARCHAR'
+        ? `CASE WHEN ${id} IS NULL THEN NULL ELSE '${MASK}' END`
+        : col.type === 'SUPER'
+          ? 'JSON_PARSE(CAST(NULL AS VARCHAR))'
+          : `CAST(NULL AS ${col.type})`;
+    const access = policy.column(relation, col.classifiedAs);
+    if (access.kind === 'clear') items.push(id);
+    else if (access.kind === 'omit') continue;
+    else if (access.kind === 'typed') {
+      const clear = identifierTypes.filter((t) => policy.identifier(t) === 'clear');
+      const typeColumn = quoteIdent(access.typeColumn);
+      const otherwise = policy.otherwise === 'omit' ? '' : ` WHEN ${id} IS NULL THEN NULL ELSE '${MASK}'`;
+      items.push(clear.length === 0 ? `${policy.otherwise === 'omit' ? `CAST(NULL AS VARCHAR)` : hidden} AS ${id}` : `CASE WHEN ${typeColumn} IN (${clear.map(quoteText).join(', ')}) THEN ${id}${otherwise} END AS ${id}`);
+    } else items.push(`${hidden} AS ${id}`);
+  }
+  if (items.length === 0) throw new Error(`role ${policy.role} reads no column of ${relation}`);
+  return items.join(', ');
+}
+
+/**
+ * The statements that give every governance role (analyst, steward, the
+ * config's own) the same columns in Redshift as Lake Formation gives it in
+ * the lake, run after the SQL files on every deployment (each idempotent).
+ * Redshift's own tables are not governed by Lake Formation, and Spectrum
+ * reads the lake with the namespace's one IAM role, so Lake Formation cannot
+ * tell one Redshift user from another: a role that reads every class gets
+ * the streaming view and the Spectrum schema `lake` themselves; any other
+ * role gets neither, but its own schema `c360_<role>` of views over them
+ * with what it may not read masked or left out (late-binding views over the
+ * Spectrum tables). Every role reads the real-time views, which hold counts
+ * and sums only. Database users get a role with `GRANT ROLE` or, for IAM
+ * identities, the `RedshiftDbRoles` principal tag.
+ */
+export function redshiftGovernanceStatements(config: C360Config): RedshiftStatement[] {
+  const c = classification(config);
+  const identifierTypes = config.unification.identity.identifiers;
+  const tables = EXPORT_TABLES.map((table) => ({
+    table,
+    columns: [
+      ...(table === 'profiles' ? profileTableColumns(config) : EXPORT_TABLE_COLUMNS[table]),
+      { name: EXPORT_PARTITION, type: 'string' as const },
+    ].map((col): GovernedColumn => ({ name: col.name, type: REDSHIFT_TYPES[col.type], classifiedAs: col.name })),
+  }));
+  const out: RedshiftStatement[] = [];
+  for (const [name, role] of Object.entries(governanceRoles(config))) {
+    const policy = columnPolicy(c, name, role);
+    const r = `ROLE ${quoteIdent(name)}`;
+    const add = (what: string, sql: string) => out.push({ name: `governance-${name}-${what}`, sql });
+    add('role', `CALL c360_ensure_role(${quoteText(name)})`);
+    if (roleSees(role, 'none')) add('realtime', `GRANT SELECT ON ${REALTIME_VIEWS.join(', ')} TO ${r}`);
+    if (policy.seesAll) {
+      add('stream', `GRANT SELECT ON events_stream TO ${r}`);
+      add('lake', `GRANT USAGE ON SCHEMA lake TO ${r}`);
+      continue;
+    }
+    // A role that no longer reads everything loses what it was granted when it did.
+    add('stream-revoke', `REVOKE SELECT ON events_stream FROM ${r}`);
+    add('lake-revoke', `REVOKE USAGE ON SCHEMA lake FROM ${r}`);
+    const schema = quoteIdent(maskedSchemaOf(name));
+    add('schema', `CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    add('view-events_stream', `CREATE OR REPLACE VIEW ${schema}.events_stream AS SELECT ${maskedSelectList(EVENTS_STREAM_COLUMNS, policy, 'events_stream', identifierTypes)} FROM public.events_stream`);
+    for (const { table, columns } of tables) {
+      add(`view-${table}`, `CREATE OR REPLACE VIEW ${schema}.${table} AS SELECT ${maskedSelectList(columns, policy, table, identifierTypes)} FROM lake.${table} WITH NO SCHEMA BINDING`);
+    }
+    add('usage', `GRANT USAGE ON SCHEMA ${schema} TO ${r}`);
+    add('select', `GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO ${r}`);
+  }
+  return out;
 }

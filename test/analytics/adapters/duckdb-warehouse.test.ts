@@ -7,7 +7,9 @@
  * export re-attributes events; a statement that changes a kept table is
  * undone by the next query; a lake file that does not load fails the
  * queries that read the lake (only those) and the warehouse recovers once it
- * is fixed; queries arriving during a refresh wait for it.
+ * is fixed; queries arriving during a refresh wait for it. Opened with a
+ * role's column policy, it loads the files once, through the policy, and
+ * reads no file afterwards.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +21,8 @@ import { encodeParquet } from '../../../lambda/analytics/adapters/parquet-encode
 import { IDENTITY_COLUMNS, exportObjectKey } from '../../../lambda/analytics/contracts/curated';
 import { LAKE_FILE_EXTENSION, RAW_ZONE, lakePrefix } from '../../../lambda/collection/contracts/lake-layout';
 import type { Row, Warehouse } from '../../../lambda/analytics/ports';
+import { parseConfig } from '../../../lambda/config';
+import { classification, columnPolicy, governanceRoles } from '../../../lambda/governance/contracts/classification';
 
 let root: string;
 let data: string;
@@ -224,5 +228,40 @@ describe('queries during a refresh', () => {
     ]);
     await refreshing;
     expect(answers).toEqual([4, 2, 4, 4]);
+  });
+});
+
+describe('a warehouse opened with a role\'s column policy', () => {
+  const config = parseConfig({});
+  const analyst = columnPolicy(classification(config), 'analyst', governanceRoles(config).analyst!);
+
+  it('holds pseudonyms for the join keys it may not read, the same for one value, so events still join', async () => {
+    await writeIdentities('20261101T000000Z', { u1: 'p-1', u2: 'p-2' });
+    const governed = await openLocalWarehouse({ lakeDir, curatedDir, segmentEventsFile: join(data, 'bus', 'segment-events.jsonl'), policy: analyst });
+    try {
+      const rows = await governed.query('SELECT messageid, userid FROM raw_events ORDER BY messageid');
+      expect(rows.map((r) => r.messageid)).toEqual(['m1', 'm2']);
+      for (const r of rows) expect(r.userid).toMatch(/^[0-9a-f]{16}$/);
+      expect(rows[0]?.userid).not.toBe(rows[1]?.userid);
+      const ids = await governed.query("SELECT identifier_value FROM identities ORDER BY profile_id");
+      expect(ids.map((r) => r.identifier_value)).toEqual(rows.map((r) => r.userid));
+      expect(await governed.query('SELECT message_id, profile_id FROM events ORDER BY message_id')).toEqual([
+        { message_id: 'm1', profile_id: 'p-1' },
+        { message_id: 'm2', profile_id: 'p-2' },
+      ]);
+    } finally {
+      await governed.close();
+    }
+  });
+
+  it('reads the files once, when it opens, and no file after that', async () => {
+    const governed = await openLocalWarehouse({ lakeDir, curatedDir, segmentEventsFile: join(data, 'bus', 'segment-events.jsonl'), policy: analyst });
+    try {
+      await writeRaw('web', '2026-11-02', 'part-2', [track('m3', 'u3', '2026-11-02T10:00:00.000Z')]);
+      expect(await governed.query('SELECT count(*) AS n FROM raw_events')).toEqual([{ n: 2 }]);
+      await expect(governed.query(`SELECT * FROM read_json('${rawFile('web', '2026-11-02', 'part-2')}')`)).rejects.toThrow(/disabled by configuration/);
+    } finally {
+      await governed.close();
+    }
   });
 });

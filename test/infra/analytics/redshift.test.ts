@@ -17,7 +17,7 @@ const cdkJson = JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta
 type RedshiftInput = NonNullable<NonNullable<C360ConfigInput['analytics']>['redshift']>;
 
 /** A plain stack: an encrypted stream and its key, the analytics key, the curated bucket, and the warehouse. */
-function build(redshift: RedshiftInput = {}) {
+function build(redshift: RedshiftInput = {}, governance?: C360ConfigInput['governance']) {
   const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'RedshiftTest', { env: { account: '123456789012', region: 'us-east-1' } });
   const config = parseConfig({ appName: 'acme', analytics: { redshift } });
@@ -42,6 +42,7 @@ function build(redshift: RedshiftInput = {}) {
     curatedKey: key,
     removalPolicy: destroy,
     logRetention: logs.RetentionDays.ONE_MONTH,
+    ...(governance === undefined ? {} : { governance: parseConfig({ appName: 'acme', analytics: { redshift }, governance }) }),
   });
   const template = Template.fromStack(stack);
   const id = (c: IConstruct) => stack.getLogicalId(c.node.defaultChild as never);
@@ -154,7 +155,7 @@ describe('RedshiftWarehouse (defaults: own VPC, hourly refresh)', () => {
   });
 
   it('runs the SQL after the workgroup: the Kinesis schema with the role, the streaming view with AUTO REFRESH NO over the stream, Spectrum and the real-time views', () => {
-    const names = statements(t).map((s) => s.Name);
+    const names = statements(t).map((s) => s.Name).filter((n) => !n.startsWith('governance-'));
     expect(names).toEqual([
       '010-kinesis_events',
       '020-events_stream#1',
@@ -165,6 +166,7 @@ describe('RedshiftWarehouse (defaults: own VPC, hourly refresh)', () => {
       '050-revenue_today',
       '060-refresh_events_stream#1',
       '060-refresh_events_stream#2',
+      '070-governance_roles',
     ]);
     expect(sqlOf(t, '010-kinesis_events')).toMatch(/CREATE EXTERNAL SCHEMA IF NOT EXISTS kinesis_events\\nFROM KINESIS\\nIAM_ROLE '",\{"Fn::GetAtt":\["WarehouseRole[0-9A-F]+","Arn"\]\},"'/);
     const mv = sqlOf(t, '020-events_stream#2');
@@ -289,5 +291,52 @@ describe('the cost note’s compute estimate (30 days, base capacity, $0.375 per
 describe('RedshiftWarehouse configuration errors', () => {
   it('refuses to build when analytics.redshift.enabled is false', () => {
     expect(() => build({ enabled: false })).toThrow(/analytics\.redshift\.enabled is false/);
+  });
+});
+
+describe('RedshiftWarehouse governance: the column policy as Redshift roles', () => {
+  let t: Built;
+  beforeAll(() => {
+    t = build({}, { roles: { marketing: { sees: ['none'], otherwise: 'omit' } }, classification: { fields: { 'traits.city': { class: 'direct', category: 'location' } } } });
+  }, SYNTH_TIMEOUT_MS);
+
+  /** A governance statement's SQL as text (they hold no token). */
+  const text = (name: string) => JSON.parse(sqlOf(t, name)) as string;
+
+  it('creates a Redshift role for analyst, steward and each config role, after the SQL files and the role procedure', () => {
+    const names = statements(t).map((s) => s.Name);
+    const ensure = names.indexOf('070-governance_roles');
+    for (const role of ['analyst', 'steward', 'marketing']) {
+      expect(names.indexOf(`governance-${role}-role`), role).toBeGreaterThan(ensure);
+      expect(text(`governance-${role}-role`)).toBe(`CALL c360_ensure_role('${role}')`);
+    }
+    expect(ensure).toBeGreaterThan(names.indexOf('050-revenue_today'));
+  });
+
+  it('grants the steward the streaming view and the Spectrum schema, and every role the real-time views', () => {
+    expect(text('governance-steward-stream')).toBe('GRANT SELECT ON events_stream TO ROLE "steward"');
+    expect(text('governance-steward-lake')).toBe('GRANT USAGE ON SCHEMA lake TO ROLE "steward"');
+    for (const role of ['analyst', 'steward', 'marketing']) expect(text(`governance-${role}-realtime`)).toBe(`GRANT SELECT ON events_last_hour, events_today, revenue_today TO ROLE "${role}"`);
+  });
+
+  it('gives the analyst masked views instead of the streaming view and the Spectrum schema, driven by the classification', () => {
+    const names = statements(t).map((s) => s.Name);
+    expect(names).not.toContain('governance-analyst-lake');
+    expect(text('governance-analyst-lake-revoke')).toBe('REVOKE USAGE ON SCHEMA lake FROM ROLE "analyst"');
+    const profiles = text('governance-analyst-view-profiles');
+    expect(profiles).toMatch(/^CREATE OR REPLACE VIEW "c360_analyst"\.profiles AS SELECT "profile_id", /);
+    expect(profiles).toContain(`CASE WHEN "email" IS NULL THEN NULL ELSE '***' END AS "email"`);
+    // The config made traits.city direct: masked too.
+    expect(profiles).toContain(`CASE WHEN "city" IS NULL THEN NULL ELSE '***' END AS "city"`);
+    expect(profiles).toMatch(/FROM lake\.profiles WITH NO SCHEMA BINDING$/);
+    expect(text('governance-analyst-view-events_stream')).toMatch(/FROM public\.events_stream$/);
+    expect(text('governance-analyst-select')).toBe('GRANT SELECT ON ALL TABLES IN SCHEMA "c360_analyst" TO ROLE "analyst"');
+  });
+
+  it('leaves out of an omit role\'s views the columns it may not read', () => {
+    const profiles = text('governance-marketing-view-profiles');
+    expect(profiles).not.toContain('"email"');
+    expect(profiles).not.toContain('"city"');
+    expect(profiles).toContain('"country"');
   });
 });
