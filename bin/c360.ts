@@ -13,6 +13,7 @@ import { generateDemo } from '../lambda/local/demo';
 import { startLocalRuntime, type LocalRuntime } from '../lambda/local/runtime';
 import { localDataDir, onLauncherExit } from '../lambda/local/runtime-info';
 import { payloadOf, readEventLines, sendPayloads, sendSummary } from '../lambda/local/send';
+import { registerEraseCommands } from './commands/erase';
 import { registerExportCommand } from './commands/export';
 import { registerImportCommand } from './commands/import';
 import { registerPlanCommand } from './commands/plan';
@@ -94,6 +95,9 @@ Try:
   npx tsx bin/c360.ts send events.jsonl                     your own events straight to the stream (one JSON event per line)
   npx tsx bin/c360.ts sql "SELECT * FROM customers_overview"   SQL over the lake and the curated zone (DuckDB; --views lists the shipped views)
   npx tsx bin/c360.ts export                                exports the profile tables now (they also export every ${config.analytics.export.everyMinutes} min)
+  npx tsx bin/c360.ts erase email=${demo.people[1]?.email ?? 'alice@example.com'}
+      erases one demo customer from every local store (profile, lake, curated, bus, reports) and prints the receipt;
+      their later events are dropped (suppression list). Show a receipt again: npx tsx bin/c360.ts erasure <id>
 Raw events land in ${join(runtime.lakeDir, RAW_ZONE)} by source and event date.`);
     }
     process.once('SIGINT', () => void stop());
@@ -137,6 +141,7 @@ registerProfileCommands(program);
 registerSqlCommand(program);
 registerExportCommand(program);
 registerPlanCommand(program);
+registerEraseCommands(program);
 
 program
   .command('bench')

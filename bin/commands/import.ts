@@ -9,6 +9,9 @@
  * `<local.dataDir>/runtime.json`), or with --stream to a deployed one. Writes
  * `<file>.report.json` and `<file>.rejects.csv|jsonl` next to the input (or
  * in --reports DIR), shows a progress bar on stderr and prints the counts.
+ * Against the local runtime, rows of people erased there (its suppression
+ * list) are not sent, and the files written are recorded in the data folder
+ * so that a later erasure rewrites them too.
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
@@ -24,6 +27,21 @@ import { LANDING_PREFIX } from '../../lambda/collection/contracts/landing';
 import { importFile, ImportFailedError, importSettings } from '../../lambda/collection/usecases/import-file';
 import { fileSinks } from '../../lambda/collection/adapters/local-files';
 import { localRuntimeInfo } from './local-runtime-info';
+import { localDataDir } from '../../lambda/local/runtime-info';
+import type { IngestSuppression } from '../../lambda/governance/ports';
+import { FileSuppressionList, localSuppressionFile } from '../../lambda/governance/adapters/file-suppression-list';
+import { localSubjectHasher } from '../../lambda/governance/adapters/local-hash-key';
+import { recordImportOutputs } from '../../lambda/governance/adapters/local-imports';
+import { CachedSuppressionCheck } from '../../lambda/governance/adapters/suppression-check';
+
+/** The local runtime's suppression list, as its own ingest paths check it. */
+async function localSuppression(config: C360Config, dataDir: string): Promise<IngestSuppression> {
+  const hasher = await localSubjectHasher(dataDir);
+  return {
+    check: new CachedSuppressionCheck(new FileSuppressionList(localSuppressionFile(dataDir)), hasher),
+    identifiers: { identifierTypes: config.unification.identity.identifiers, defaultPhoneRegion: config.normalization.defaultPhoneRegion },
+  };
+}
 
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
@@ -69,11 +87,18 @@ export function registerImportCommand(program: Command, config: C360Config = app
 
       let streamName = opts.stream;
       let kinesis;
+      let suppression: IngestSuppression | undefined;
+      let dataDir: string | undefined;
       if (streamName === undefined) {
         const local = await localRuntimeInfo('pass --stream', config.local.dataDir);
         streamName = local.streamName;
         kinesis = kinesisClient({ endpoint: local.kinesisEndpoint, region: local.region });
+        dataDir = localDataDir(config.local.dataDir);
+        suppression = await localSuppression(config, dataDir);
       } else kinesis = kinesisClient();
+      const recordOutputs = async (r: ImportReport) => {
+        if (dataDir !== undefined) await recordImportOutputs(dataDir, [r.reportFile, ...(r.rejectsFile === undefined ? [] : [r.rejectsFile])]);
+      };
 
       const bar = new SingleBar({
         stream: process.stderr,
@@ -90,6 +115,7 @@ export function registerImportCommand(program: Command, config: C360Config = app
             settings: importSettings(config),
             events: kinesisEventSink(kinesis, streamName),
             ...fileSinks(reportsDir, file),
+            ...(suppression === undefined ? {} : { suppression }),
             onProgress: ({ bytesRead, rowsRead }) => bar.update(bytesRead, { read: mb(bytesRead), rows: rowsRead }),
           },
         );
@@ -97,6 +123,7 @@ export function registerImportCommand(program: Command, config: C360Config = app
         bar.stop();
         kinesis.destroy();
         if (err instanceof ImportFailedError) {
+          await recordOutputs(err.report);
           console.log(summary(err.report));
           return this.error(`error: the import stopped: ${err.report.reason ?? err.message}`, { exitCode: 1, code: 'c360.import.failed' });
         }
@@ -104,6 +131,7 @@ export function registerImportCommand(program: Command, config: C360Config = app
       }
       bar.stop();
       kinesis.destroy();
+      await recordOutputs(report);
       console.log(summary(report));
       if (report.status === 'rejected') this.error(`error: ${report.reason ?? 'the file was rejected'}`, { exitCode: 2, code: 'c360.import.rejected' });
     });

@@ -4,7 +4,8 @@
  * Other pillars reach the suppression list and the audit log through these.
  */
 import type { AuditRecord } from './contracts/audit';
-import type { ErasureReceipt, ErasureStore, ErasureSubject, StoreReport } from './contracts/erasure';
+import type { ErasureReceipt, ErasureRequest, ErasureStore, ErasureSubject, StoreReport } from './contracts/erasure';
+import type { SuppressionIdentifierOptions } from './contracts/suppression';
 import type { Identifier } from '../shared/events';
 
 /** The append-only audit log. */
@@ -47,4 +48,19 @@ export interface ErasureRecords {
 export interface SuppressionCheck {
   /** Per entry (one event's identifiers, normalised), whether any of them is suppressed. */
   suppressed(identifierSets: ReadonlyArray<readonly Identifier[]>): Promise<boolean[]>;
+}
+
+/**
+ * What an ingest path is given to drop an erased person's events: the check,
+ * and which identifiers of a raw event it asks about (contracts/suppression.ts).
+ */
+export interface IngestSuppression {
+  readonly check: SuppressionCheck;
+  readonly identifiers: SuppressionIdentifierOptions;
+}
+
+/** Starts an erasure: deployed, a Step Functions execution of the erasure workflow; locally, the steps in-process. */
+export interface ErasureStarter {
+  /** Resolves once the erasure is started (locally: once it is done). */
+  start(request: ErasureRequest): Promise<void>;
 }

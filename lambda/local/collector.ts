@@ -8,6 +8,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { C360Config } from '../config';
 import type { WriteKeys } from '../collection/ports';
+import type { IngestSuppression } from '../governance/ports';
 import { kinesisEventSink } from '../collection/adapters/kinesis-sink';
 import { createCollector, type CollectorEvent, type CollectorResult } from '../collection/handlers/collector';
 import { ingestOptionsOf } from '../collection/usecases/collect';
@@ -18,6 +19,8 @@ export interface CollectorRouteDeps {
   readonly writeKeys: WriteKeys;
   readonly kinesis: KinesisClient;
   readonly streamName: string;
+  /** Drops erased people's events (answered as a success). */
+  readonly suppression?: IngestSuppression;
 }
 
 export function collectorRoute(config: C360Config, deps: CollectorRouteDeps): Route {
@@ -26,6 +29,7 @@ export function collectorRoute(config: C360Config, deps: CollectorRouteDeps): Ro
     events: kinesisEventSink(deps.kinesis, deps.streamName),
     ingest: ingestOptionsOf(config),
     corsAllowedOrigins: config.collection.corsAllowedOrigins,
+    ...(deps.suppression === undefined ? {} : { suppression: deps.suppression }),
   });
   return async (req, res, url) => {
     const body = await readBody(req, MAX_LOCAL_BODY_BYTES);

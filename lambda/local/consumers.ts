@@ -7,6 +7,7 @@ import { appendFile } from 'node:fs/promises';
 import type { C360Config } from '../config';
 import { createUnifyConsumer } from '../unification/handlers/unify-consumer';
 import type { ProfileStore, QuarantineSink } from '../unification/ports';
+import type { SuppressionCheck } from '../governance/ports';
 import type { BatchOutcome, UnifySettings } from '../unification/usecases/unify-batch';
 import type { DataDir } from './data-dir';
 import { createLakeWriter } from './lake-writer';
@@ -20,6 +21,8 @@ export interface RuntimeTotals {
   applied: number;
   duplicates: number;
   quarantined: number;
+  /** Events of erased people the consumer dropped. */
+  suppressed: number;
   merges: number;
   /** Sequential store round trips, summed over batches, and the most in one batch. */
   storeRoundTrips: number;
@@ -27,7 +30,7 @@ export interface RuntimeTotals {
 }
 
 export function emptyTotals(): RuntimeTotals {
-  return { batches: 0, records: 0, payloads: 0, applied: 0, duplicates: 0, quarantined: 0, merges: 0, storeRoundTrips: 0, maxStoreRoundTrips: 0 };
+  return { batches: 0, records: 0, payloads: 0, applied: 0, duplicates: 0, quarantined: 0, suppressed: 0, merges: 0, storeRoundTrips: 0, maxStoreRoundTrips: 0 };
 }
 
 function addBatch(totals: RuntimeTotals, o: BatchOutcome): void {
@@ -37,6 +40,7 @@ function addBatch(totals: RuntimeTotals, o: BatchOutcome): void {
   totals.applied += o.applied;
   totals.duplicates += o.duplicates;
   totals.quarantined += o.quarantined;
+  totals.suppressed += o.suppressed ?? 0;
   totals.merges += o.merges;
   totals.storeRoundTrips += o.storeRoundTrips;
   totals.maxStoreRoundTrips = Math.max(totals.maxStoreRoundTrips, o.storeRoundTrips);
@@ -48,6 +52,8 @@ export interface UnifyConsumerDeps {
   readonly settings: UnifySettings;
   /** Every batch of every consumer built is added here. */
   readonly totals: RuntimeTotals;
+  /** Drops erased people's events. */
+  readonly suppression?: SuppressionCheck;
 }
 
 /** Builds unify consumers over the same store; `observe` is told each batch's outcome too. */
@@ -57,6 +63,7 @@ export function unifyConsumers(deps: UnifyConsumerDeps): (observe?: (o: BatchOut
       store: deps.store,
       quarantine: deps.quarantine,
       settings: deps.settings,
+      ...(deps.suppression === undefined ? {} : { suppression: deps.suppression }),
       observe: (o) => {
         addBatch(deps.totals, o);
         observe?.(o);

@@ -1,7 +1,7 @@
 /**
  * The local HTTP server: one localhost port serving the collector under
- * `/v1/*`, the dashboard on its own paths (`/`, `/dashboard/*`, `/assets/*`)
- * and the profile API everywhere else, plus the promises around Node's
+ * `/v1/*`, the privacy API under `/privacy/*`, the dashboard on its own paths
+ * (`/`, `/dashboard/*`, `/assets/*`) and the profile API everywhere else, plus the promises around Node's
  * listen and close that the in-process AWS servers use too.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -17,6 +17,8 @@ export interface Routes {
   readonly profiles: Route;
   /** The dashboard, on the paths `isDashboardPath` names (without it they go to the profile API). */
   readonly dashboard?: Route;
+  /** The privacy API, `/privacy/*` (without it they go to the profile API, which answers 404). */
+  readonly privacy?: Route;
 }
 
 /**
@@ -56,9 +58,11 @@ export async function serveHttp(routes: Routes, port: number): Promise<HttpServe
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = url.pathname.startsWith('/v1/')
       ? routes.collector
-      : routes.dashboard !== undefined && isDashboardPath(url.pathname)
-        ? routes.dashboard
-        : routes.profiles;
+      : routes.privacy !== undefined && (url.pathname === '/privacy' || url.pathname.startsWith('/privacy/'))
+        ? routes.privacy
+        : routes.dashboard !== undefined && isDashboardPath(url.pathname)
+          ? routes.dashboard
+          : routes.profiles;
     route(req, res, url).catch((err: Error) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'internal', message: err.message }));

@@ -7,7 +7,16 @@
  * records) and the curated zone are folders: the profile export writes the
  * curated zone on a schedule, and the dashboard reads both through the local
  * warehouse (DuckDB), opened on its first request.
+ *
+ * Governance runs here too: the audit log under `audit/`, the hash key under
+ * `keys/`, the suppression list and erasure receipts under `privacy/`. Every
+ * ingest path (the collector, the consumer, `c360 import`) drops an erased
+ * person's events; `erase` (and `POST /privacy/erasures`) runs the erasure's
+ * steps in-process over the same stores.
  */
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { C360Config } from '../config';
@@ -32,6 +41,18 @@ import { recheckJob, scheduleRecheck } from './recheck';
 import { writeRuntimeInfo } from './runtime-info';
 import { LOCAL_REGION, localShardCount, startServices } from './servers';
 import { localStores } from './stores';
+import type { Identifier } from '../shared/events';
+import type { ErasureReceipt, ErasureTarget } from '../governance/contracts/erasure';
+import type { IngestSuppression, StoreEraser } from '../governance/ports';
+import { FileAuditLog } from '../governance/adapters/file-audit-log';
+import { FileErasureRecords, localPrivacyDir } from '../governance/adapters/file-erasure-records';
+import { FileSuppressionList, localSuppressionFile } from '../governance/adapters/file-suppression-list';
+import { localErasers } from '../governance/adapters/local-erasers';
+import { localSubjectHasher } from '../governance/adapters/local-hash-key';
+import { CachedSuppressionCheck } from '../governance/adapters/suppression-check';
+import { createPrivacyApi } from '../governance/handlers/privacy-api';
+import { removeSuppression, runErasure, type ErasureDeps } from '../governance/usecases/erasure';
+import { MAX_LOCAL_BODY_BYTES, readBody, type Route } from './http';
 
 export interface LocalRuntimeOptions {
   /** Port of the profile API; defaults to config.local.apiPort (0 picks a free one). */
@@ -86,7 +107,45 @@ export interface LocalRuntime {
   recheck(clock?: () => number): Promise<RecheckOutcome>;
   /** Exports the profile tables to the curated zone now (it also runs every config.analytics.export.everyMinutes while the consumer runs). */
   exportProfiles(): Promise<ExportSummary>;
+  /** The audit log (`<dataDir>/audit/`). */
+  readonly auditDir: string;
+  /** The suppression list, the receipts and running erasures' work files (`<dataDir>/privacy/`). */
+  readonly privacyDir: string;
+  /** What every local ingest path checks (the CLI's `c360 import` builds the same from the data folder). */
+  readonly suppression: IngestSuppression;
+  /** The erasers of the local runtime, one per store of ERASURE_STORES. */
+  readonly erasers: readonly StoreEraser[];
+  /** Erases a person from every local store, suppresses their identifiers and returns the receipt (what `POST /privacy/erasures` runs). */
+  erase(target: ErasureTarget, opts?: { readonly reason?: string; readonly requestedBy?: string }): Promise<ErasureReceipt>;
+  /** A receipt by request id. */
+  receipt(requestId: string): Promise<ErasureReceipt | undefined>;
+  /** Takes an identifier off the suppression list (audited), as `DELETE /privacy/suppressions` does. */
+  removeSuppression(identifier: Identifier, opts?: { readonly reason?: string; readonly requestedBy?: string }): Promise<{ requestId: string; removed: number }>;
   stop(): Promise<void>;
+}
+
+/** Who acts locally: the operating-system user running the runtime. */
+export function localActor(): string {
+  try {
+    return `local:${userInfo().username}`;
+  } catch {
+    return 'local:unknown';
+  }
+}
+
+/** The local privacy API route: each request goes to the privacy API handler as the API Gateway (REST) event the deployed function gets. */
+function privacyRoute(api: ReturnType<typeof createPrivacyApi>): Route {
+  return async (req, res, url) => {
+    const body = await readBody(req, MAX_LOCAL_BODY_BYTES);
+    const out = await api({
+      httpMethod: req.method ?? 'GET',
+      path: url.pathname,
+      body: body === undefined || body.length === 0 ? null : body.toString('utf8'),
+      isBase64Encoded: false,
+    });
+    res.writeHead(out.statusCode, out.headers as Record<string, string>);
+    res.end(out.body);
+  };
 }
 
 export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
@@ -95,7 +154,71 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
   const stores = localStores(services.doc, services.tableName, paths, opts);
   const settings = unifySettings(config);
   const totals = emptyTotals();
-  const consumer = unifyConsumers({ store: stores.profiles, quarantine: stores.quarantine, settings, totals });
+
+  const hasher = await localSubjectHasher(paths.dataDir);
+  const suppressionList = new FileSuppressionList(localSuppressionFile(paths.dataDir));
+  const suppressionCheck = new CachedSuppressionCheck(suppressionList, hasher);
+  const suppression: IngestSuppression = {
+    check: suppressionCheck,
+    identifiers: { identifierTypes: config.unification.identity.identifiers, defaultPhoneRegion: config.normalization.defaultPhoneRegion },
+  };
+  const auditDir = join(paths.dataDir, 'audit');
+  const audit = new FileAuditLog(auditDir);
+  const privacyDir = localPrivacyDir(paths.dataDir);
+  const records = new FileErasureRecords(privacyDir);
+  const erasers = localErasers(
+    { dataDir: paths.dataDir, lakeDir: paths.lakeDir, onFailureDir: dirname(paths.unifyOnFailureFile), curatedDir: paths.curatedDir, busDir: dirname(paths.busFile) },
+    { doc: services.doc, tableName: services.tableName, segments: Object.keys(config.unification.segments), others: stores.profiles },
+  );
+  const erasureDeps: ErasureDeps = {
+    profiles: stores.profiles,
+    hasher,
+    suppression: suppressionList,
+    records,
+    audit,
+    residuals: {
+      streamRetentionHours: config.collection.stream.retentionHours,
+      curatedRetentionDays: config.analytics.export.retentionDays,
+      pointInTimeRecovery: false,
+      firehose: false,
+    },
+    // In this process the ingest paths see an erasure at once; `c360 import` reads the list when it starts.
+    onSuppressionChanged: () => suppressionCheck.clear(),
+  };
+  const erase: LocalRuntime['erase'] = (target, how = {}) =>
+    runErasure(
+      {
+        requestId: randomUUID(),
+        target,
+        requestedBy: how.requestedBy ?? localActor(),
+        requestedAt: new Date().toISOString(),
+        ...(how.reason === undefined ? {} : { reason: how.reason }),
+      },
+      erasers,
+      erasureDeps,
+    );
+  const unsuppress: LocalRuntime['removeSuppression'] = (identifier, how = {}) =>
+    removeSuppression(
+      {
+        requestId: randomUUID(),
+        identifier,
+        requestedBy: how.requestedBy ?? localActor(),
+        requestedAt: new Date().toISOString(),
+        ...(how.reason === undefined ? {} : { reason: how.reason }),
+      },
+      erasureDeps,
+    );
+  const privacyApi = createPrivacyApi({
+    // Locally the erasure runs before the answer: the receipt is already complete.
+    starter: { start: async (request) => void (await runErasure(request, erasers, erasureDeps)) },
+    records,
+    removeSuppression: (removal) => removeSuppression(removal, erasureDeps),
+    identifierTypes: config.unification.identity.identifiers,
+    defaultPhoneRegion: config.normalization.defaultPhoneRegion,
+    defaultActor: localActor(),
+  });
+
+  const consumer = unifyConsumers({ store: stores.profiles, quarantine: stores.quarantine, settings, totals, suppression: suppressionCheck });
   const startConsumer = opts.startConsumer !== false;
 
   const poller = startConsumer ? await startUnifyPoller(config, services, opts.wrapHandler?.(consumer()) ?? consumer(), paths.unifyOnFailureFile) : undefined;
@@ -115,8 +238,16 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
   // The Segment-compatible HTTP collector on the same server: a Segment SDK's host is apiUrl.
   const http = await serveHttp(
     {
-      collector: collectorRoute(config, { ...services, writeKeys: opts.writeKeys ?? new ConfigWriteKeys(config.collection.sources) }),
-      profiles: profileApiRoute(config, { store: stores.profiles, membership: stores.membership, settings }),
+      collector: collectorRoute(config, { ...services, writeKeys: opts.writeKeys ?? new ConfigWriteKeys(config.collection.sources), suppression }),
+      profiles: profileApiRoute(config, {
+        store: stores.profiles,
+        membership: stores.membership,
+        settings,
+        stream: { kinesis: services.kinesis, streamName: services.streamName },
+        audit,
+        hasher,
+      }),
+      privacy: privacyRoute(privacyApi),
       dashboard: dashboardRoute({ warehouse: warehouse.get, dataVersion: () => filesVersion([paths.lakeDir, paths.curatedDir, paths.busFile]) }),
     },
     opts.apiPort ?? config.local.apiPort,
@@ -148,6 +279,13 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
     consumer,
     recheck,
     exportProfiles: () => profileExport.run(),
+    auditDir,
+    privacyDir,
+    suppression,
+    erasers,
+    erase,
+    receipt: (requestId) => records.getReceipt(requestId),
+    removeSuppression: unsuppress,
     async stop() {
       stopRecheck?.();
       profileExport.stop();

@@ -1,8 +1,9 @@
 /**
  * The accounting invariant of the fault suite: every record sent is applied to
- * exactly one profile or quarantined with a reason; nothing lost, nothing
- * counted twice. The expected outcome comes from decoding the sent records
- * offline with the same parser.
+ * exactly one profile, quarantined with a reason, or (an erased person's)
+ * dropped and counted as suppressed; nothing lost, nothing counted twice. The
+ * expected outcome comes from decoding the sent records offline with the same
+ * parser.
  */
 import { readFile } from 'node:fs/promises';
 import { expect } from 'vitest';
@@ -10,6 +11,8 @@ import { unifySettings } from '../../lambda/unification/settings';
 import { idKey } from '../../lambda/unification/core/identity/keys';
 import { messageKey } from '../../lambda/unification/core/profile/profile';
 import { decodeRecords } from '../../lambda/unification/core/records';
+import { suppressionIdentifiers } from '../../lambda/governance/contracts/suppression';
+import type { Identifier } from '../../lambda/shared/events';
 import type { LocalRuntime } from '../../lambda/local/runtime';
 import type { Payload } from '../../lambda/local/send';
 import { allProfiles, quarantineEntries } from './runtime';
@@ -17,18 +20,35 @@ import { allProfiles, quarantineEntries } from './runtime';
 export interface Expected {
   readonly validKeys: string[];
   readonly rejectedPayloads: number;
+  /** Payloads of erased people (valid or not), dropped by the consumer: neither applied nor quarantined. */
+  readonly suppressedPayloads: number;
 }
 
-/** What the consumer must make of these stream records (each sent once). */
-export function expectedOutcome(runtime: LocalRuntime, records: readonly Payload[]): Expected {
+/**
+ * What the consumer must make of these stream records (each sent once).
+ * `suppressed` says whether identifiers belong to an erased person (the
+ * runtime's suppression list); by default no one is.
+ */
+export function expectedOutcome(runtime: LocalRuntime, records: readonly Payload[], suppressed: (ids: readonly Identifier[]) => boolean = () => false): Expected {
+  const parse = unifySettings(runtime.config).parse;
   const decoded = decodeRecords(
     records.map((r, i) => ({ sequenceNumber: String(i), partitionKey: r.partitionKey, data: r.data, arrivalMs: Date.now() })),
     'oracle',
-    { ...unifySettings(runtime.config).parse, now: Date.now() },
+    { ...parse, now: Date.now() },
   );
+  const rejectIds = (data: string): Identifier[] => {
+    try {
+      return suppressionIdentifiers(JSON.parse(data) as unknown, parse);
+    } catch {
+      return [];
+    }
+  };
+  const valid = decoded.events.filter((e) => !suppressed(e.identifiers));
+  const rejected = decoded.quarantined.filter((q) => q.encoding !== 'utf8' || !suppressed(rejectIds(q.data)));
   return {
-    validKeys: [...new Set(decoded.events.map((e) => messageKey(e.messageId)))].sort(),
-    rejectedPayloads: decoded.quarantined.length,
+    validKeys: [...new Set(valid.map((e) => messageKey(e.messageId)))].sort(),
+    rejectedPayloads: rejected.length,
+    suppressedPayloads: decoded.events.length - valid.length + decoded.quarantined.length - rejected.length,
   };
 }
 
@@ -49,6 +69,9 @@ export async function expectAccounting(runtime: LocalRuntime, expected: Expected
   const distinct = new Set(rejects.map((r) => `${r.sequenceNumber}/${r.subSequence ?? ''}`));
   expect(distinct.size).toBe(expected.rejectedPayloads * sends);
   expect(rejects.every((r) => r.reason.length > 0)).toBe(true);
+
+  // every payload of an erased person is counted as suppressed, once per record
+  expect(runtime.totals.suppressed).toBe(expected.suppressedPayloads * sends);
 
   // nothing was given up on
   const onFailure = await readFile(runtime.onFailureFile, 'utf8').catch(() => '');

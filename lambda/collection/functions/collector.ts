@@ -5,12 +5,16 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { config } from '../../config/load';
 import { kinesisEventSink } from '../adapters/kinesis-sink';
 import { SecretsManagerWriteKeys } from '../adapters/write-keys';
-import { kinesisClient } from '../../shared/clients';
+import { documentClient, kinesisClient } from '../../shared/clients';
+import { suppressionCheckFromEnv } from '../../governance/adapters/deployed-suppression';
 import { requireEnv } from '../../shared/env';
 import { logger, metrics, traced, withPowertools } from '../../shared/powertools';
 import { COLLECTION_ENV } from '../contracts/env';
 import { ingestOptionsOf } from '../usecases/collect';
 import { createCollector } from '../handlers/collector';
+
+/** Erased people's events are answered as a success and dropped (SUPPRESSION_TABLE, HASH_KEY_SECRET_ARN). */
+const suppression = suppressionCheckFromEnv(() => ({ doc: traced(documentClient()), secrets: traced(new SecretsManagerClient({})) }));
 
 const collect = createCollector({
   writeKeys: new SecretsManagerWriteKeys(traced(new SecretsManagerClient({})), requireEnv(COLLECTION_ENV.writeKeysSecret), {
@@ -20,12 +24,16 @@ const collect = createCollector({
   events: kinesisEventSink(traced(kinesisClient({ maxAttempts: 3 })), requireEnv(COLLECTION_ENV.stream)),
   ingest: ingestOptionsOf(config),
   corsAllowedOrigins: config.collection.corsAllowedOrigins,
+  ...(suppression === undefined
+    ? {}
+    : { suppression: { check: suppression, identifiers: { identifierTypes: config.unification.identity.identifiers, defaultPhoneRegion: config.normalization.defaultPhoneRegion } } }),
   observe: ({ path, statusCode, source, outcome, error }) => {
     metrics.addMetric('Requests', MetricUnit.Count, 1);
     if (outcome !== undefined) {
       metrics.addMetric('EventsAccepted', MetricUnit.Count, outcome.accepted);
       metrics.addMetric('EventsRejected', MetricUnit.Count, outcome.rejected.length);
       metrics.addMetric('EventsNotWritten', MetricUnit.Count, outcome.notWritten);
+      if (outcome.suppressed !== undefined) metrics.addMetric('EventsSuppressed', MetricUnit.Count, outcome.suppressed);
     }
     if (statusCode >= 500) {
       logger.error('collector request failed', { path, statusCode, source, error, notWritten: outcome?.notWritten, writeError: outcome?.writeError });

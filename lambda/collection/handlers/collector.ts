@@ -23,6 +23,7 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { EVENT_TYPES, LIMITS, type EventType } from '../../shared/events';
 import type { EventSink, WriteKeys } from '../ports';
+import type { IngestSuppression } from '../../governance/ports';
 import { collect, type BatchDefaults, type CollectOptions, type CollectOutcome, type Rejection } from '../usecases/collect';
 import { COLLECTOR_CORS } from '../contracts/http';
 
@@ -43,6 +44,8 @@ export interface CollectorDeps {
   /** Browser origins allowed to call the collector (`*` for any): config.collection.corsAllowedOrigins. */
   readonly corsAllowedOrigins: readonly string[];
   readonly geo?: (ip: string) => Record<string, unknown> | undefined;
+  /** Drops erased people's events (answered as a success, not written); none: nothing is dropped. */
+  readonly suppression?: IngestSuppression;
   /** Server clock, epoch ms. */
   readonly now?: () => number;
   /** Told the outcome of every request (logs, metrics). */
@@ -337,7 +340,12 @@ export function createCollector(deps: CollectorDeps) {
 
     outcome = await collect(
       { events, source, receivedAt: now(), ip: event.requestContext.http.sourceIp, ...(defaults === undefined ? {} : { defaults }) },
-      { events: deps.events, ingest: deps.ingest, ...(deps.geo === undefined ? {} : { geo: deps.geo }) },
+      {
+        events: deps.events,
+        ingest: deps.ingest,
+        ...(deps.geo === undefined ? {} : { geo: deps.geo }),
+        ...(deps.suppression === undefined ? {} : { suppression: deps.suppression }),
+      },
     );
     return respond(outcome, route, reply);
   };
@@ -348,7 +356,9 @@ function respond(
   route: Route,
   reply: (statusCode: number, body: unknown, error?: string) => CollectorResult,
 ): CollectorResult {
-  const counts = { accepted: outcome.accepted, written: outcome.written, notWritten: outcome.notWritten };
+  // An erased person's events are answered as a success (as Segment's API does for a deleted user), and counted.
+  const suppressed = outcome.suppressed ?? 0;
+  const counts = { accepted: outcome.accepted, written: outcome.written, notWritten: outcome.notWritten, ...(suppressed > 0 ? { suppressed } : {}) };
   const rejected: readonly Rejection[] = outcome.rejected;
   if (outcome.notWritten > 0) {
     return reply(
@@ -367,9 +377,9 @@ function respond(
     if (rejection !== undefined) {
       return reply(400, { error: 'invalid_event', message: rejection.reason, ...(rejection.messageId === undefined ? {} : { messageId: rejection.messageId }) }, 'invalid_event');
     }
-    return reply(200, { success: true, messageId: outcome.messageIds[0], ...counts });
+    return reply(200, { success: true, ...(outcome.messageIds[0] === undefined ? {} : { messageId: outcome.messageIds[0] }), ...counts });
   }
-  if (outcome.accepted === 0) {
+  if (outcome.accepted === 0 && suppressed === 0) {
     return reply(400, { error: 'invalid_events', message: `none of the ${rejected.length} events is valid`, ...counts, rejected }, 'invalid_events');
   }
   return reply(200, { success: true, ...counts, rejected });

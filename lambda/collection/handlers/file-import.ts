@@ -12,6 +12,7 @@ import { S3RejectsSink, S3ReportSink } from '../adapters/s3-files';
 import type { ImportReport } from '../core/import-report';
 import { LANDING_PREFIX, reportKeys } from '../contracts/landing';
 import type { EventSink } from '../ports';
+import type { IngestSuppression } from '../../governance/ports';
 import { importFile, ImportFailedError, type ImportSettings } from '../usecases/import-file';
 
 /**
@@ -42,6 +43,8 @@ export interface FileImportDeps {
   /** Rejects part size (default 8 MiB). */
   readonly partBytes?: number;
   readonly batchSize?: number;
+  /** Drops the rows of erased people (counted in the report); none: nothing is dropped. */
+  readonly suppression?: IngestSuppression;
 }
 
 export function createFileImport(deps: FileImportDeps) {
@@ -72,6 +75,7 @@ export function createFileImport(deps: FileImportDeps) {
             reports: new S3ReportSink(deps.s3, bucket, outputs.report),
             ...(deps.clock === undefined ? {} : { clock: deps.clock }),
             ...(deps.batchSize === undefined ? {} : { batchSize: deps.batchSize }),
+            ...(deps.suppression === undefined ? {} : { suppression: deps.suppression }),
             ...(context === undefined ? {} : { remainingTimeMs: () => context.getRemainingTimeInMillis() }),
           },
         );

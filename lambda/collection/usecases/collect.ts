@@ -23,6 +23,8 @@ import type { TrackingPlan } from '../../config/tracking-plan';
 import { ingestEvent, type IngestOptions } from '../core/ingest';
 import { userAgentContext } from '../core/user-agent';
 import type { EventSink, OutgoingRecord, PartialWrite } from '../ports';
+import type { IngestSuppression } from '../../governance/ports';
+import { suppressionIdentifiers } from '../../governance/contracts/suppression';
 
 /** The ingest options, and the tracking plan the collector enforces (none: nothing checked). */
 export interface CollectOptions extends IngestOptions {
@@ -35,6 +37,8 @@ export interface CollectDeps {
   readonly ingest: CollectOptions;
   /** Optional geo lookup, run by ingest before the IP is truncated. */
   readonly geo?: (ip: string) => Record<string, unknown> | undefined;
+  /** Drops the events of erased people (none: nothing is dropped). */
+  readonly suppression?: IngestSuppression;
 }
 
 /**
@@ -83,6 +87,8 @@ export interface CollectOutcome {
   readonly retried: number;
   /** Accepted events that break the tracking plan (mode allow), flagged in `context.c360.violations`; absent with an empty plan. */
   readonly flagged?: number;
+  /** Valid events of erased people, dropped before the stream (not in `accepted`); absent without a suppression check. */
+  readonly suppressed?: number;
 }
 
 /** The ingest options of a deployment (config.ingest and config.normalization) and its tracking plan (config.trackingPlan). */
@@ -127,8 +133,7 @@ function messageIdOf(raw: unknown): string | undefined {
 
 export async function collect(request: CollectRequest, deps: CollectDeps): Promise<CollectOutcome> {
   const rejected: Rejection[] = [];
-  const records: OutgoingRecord[] = [];
-  const messageIds: string[] = [];
+  const candidates: Array<{ event: Record<string, unknown> }> = [];
   const plan = deps.ingest.trackingPlan !== undefined && !planIsEmpty(deps.ingest.trackingPlan) ? deps.ingest.trackingPlan : undefined;
   let flagged = 0;
   request.events.forEach((raw, index) => {
@@ -159,12 +164,28 @@ export async function collect(request: CollectRequest, deps: CollectDeps): Promi
       if (verdict.action === 'flag') flagged++;
       event = markChecked(event, verdict);
     }
+    candidates.push({ event });
+  });
+
+  // One lookup for the whole request: the events of erased people never reach the stream.
+  const suppression = deps.suppression;
+  const dropped = suppression === undefined || candidates.length === 0
+    ? []
+    : await suppression.check.suppressed(candidates.map((c) => suppressionIdentifiers(c.event, suppression.identifiers)));
+  const records: OutgoingRecord[] = [];
+  const messageIds: string[] = [];
+  let suppressed = 0;
+  candidates.forEach(({ event }, i) => {
+    if (dropped[i] === true) {
+      suppressed++;
+      return;
+    }
     messageIds.push(String(event.messageId));
     records.push({ partitionKey: partitionKeyOf(event), data: Buffer.from(JSON.stringify(event)) });
   });
 
   const accepted = records.length;
-  const base = { accepted, rejected, messageIds, ...(plan === undefined ? {} : { flagged }) };
+  const base = { accepted, rejected, messageIds, ...(plan === undefined ? {} : { flagged }), ...(suppression === undefined ? {} : { suppressed }) };
   // One sink call per PutRecords-sized group, so that a failure is counted
   // exactly: groups before it were written, groups after it are not tried.
   let written = 0;

@@ -13,6 +13,10 @@
  *
  * The Lambda function (S3 adapters) and the `c360 import` command (file
  * adapters) run this same function through the ports (ports.ts).
+ *
+ * With a suppression check (governance), the rows of erased people are not
+ * sent: they are counted as rejected under `suppressed: erased person`, but
+ * not written to the rejects file, which would store them.
  */
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -28,6 +32,9 @@ import { fileKind, LANDING_PREFIX, parseLandingKey } from '../contracts/landing'
 import { csvRejectLine, csvRejectsHeader, jsonRejectLine } from '../core/rejects-file';
 import type { EventSink, OutgoingRecord, RejectsSink, RejectsWriter, ReportSink } from '../ports';
 import { readFileItems } from './read-file';
+import type { Identifier } from '../../shared/events';
+import type { IngestSuppression } from '../../governance/ports';
+import { SUPPRESSED_REASON, suppressionIdentifiers } from '../../governance/contracts/suppression';
 
 export interface ImportSettings {
   /** Source name → its file mapping (sources without one are absent). */
@@ -84,6 +91,8 @@ export interface ImportDeps {
    * import stops with a `failed` report while there is still time to write it.
    */
   readonly remainingTimeMs?: () => number;
+  /** Drops the rows of erased people (none: nothing is dropped). */
+  readonly suppression?: IngestSuppression;
 }
 
 /** Time kept to finish sending, close the rejects file and write the report when the caller's time runs out. */
@@ -223,6 +232,8 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
   const inFlight: Promise<Settled>[] = [];
   let sendError: unknown;
   let batch: OutgoingRecord[] = [];
+  /** The identifiers of each row in `batch`, for the suppression check. */
+  let batchIdentifiers: Identifier[][] = [];
   const settle = async (p: Promise<Settled>) => {
     const result = await p;
     if (result.ok) sent += result.count;
@@ -230,8 +241,28 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
   };
   const flush = async () => {
     if (batch.length === 0) return;
-    const records = batch;
+    let records = batch;
+    const identifiers = batchIdentifiers;
     batch = [];
+    batchIdentifiers = [];
+    if (deps.suppression !== undefined) {
+      // One lookup per batch: an erased person's rows are counted, never sent nor kept.
+      let dropped: boolean[];
+      try {
+        dropped = await deps.suppression.check.suppressed(identifiers);
+      } catch (err) {
+        // Not sent, so counted as unsent: the import fails, and a retry sends them once the list answers.
+        sendError ??= err;
+        return;
+      }
+      const kept = records.filter((_, i) => dropped[i] !== true);
+      for (let n = records.length - kept.length; n > 0; n--) {
+        rejected++;
+        countReason(reasons, SUPPRESSED_REASON);
+      }
+      records = kept;
+      if (records.length === 0) return;
+    }
     inFlight.push(
       deps.events.put(records).then(
         (r): Settled => {
@@ -311,6 +342,7 @@ export async function importFile(input: ImportInput, deps: ImportDeps): Promise<
         for (const warning of mapped.warnings) countReason(rowWarnings, warning);
       }
       batch.push({ partitionKey: partitionKeyOf(event), data: Buffer.from(JSON.stringify(event)) });
+      if (deps.suppression !== undefined) batchIdentifiers.push(suppressionIdentifiers(event, deps.suppression.identifiers));
       if (batch.length >= batchSize) {
         await flush();
         if (sendError !== undefined) break;

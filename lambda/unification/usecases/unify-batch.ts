@@ -17,10 +17,14 @@
  * `tracking plan: <event>: <reasons>`, one that breaks the plan in mode allow
  * is applied and counted (`flagged`). The source is the event's
  * `context.source`, else the consumer's (`kinesis`).
+ *
+ * With a suppression check (governance), the events of erased people are
+ * dropped and counted (`suppressed`): not applied, and not quarantined,
+ * since the quarantine would store them.
  */
 import { randomUUID } from 'node:crypto';
 import type { TrackingPlan } from '../../config/tracking-plan';
-import type { ParseOptions, UnifyEvent } from '../../shared/events';
+import type { Identifier, ParseOptions, UnifyEvent } from '../../shared/events';
 import { deaggregate } from '../../shared/kpl';
 import { planIsEmpty, planVerdict, rejectionReason, wasChecked } from '../../shared/tracking-plan';
 import { retryBatch } from '../../shared/retry';
@@ -33,6 +37,8 @@ import type { Profile } from '../core/profile/profile';
 import { decodeRecords, type QuarantineEntry, type SourcedEvent, type StreamRecord } from '../core/records';
 import { journalKey } from '../contracts/table';
 import type { JournalEntry, ProfileStore, QuarantineSink } from '../ports';
+import type { SuppressionCheck } from '../../governance/ports';
+import { suppressionIdentifiers, type SuppressionIdentifierOptions } from '../../governance/contracts/suppression';
 
 export interface UnifySettings {
   readonly parse: Omit<ParseOptions, 'now'>;
@@ -57,6 +63,8 @@ export interface ResolveDeps {
 
 export interface UnifyDeps extends ResolveDeps {
   readonly quarantine: QuarantineSink;
+  /** Drops the events of erased people (none: nothing is dropped). */
+  readonly suppression?: SuppressionCheck;
 }
 
 export interface BatchOutcome {
@@ -79,6 +87,11 @@ export interface BatchOutcome {
   readonly flagged?: number;
   /** Events the tracking plan blocked (quarantined, counted in `quarantined` too); absent with an empty plan. */
   readonly blockedByPlan?: number;
+  /**
+   * Events of erased people (valid, or rejects naming them), dropped: neither
+   * applied nor quarantined. Absent without a suppression check.
+   */
+  readonly suppressed?: number;
 }
 
 /** The payload a decoded event came from: the record's data, or its KPL sub-record's. */
@@ -147,6 +160,16 @@ function enforcePlan(
   return { events: kept, quarantined, flagged };
 }
 
+/** The identifiers of a quarantine entry's payload, when it is a JSON object. */
+function rejectIdentifiers(entry: QuarantineEntry, opts: SuppressionIdentifierOptions): Identifier[] {
+  if (entry.encoding !== 'utf8') return [];
+  try {
+    return suppressionIdentifiers(JSON.parse(entry.data) as unknown, opts);
+  } catch {
+    return [];
+  }
+}
+
 export async function unifyBatch(
   records: readonly StreamRecord[],
   batchId: string,
@@ -157,8 +180,18 @@ export async function unifyBatch(
   const decoded = decodeRecords(records, source, { ...deps.settings.parse, now: clock() });
   const plan = deps.settings.trackingPlan;
   const enforced = plan !== undefined && !planIsEmpty(plan) ? enforcePlan(plan, decoded.events, records, source) : undefined;
-  const events = enforced?.events ?? decoded.events;
-  const toQuarantine = enforced === undefined ? decoded.quarantined : [...decoded.quarantined, ...enforced.quarantined];
+  const planned = enforced?.events ?? decoded.events;
+  const rejects = enforced === undefined ? decoded.quarantined : [...decoded.quarantined, ...enforced.quarantined];
+  // The identifiers of a valid event are the parsed ones (normalised, blocked values left out), as the
+  // profiles hold them; those of a reject are read from its JSON, if it has any: an erased person's
+  // invalid event is not kept in the quarantine either.
+  const dropped =
+    deps.suppression === undefined || planned.length + rejects.length === 0
+      ? []
+      : await deps.suppression.suppressed([...planned.map((e) => e.identifiers), ...rejects.map((q) => rejectIdentifiers(q, deps.settings.parse))]);
+  const events = dropped.length === 0 ? planned : planned.filter((_, i) => dropped[i] !== true);
+  const toQuarantine = dropped.length === 0 ? rejects : rejects.filter((_, i) => dropped[planned.length + i] !== true);
+  const suppressed = planned.length - events.length + rejects.length - toQuarantine.length;
 
   const quarantineWrite = toQuarantine.length > 0 ? deps.quarantine.put(batchId, toQuarantine) : undefined;
 
@@ -187,6 +220,7 @@ export async function unifyBatch(
     storeRoundTrips: resolved.storeRoundTrips,
     failedSequenceNumbers: [...new Set(resolved.pending.map((e) => e.sequenceNumber))],
     ...(enforced === undefined ? {} : { flagged: enforced.flagged, blockedByPlan: enforced.quarantined.length }),
+    ...(deps.suppression === undefined ? {} : { suppressed }),
   };
 }
 

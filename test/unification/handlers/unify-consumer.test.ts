@@ -14,6 +14,8 @@ import { aggregate } from '../../../lambda/shared/kpl';
 import { createUnifyConsumer } from '../../../lambda/unification/handlers/unify-consumer';
 import type { QuarantineEntry } from '../../../lambda/unification/ports';
 import { settings } from '../../support/events';
+import type { SuppressionCheck } from '../../../lambda/governance/ports';
+import type { BatchOutcome } from '../../../lambda/unification/usecases/unify-batch';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
@@ -49,14 +51,20 @@ function kinesisEvent(payloads: Array<Buffer | string | object>): KinesisStreamE
   };
 }
 
-function consumer() {
+function consumer(extra: { suppression?: SuppressionCheck; observe?: (o: BatchOutcome) => void } = {}) {
   return createUnifyConsumer({
     store: new DynamoProfileStore(documentClient({ region: 'us-east-1' }), 'profiles'),
     quarantine: new S3QuarantineSink(new S3Client({ region: 'us-east-1' }), 'lake'),
     settings: { ...settings, maxAttempts: 3 },
     sleep: async () => {},
+    ...extra,
   });
 }
+
+/** Suppresses anyone holding one of `erased` (`type:value`). */
+const suppressing = (erased: string[]): SuppressionCheck => ({
+  suppressed: async (sets) => sets.map((ids) => ids.some((id) => erased.includes(`${id.type}:${id.value}`))),
+});
 
 const quarantined = (): QuarantineEntry[] =>
   s3
@@ -133,5 +141,37 @@ describe('unify consumer handler', () => {
   it('fails the whole invocation when DynamoDB itself fails, so the batch is retried (and bisected)', async () => {
     ddb.on(BatchGetCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' }));
     await expect(consumer()(kinesisEvent([{ type: 'identify', messageId: 'y1', userId: 'u-1' }]))).rejects.toThrow('Rate exceeded');
+  });
+
+  it("drops an erased person's events, valid or not, without applying or quarantining them, and counts them", async () => {
+    const items = fakeTable();
+    const outcomes: BatchOutcome[] = [];
+    const response = await consumer({ suppression: suppressing(['email:ana@example.com']), observe: (o) => outcomes.push(o) })(
+      kinesisEvent([
+        { type: 'identify', messageId: 's1', userId: 'u-1', traits: { email: 'ANA@example.com' }, timestamp: '2026-10-01T00:00:00Z' },
+        { type: 'track', messageId: 's2', userId: 'u-2', event: 'Product Viewed', timestamp: '2026-10-01T00:00:00Z' },
+        // Invalid (no event name), but it names her: not kept in the quarantine either.
+        { type: 'track', messageId: 's3', userId: 'u-3', context: { traits: { email: 'ana@example.com' } } },
+        { type: 'track', messageId: 's4', userId: 'u-4' },
+      ]),
+    );
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(outcomes[0]).toMatchObject({ payloads: 4, applied: 1, quarantined: 1, suppressed: 2, duplicates: 0 });
+    expect(profileItems(items).map((p) => p.identifiers.userId)).toEqual([['u-2']]);
+    expect(quarantined().map((q) => JSON.parse(q.data) as { messageId: string }).map((e) => e.messageId)).toEqual(['s4']);
+    expect(JSON.stringify([...items.values()].map((i) => i.pk))).not.toMatch(/ana@/);
+  });
+
+  it('has no suppressed count without a check', async () => {
+    fakeTable();
+    const outcomes: BatchOutcome[] = [];
+    await consumer({ observe: (o) => outcomes.push(o) })(kinesisEvent([{ type: 'identify', messageId: 'n1', userId: 'u-1', timestamp: '2026-10-01T00:00:00Z' }]));
+    expect(outcomes[0]).not.toHaveProperty('suppressed');
+  });
+
+  it('fails the invocation when the suppression list cannot answer, so the batch is retried rather than applied unchecked', async () => {
+    fakeTable();
+    const failing: SuppressionCheck = { suppressed: async () => Promise.reject(new Error('list unavailable')) };
+    await expect(consumer({ suppression: failing })(kinesisEvent([{ type: 'identify', messageId: 'f1', userId: 'u-1' }]))).rejects.toThrow('list unavailable');
   });
 });

@@ -1,0 +1,50 @@
+/**
+ * The erasers of the local runtime, one per store of ERASURE_STORES: the
+ * profile table (dynalite, through the same SDK eraser as deployed) and the
+ * folders of `.c360/` that stand in for the deployed buckets. Stores the
+ * local runtime does not have report `not-deployed`.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ProfileStore } from '../../unification/ports';
+import type { StoreEraser } from '../ports';
+import { eraserRegistry, notDeployed } from '../usecases/eraser-registry';
+import { DynamoProfileEraser } from './dynamodb-profile-eraser';
+import { LocalFileEraser } from './local-file-eraser';
+import { importOutputs, localImportsDir } from './local-imports';
+
+export interface LocalEraserPaths {
+  readonly dataDir: string;
+  /** The local lake (raw/, quarantine/). */
+  readonly lakeDir: string;
+  /** The consumers' on-failure files. */
+  readonly onFailureDir: string;
+  readonly curatedDir: string;
+  /** The folder of the local bus file (segment events). */
+  readonly busDir: string;
+}
+
+export interface LocalErasersDeps {
+  readonly doc: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly segments: readonly string[];
+  /** The profile store other people's profiles are rewritten through (see DynamoProfileEraser). */
+  readonly others?: Pick<ProfileStore, 'readJournal' | 'putJournal' | 'deleteJournal' | 'putProfiles'>;
+  readonly clock?: () => number;
+}
+
+export function localErasers(paths: LocalEraserPaths, deps: LocalErasersDeps): StoreEraser[] {
+  const clock = deps.clock ?? Date.now;
+  const files = (store: ConstructorParameters<typeof LocalFileEraser>[0], opts: ConstructorParameters<typeof LocalFileEraser>[1]) =>
+    new LocalFileEraser(store, { ...opts, clock });
+  return eraserRegistry([
+    new DynamoProfileEraser(deps.doc, deps.tableName, { segments: deps.segments, ...(deps.others === undefined ? {} : { others: deps.others }), clock }),
+    files('raw-lake', { dirs: [`${paths.lakeDir}/raw`] }),
+    files('quarantine', { dirs: [`${paths.lakeDir}/quarantine`, paths.onFailureDir] }),
+    files('landing', { dirs: [localImportsDir(paths.dataDir)], moreFiles: () => importOutputs(paths.dataDir) }),
+    notDeployed('matching', 'the local matcher reads the profile table directly and keeps no snapshot', clock),
+    files('curated', { dirs: [paths.curatedDir] }),
+    notDeployed('query-results', 'local queries run in-process (DuckDB in memory) and keep no results', clock),
+    notDeployed('redshift', 'no Redshift locally: the local warehouse reads the lake and curated files', clock),
+    files('segment-events', { dirs: [paths.busDir] }),
+  ]);
+}
