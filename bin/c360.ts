@@ -13,12 +13,14 @@ import { generateDemo } from '../lambda/local/demo';
 import { startLocalRuntime, type LocalRuntime } from '../lambda/local/runtime';
 import { localDataDir, onLauncherExit } from '../lambda/local/runtime-info';
 import { payloadOf, readEventLines, sendPayloads, sendSummary } from '../lambda/local/send';
+import { registerAuditCommand } from './commands/audit';
 import { registerEraseCommands } from './commands/erase';
 import { registerExportCommand } from './commands/export';
 import { registerImportCommand } from './commands/import';
 import { registerPlanCommand } from './commands/plan';
 import { localRuntimeInfo } from './commands/local-runtime-info';
 import { registerProfileCommands } from './commands/profiles';
+import { registerQualityCommand } from './commands/quality';
 import { registerResolveCommand } from './commands/resolve';
 import { registerSqlCommand } from './commands/sql';
 
@@ -142,6 +144,8 @@ registerSqlCommand(program);
 registerExportCommand(program);
 registerPlanCommand(program);
 registerEraseCommands(program);
+registerQualityCommand(program);
+registerAuditCommand(program);
 
 program
   .command('bench')

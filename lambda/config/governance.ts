@@ -17,7 +17,7 @@ const piiClass = z.enum(PII_CLASSES);
 
 /** Where a classified field lives on an event or a profile. */
 export const FIELD_SCOPES = ['identifiers', 'traits', 'properties', 'context'] as const;
-export type FieldScope = (typeof FIELD_SCOPES)[number];
+type FieldScope = (typeof FIELD_SCOPES)[number];
 
 const FIELD_KEY = /^(identifiers|traits|properties|context)\.[A-Za-z0-9_$][A-Za-z0-9_.$-]{0,127}$/;
 
@@ -108,9 +108,6 @@ export const DEFAULT_ROLES: Readonly<Record<string, z.input<typeof governanceRol
   steward: { sees: ['direct', 'indirect', 'none'], description: 'data steward: every column' },
 };
 
-/** Consent purposes c360 knows by default. */
-export const DEFAULT_PURPOSES = ['analytics', 'personalization', 'marketing_email', 'marketing_sms', 'marketing_push', 'advertising', 'data_sharing'] as const;
-
 export const consentPurpose = z.strictObject({
   /** What the purpose means, shown with the consent state. */
   description: z.optional(z.string()),
@@ -120,7 +117,7 @@ export const consentPurpose = z.strictObject({
 
 /** Uses of customer data that need consent: activation channels, recommendations, audience exports, analytics. */
 export const CONSENT_USES = ['email', 'sms', 'push', 'recommendations', 'audienceExports', 'analytics'] as const;
-export type ConsentUse = (typeof CONSENT_USES)[number];
+type ConsentUse = (typeof CONSENT_USES)[number];
 
 const PURPOSE_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
@@ -224,4 +221,3 @@ export const governanceSection = section({
   }),
 });
 
-export type GovernanceConfig = z.output<typeof governanceSection>;

@@ -37,6 +37,7 @@ export function profileApiRoute(config: C360Config, deps: ProfileApiRouteDeps): 
     ...(deps.stream === undefined ? {} : { events: kinesisEventWriter(deps.stream.kinesis, deps.stream.streamName) }),
     ...(deps.audit === undefined ? {} : { audit: deps.audit }),
     ...(deps.hasher === undefined ? {} : { hasher: deps.hasher }),
+    auditReads: config.governance.audit.profileReads,
   });
   return async (req, res, url) => {
     const query = Object.fromEntries(url.searchParams.entries());

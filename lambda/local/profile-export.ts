@@ -12,7 +12,7 @@ import { FileExportSink } from '../analytics/adapters/file-export-sink';
 import { LocalPartitions } from '../analytics/adapters/local-partitions';
 import { parquetEncoder } from '../analytics/adapters/parquet-encoder';
 import { createExportProfiles } from '../analytics/handlers/export-profiles';
-import type { ExportSummary } from '../analytics/usecases/export-profiles';
+import type { ExportAudit, ExportSummary } from '../analytics/usecases/export-profiles';
 
 export type { ExportSummary };
 
@@ -21,6 +21,8 @@ export interface LocalProfileExportDeps {
   readonly tableName: string;
   /** The local curated zone (prepareDataDir(...).curatedDir). */
   readonly curatedDir: string;
+  /** Where each run is recorded (`export.run`). @default not recorded */
+  readonly audit?: ExportAudit;
 }
 
 export interface LocalProfileExport {
@@ -43,6 +45,7 @@ export function startLocalProfileExport(
     encoder: parquetEncoder,
     totalSegments: config.analytics.export.segments,
     retentionDays: config.analytics.export.retentionDays,
+    ...(deps.audit === undefined ? {} : { audit: deps.audit }),
     ...(opts.clock === undefined ? {} : { clock: opts.clock }),
   });
   let last: Promise<unknown> = Promise.resolve();

@@ -151,19 +151,19 @@ function privacyRoute(api: ReturnType<typeof createPrivacyApi>): Route {
 export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const paths = await prepareDataDir(opts.dataDir ?? config.local.dataDir);
   const services = await startServices(config, opts.shards ?? localShardCount(config));
-  const stores = localStores(services.doc, services.tableName, paths, opts);
+  const hasher = await localSubjectHasher(paths.dataDir);
+  const auditDir = join(paths.dataDir, 'audit');
+  const audit = new FileAuditLog(auditDir);
+  const stores = localStores(services.doc, services.tableName, paths, opts, { log: audit, hasher });
   const settings = unifySettings(config);
   const totals = emptyTotals();
 
-  const hasher = await localSubjectHasher(paths.dataDir);
   const suppressionList = new FileSuppressionList(localSuppressionFile(paths.dataDir));
   const suppressionCheck = new CachedSuppressionCheck(suppressionList, hasher);
   const suppression: IngestSuppression = {
     check: suppressionCheck,
     identifiers: { identifierTypes: config.unification.identity.identifiers, defaultPhoneRegion: config.normalization.defaultPhoneRegion },
   };
-  const auditDir = join(paths.dataDir, 'audit');
-  const audit = new FileAuditLog(auditDir);
   const privacyDir = localPrivacyDir(paths.dataDir);
   const records = new FileErasureRecords(privacyDir);
   const erasers = localErasers(
@@ -227,7 +227,7 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
   const stopRecheck = startConsumer ? scheduleRecheck(recheck, config.unification.recheckMinutes) : undefined;
   const profileExport = startLocalProfileExport(
     config,
-    { doc: services.doc, tableName: services.tableName, curatedDir: paths.curatedDir },
+    { doc: services.doc, tableName: services.tableName, curatedDir: paths.curatedDir, audit: { log: audit } },
     { schedule: startConsumer },
   );
   // DuckDB is loaded and the views created on the dashboard's first data request, not at start.

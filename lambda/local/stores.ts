@@ -10,6 +10,8 @@ import { LocalBus } from '../unification/adapters/local-bus';
 import { FileQuarantineSink } from '../unification/adapters/quarantine';
 import type { ProfileStore, QuarantineSink } from '../unification/ports';
 import { applySegmentChanges } from '../unification/usecases/segment-changes';
+import { auditDiffs } from '../governance/core/audit-diff';
+import type { AuditLog, SubjectHasher } from '../governance/ports';
 import { ChangeFeedStore } from './change-feed';
 import type { DataDir } from './data-dir';
 import { LocalTransactionStore } from './local-transactions';
@@ -25,12 +27,18 @@ export interface LocalStores {
   readonly quarantine: QuarantineSink;
 }
 
+/** The audit of profile writes (merges, unmerges, consent changes), as the deployed table-stream function records it. */
+export interface StoreAudit {
+  readonly log: AuditLog;
+  readonly hasher: SubjectHasher;
+}
+
 export interface StoreWrappers {
   readonly wrapStore?: (store: ProfileStore) => ProfileStore;
   readonly wrapQuarantine?: (sink: QuarantineSink) => QuarantineSink;
 }
 
-export function localStores(doc: DynamoDBDocumentClient, tableName: string, paths: DataDir, wrap: StoreWrappers = {}): LocalStores {
+export function localStores(doc: DynamoDBDocumentClient, tableName: string, paths: DataDir, wrap: StoreWrappers = {}, audit?: StoreAudit): LocalStores {
   const store = new DynamoProfileStore(doc, tableName);
   // What the table's stream and the segment-changes function do deployed: membership, then the bus.
   const membership = new DynamoSegmentStore(doc, tableName);
@@ -38,7 +46,12 @@ export function localStores(doc: DynamoDBDocumentClient, tableName: string, path
   // dynalite has no TransactWriteItems: the process's writes take turns instead (see local-transactions.ts).
   const feed = new ChangeFeedStore(
     new LocalTransactionStore(store),
-    (pairs) => applySegmentChanges(pairs, { membership, publisher: bus }),
+    (pairs) =>
+      applySegmentChanges(pairs, {
+        membership,
+        publisher: bus,
+        ...(audit === undefined ? {} : { audit: { log: audit.log, records: (p, at) => auditDiffs(p, { hasher: audit.hasher, at }) } }),
+      }),
     // Unmetered: deployed, the stream carries the old images and the consumer reads nothing for them.
     new DynamoProfileStore(doc, tableName),
   );

@@ -6,18 +6,20 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { EXPORT_TABLES, EXPORTS_PREFIX, SEGMENT_EVENTS_PREFIX } from '../../lambda/analytics/contracts/curated';
 import { QUARANTINE_ZONE, RAW_ZONE } from '../../lambda/collection/contracts/lake-layout';
+import { COLLECTION_ENV } from '../../lambda/collection/contracts/env';
 import { LANDING_PREFIX, REPORTS_PREFIX } from '../../lambda/collection/contracts/landing';
 import type { C360Config } from '../../lambda/config';
 import { GOVERNANCE_ENV } from '../../lambda/governance/contracts/env';
 import { SNAPSHOT_COLUMNS, SNAPSHOT_PREFIX } from '../../lambda/unification/contracts/snapshot';
 import { PROFILE_TABLE } from '../../lambda/unification/contracts/table';
-import { RESULTS_PREFIX } from '../constructs/analytics/athena-workgroup';
+import { SEGMENT_EVENTS_ERRORS_FOLDER } from '../constructs/analytics/segment-history';
 import { DataKey } from '../constructs/common/data-key';
 import type { GovernedTable } from '../constructs/common/governed-lake';
 import { toRemovalPolicy, toRetentionDays } from '../constructs/common/removal-policy';
 import { AccessLogsBucket, DataBucket } from '../constructs/common/secure-bucket';
 import { AuditLog } from '../constructs/governance/audit-log';
 import { AuditTrail } from '../constructs/governance/cloudtrail';
+import { DataQuality } from '../constructs/governance/data-quality';
 import { ErasureWorkflow } from '../constructs/governance/erasure-workflow';
 import { LakeFormation, type LakeGrant } from '../constructs/governance/lake-formation';
 import { PrivacyApi } from '../constructs/governance/privacy-api';
@@ -66,6 +68,7 @@ export class GovernanceStack extends Stack {
   public readonly lakeFormation?: LakeFormation;
   public readonly erasure: ErasureWorkflow;
   public readonly privacyApi: PrivacyApi;
+  public readonly dataQuality: DataQuality;
 
   constructor(scope: Construct, id: string, props: GovernanceStackProps) {
     super(scope, id, props);
@@ -124,15 +127,21 @@ export class GovernanceStack extends Stack {
           bucket: collection.batchImport.landingBucket,
           key: collection.batchImport.landingKey,
           prefixes: [LANDING_PREFIX, REPORTS_PREFIX],
-          envVar: GOVERNANCE_ENV.lakeBucket,
+          envVar: COLLECTION_ENV.landingBucket,
         },
         matching: { bucket: collection.lakeBucket, key: lakeKey, prefixes: [SNAPSHOT_PREFIX, MATCH_OUTPUT_PREFIX], envVar: GOVERNANCE_ENV.lakeBucket },
         curated: { bucket: analytics.curatedBucket, key: analytics.key, prefixes: [EXPORTS_PREFIX], envVar: GOVERNANCE_ENV.curatedBucket },
-        'segment-events': { bucket: analytics.curatedBucket, key: analytics.key, prefixes: [SEGMENT_EVENTS_PREFIX], envVar: GOVERNANCE_ENV.curatedBucket },
+        'segment-events': {
+          bucket: analytics.curatedBucket,
+          key: analytics.key,
+          prefixes: [SEGMENT_EVENTS_PREFIX, SEGMENT_EVENTS_ERRORS_FOLDER],
+          envVar: GOVERNANCE_ENV.curatedBucket,
+        },
         'query-results': {
           bucket: analytics.resultsBucket,
           key: analytics.key,
-          prefixes: [RESULTS_PREFIX],
+          // The results bucket holds Athena's results only: the step deletes every object and version in it.
+          prefixes: [''],
           envVar: GOVERNANCE_ENV.queryResultsBucket,
           deleteOnly: true,
         },
@@ -142,6 +151,7 @@ export class GovernanceStack extends Stack {
         ? {}
         : { redshift: { workgroupName: warehouse.workgroupName, workgroupArn: warehouse.workgroup.attrWorkgroupWorkgroupArn, database: warehouse.database } }),
       streamRetentionHours: config.collection.stream.retentionHours,
+      streamName: collection.stream.streamName,
       logRetention,
       removalPolicy,
     });
@@ -156,6 +166,20 @@ export class GovernanceStack extends Stack {
       throttle: PRIVACY_API_THROTTLE,
       logRetention,
       removalPolicy,
+    });
+
+    // ---- data quality ------------------------------------------------------
+    this.dataQuality = new DataQuality(this, 'DataQuality', {
+      config,
+      lakeDatabaseName: collection.rawLake.databaseName,
+      tableNames: [collection.rawLake.rawTableName, collection.rawLake.quarantineTableName, ...analytics.curatedTables.tableNames],
+      lakeBucket: collection.lakeBucket,
+      lakeKey,
+      curatedBucket: analytics.curatedBucket,
+      curatedKey: analytics.key,
+      resultsBucket: this.auditBucket,
+      governanceKey: key,
+      alarmTopic: unification.monitoring.topic,
     });
 
     // ---- Lake Formation ----------------------------------------------------
@@ -188,6 +212,8 @@ export class GovernanceStack extends Stack {
         // Entity Resolution reads the snapshot table's schema and location.
         { id: 'EntityResolution', principalArn: unification.entityResolution.role.roleArn, tables: { names: [snapshot.name], permissions: ['DESCRIBE', 'SELECT'] } },
         ...(warehouse === undefined ? [] : [{ id: 'Spectrum', principalArn: warehouse.role.roleArn, readAll: true }]),
+        // Glue Data Quality reads every table it has rules for.
+        { id: 'DataQuality', principalArn: this.dataQuality.role.roleArn, readAll: true },
         ...(config.analytics.quicksight.principalArn === undefined
           ? []
           : [{ id: 'QuickSight', principalArn: config.analytics.quicksight.principalArn, readAll: true }]),

@@ -154,6 +154,8 @@ export class UnificationStack extends Stack {
     // Id `Default`: the API's resources keep the logical IDs they had when this stack created them (see ProfileApi).
     this.profileApi = new ProfileApi(this, 'Default', {
       table: this.table,
+      // Consent set through the API goes onto the event stream, as any other decision.
+      stream: props.stream,
       identifierTypes: config.unification.identity.identifiers,
       throttle: { rateLimit: config.profileApi.throttleRateLimit, burstLimit: config.profileApi.throttleBurstLimit },
       logEncryptionKey: this.key,
@@ -161,6 +163,9 @@ export class UnificationStack extends Stack {
       logRetention,
     });
     this.profileApiHandler = this.profileApi.handler;
+    // Audit subjects (profile reads, consent changes) are keyed hashes: the API and the table-stream auditor read the hash key.
+    props.suppression.grantReadHashKey(this.profileApiHandler);
+    props.suppression.grantReadHashKey(this.segments.changes);
     this.api = this.profileApi.api;
 
     // ---- batch matching: AWS Entity Resolution ----------------------------

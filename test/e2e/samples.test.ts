@@ -20,6 +20,7 @@ const expected: Record<string, { rows: number; warning: string }> = {
   crm: { rows: 5, warning: 'column "email" is not a valid email address (left out)' },
   pos: { rows: 5, warning: 'column "phone" is not a valid phone number (left out)' },
   support: { rows: 4, warning: 'column "email" is not a valid email address (left out)' },
+  consent: { rows: 5, warning: 'column "email" is not a valid email address (left out)' },
 };
 
 async function importSample(source: string): Promise<{ report: ImportReport; sent: OutgoingRecord[]; rejects: string }> {

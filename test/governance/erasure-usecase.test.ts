@@ -201,6 +201,24 @@ describe('the workflow steps', () => {
     expect(again).toEqual(first);
     await expect(runStoreStep('req-00000001', recordingEraser('profiles', []), m.deps.records)).rejects.toThrow(/no work object/);
   });
+
+  it('keeps the work object after a first receipt, and a later pass replaces that store\'s report in the receipt', async () => {
+    const m = memoryDeps();
+    const { beginErasure } = await import('../../lambda/governance/usecases/erasure');
+    await beginErasure(request({ profileId: 'p-ana' }), m.deps);
+    const profiles = await runStoreStep('req-00000001', recordingEraser('profiles', []), m.deps.records, () => NOW);
+    const redshiftFirst = { ...profiles, store: 'redshift', status: 'scheduled' as const, message: 'the stream still holds the last day' };
+    const first = await completeErasure('req-00000001', [profiles, redshiftFirst], m.deps, { final: false });
+    expect(first.stores.map((r) => r.status)).toEqual(['erased', 'scheduled']);
+    // The second Redshift pass still reads the subject.
+    const redshiftAgain = await runStoreStep('req-00000001', recordingEraser('redshift', []), m.deps.records, () => NOW);
+    const last = await completeErasure('req-00000001', [redshiftAgain], m.deps);
+    expect(last.stores.map((r) => [r.store, r.status])).toEqual([
+      ['profiles', 'erased'],
+      ['redshift', 'erased'],
+    ]);
+    expect(await m.deps.records.getSubject('req-00000001')).toBeUndefined();
+  });
 });
 
 describe('removeSuppression', () => {

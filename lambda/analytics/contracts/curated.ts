@@ -70,7 +70,7 @@ export const PROFILE_COLUMNS: readonly CuratedColumn[] = [
   { name: 'channels', type: 'string', comment: 'events per channel, JSON object' },
   { name: 'traits', type: 'string', comment: 'every trait value, JSON object' },
   { name: 'enriched', type: 'string', comment: 'enrichment, JSON object' },
-  { name: 'consent', type: 'string', comment: 'consent by purpose, JSON object (null until consent is recorded)' },
+  { name: 'consent', type: 'string', comment: 'consent by purpose ({status, at, source, policyVersion, explicit} each), JSON object; null until the person has decided something' },
 ];
 
 export const IDENTITY_COLUMNS: readonly CuratedColumn[] = [

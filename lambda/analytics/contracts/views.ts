@@ -66,3 +66,10 @@ export function parseViewFiles(files: Readonly<Record<string, string>>): Shipped
   }
   return views;
 }
+
+/**
+ * The Redshift procedure that drops and re-creates the streaming view
+ * `events_stream` as its owner (deploy-time SQL, lib/constructs/analytics/redshift-sql.ts):
+ * the erasure calls it, since a streaming view takes no DELETE.
+ */
+export const RECREATE_EVENTS_STREAM_PROCEDURE = 'recreate_events_stream';

@@ -12,7 +12,7 @@ import type { ExportSink, PartitionCatalog, ProfileSource, TableEncoder } from '
 import { exportProfiles, type ExportAudit, type ExportSummary } from '../usecases/export-profiles';
 
 export interface ExportProfilesDeps {
-  readonly config: Pick<C360Config, 'unification'>;
+  readonly config: Pick<C360Config, 'unification' | 'governance'>;
   readonly source: ProfileSource;
   readonly sink: ExportSink;
   readonly catalog: PartitionCatalog;

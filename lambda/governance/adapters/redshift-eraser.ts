@@ -40,6 +40,12 @@ export interface RedshiftEraserOptions {
    * filled (see `recreateStatements`), or a procedure call that does it.
    */
   readonly recreate: readonly string[];
+  /**
+   * A procedure the view's owner created that drops and re-creates it (and
+   * the views over it), returning the row count before as its OUT value:
+   * deployed, only the owner may drop the view. Without it, `recreate` runs.
+   */
+  readonly procedure?: string;
   /** Kinesis retention of the event stream, hours (the residual window). */
   readonly streamRetentionHours: number;
   /** Wait between DescribeStatement polls. @default 1000 ms */
@@ -64,16 +70,23 @@ export class RedshiftEraser implements StoreEraser {
     private readonly client: RedshiftDataClient,
     private readonly opts: RedshiftEraserOptions,
   ) {
-    if (opts.recreate.length === 0) throw new Error('RedshiftEraser: no statement re-creates the streaming view');
+    if (opts.recreate.length === 0 && opts.procedure === undefined) throw new Error('RedshiftEraser: no statement re-creates the streaming view');
     this.clock = opts.clock ?? Date.now;
     this.sleep = opts.sleep ?? timer;
   }
 
   async erase(_subject: ErasureSubject): Promise<StoreReport> {
-    const before = await this.countRows();
-    await this.run(DROP_EVENTS_STREAM, 'erasure-drop-events-stream');
-    for (const [i, sql] of this.opts.recreate.entries()) await this.run(sql, `erasure-recreate-${i + 1}`);
-    const after = (await this.countRows()) ?? 0;
+    let before: number | undefined;
+    if (this.opts.procedure !== undefined) {
+      // The deploy's procedure drops and re-creates the view as its owner; its OUT value is the row count before.
+      const id = (await this.run(`CALL ${this.opts.procedure}()`, 'erasure-recreate-events-stream')) as string;
+      before = await this.firstNumber(id);
+    } else {
+      before = await this.countRows();
+      await this.run(DROP_EVENTS_STREAM, 'erasure-drop-events-stream');
+      for (const [i, sql] of this.opts.recreate.entries()) await this.run(sql, `erasure-recreate-${i + 1}`);
+    }
+    const after = this.opts.procedure !== undefined ? 0 : ((await this.countRows()) ?? 0);
     const completedAt = new Date(this.clock()).toISOString();
     const until = new Date(this.clock() + this.opts.streamRetentionHours * HOUR).toISOString();
     const dropped = before === undefined ? 0 : Math.max(0, before - after);
@@ -84,7 +97,7 @@ export class RedshiftEraser implements StoreEraser {
       itemsAffected: dropped,
       completedAt,
       message:
-        `${EVENTS_STREAM_VIEW} re-created from the stream (${before === undefined ? 'it did not exist' : `${before} rows before`}, ${after} after: every row older than the stream's retention is gone); ` +
+        `${EVENTS_STREAM_VIEW} re-created from the stream (${before === undefined ? 'it did not exist' : `${before} rows before`}${this.opts.procedure === undefined ? `, ${after} after` : ''}: every row older than the stream's retention is gone); ` +
         `the person's events of the last ${this.opts.streamRetentionHours} h were read again and remain until the view is re-created after ${until}; ` +
         'no native table holds events (Spectrum reads the curated exports, erased in S3)',
     };
@@ -94,6 +107,10 @@ export class RedshiftEraser implements StoreEraser {
   private async countRows(): Promise<number | undefined> {
     const id = await this.run(COUNT_EVENTS_STREAM, 'erasure-count-events-stream', { missingIsEmpty: true });
     if (id === undefined) return undefined;
+    return this.firstNumber(id);
+  }
+
+  private async firstNumber(id: string): Promise<number> {
     const result = await this.client.send(new GetStatementResultCommand({ Id: id }));
     const cell = result.Records?.[0]?.[0];
     return cell?.longValue ?? 0;

@@ -25,23 +25,12 @@ import { completeErasure } from '../usecases/erasure';
 export interface ErasureReceiptInput {
   readonly requestId: string;
   readonly reports: readonly StoreReport[];
+  /** false: the work object is kept for a later pass (default true). */
+  readonly final?: boolean;
 }
 
 const doc = traced(documentClient());
 const s3 = traced(new S3Client({}));
-/** The receipt step resolves and hashes nothing: the subject, with its hashes, is in the work object. */
-const profiles = {
-  getOwners: () => Promise.reject(new Error('the receipt step does not read the identity graph')),
-  getProfiles: () => Promise.reject(new Error('the receipt step does not read the identity graph')),
-};
-const hasher = {
-  identifier: () => {
-    throw new Error('the receipt step hashes nothing');
-  },
-  profile: () => {
-    throw new Error('the receipt step hashes nothing');
-  },
-};
 const suppression = new DynamoSuppressionList(doc, requireEnv(GOVERNANCE_ENV.suppressionTable));
 const records = new S3ErasureRecords(s3, requireEnv(GOVERNANCE_ENV.governanceBucket));
 const audit = new FirehoseAuditLog(traced(new FirehoseClient({})), requireEnv(GOVERNANCE_ENV.auditStream));
@@ -56,7 +45,7 @@ export const handler = withPowertools(async (event: ErasureReceiptInput): Promis
   if (typeof event?.requestId !== 'string' || !ERASURE_REQUEST_ID.test(event.requestId) || !Array.isArray(event.reports)) {
     throw new Error('the receipt step input is { requestId, reports: StoreReport[] }');
   }
-  const receipt = await completeErasure(event.requestId, event.reports, { profiles, hasher, suppression, records, audit, residuals });
+  const receipt = await completeErasure(event.requestId, event.reports, { suppression, records, audit, residuals }, { final: event.final !== false });
   metrics.addMetric(receipt.status === 'complete' ? 'ErasuresComplete' : 'ErasuresIncomplete', MetricUnit.Count, 1);
   const failed = receipt.stores.filter((s) => s.status === 'failed').map((s) => s.store);
   logger.info('erasure complete', { requestId: receipt.requestId, status: receipt.status, failed, suppressed: receipt.suppressed });

@@ -17,13 +17,10 @@
  *   redshift        REDSHIFT_WORKGROUP, REDSHIFT_DATABASE (absent: not deployed),
  *                   STREAM_NAME, STREAM_RETENTION_HOURS; the sql/redshift files in the bundle
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { EntityResolutionClient } from '@aws-sdk/client-entityresolution';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { S3Client } from '@aws-sdk/client-s3';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { REDSHIFT_DIR } from '../../analytics/contracts/views';
 import { COLLECTION_ENV } from '../../collection/contracts/env';
 import { config } from '../../config/load';
 import { documentClient } from '../../shared/clients';
@@ -31,7 +28,8 @@ import { requireEnv } from '../../shared/env';
 import { logger, metrics, traced, withPowertools } from '../../shared/powertools';
 import { DynamoProfileEraser } from '../adapters/dynamodb-profile-eraser';
 import { EntityResolutionEraser } from '../adapters/entity-resolution-eraser';
-import { RedshiftEraser, recreateStatements } from '../adapters/redshift-eraser';
+import { RedshiftEraser } from '../adapters/redshift-eraser';
+import { RECREATE_EVENTS_STREAM_PROCEDURE } from '../../analytics/contracts/views';
 import { S3ErasureRecords } from '../adapters/s3-erasure-records';
 import {
   curatedEraser,
@@ -52,16 +50,6 @@ const optionalEnv = (name: string) => (process.env[name] === undefined || proces
 function storeOf(name: string): ErasureStore {
   if (!(ERASURE_STORES as readonly string[]).includes(name)) throw new Error(`${GOVERNANCE_ENV.erasureStore}=${name} is not one of ${ERASURE_STORES.join(', ')}`);
   return name as ErasureStore;
-}
-
-/** The deployment's statements that create the streaming view again, from the SQL files bundled with the function. */
-function redshiftRecreate(): string[] {
-  const dir = join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), REDSHIFT_DIR);
-  const files = Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.sql')).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
-  return recreateStatements(files, {
-    stream_name: requireEnv(COLLECTION_ENV.stream),
-    auto_refresh: config.analytics.redshift.streamingRefresh === 'auto' ? 'YES' : 'NO',
-  });
 }
 
 /** The one eraser of this function, from its store's environment (a missing variable fails the cold start). */
@@ -95,7 +83,8 @@ function eraserFor(store: ErasureStore): StoreEraser {
       return new RedshiftEraser(traced(new RedshiftDataClient({})), {
         workgroupName,
         database,
-        recreate: redshiftRecreate(),
+        recreate: [],
+        procedure: RECREATE_EVENTS_STREAM_PROCEDURE,
         streamRetentionHours: Number(requireEnv(GOVERNANCE_ENV.streamRetentionHours)),
       });
     }

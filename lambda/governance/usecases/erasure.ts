@@ -173,8 +173,16 @@ export async function completeErasure(
   reports: readonly StoreReport[],
   // The resolve ports are not needed here (the subject is in the work object); they are accepted for callers that pass ErasureDeps.
   deps: Pick<ErasureDeps, 'suppression' | 'records' | 'audit' | 'residuals' | 'clock' | 'onSuppressionChanged'> & Partial<ResolveDeps>,
+  /**
+   * `final: false` writes the receipt but keeps the work object, for a later
+   * pass (deployed: the Redshift streaming view is re-created once more after
+   * the stream's retention); that pass's reports then replace the same
+   * stores' earlier ones. Default: final.
+   */
+  options: { readonly final?: boolean } = {},
 ): Promise<ErasureReceipt> {
   const clock = deps.clock ?? Date.now;
+  const final = options.final ?? true;
   const subject = await deps.records.getSubject(requestId);
   const running = await deps.records.getReceipt(requestId);
   if (running === undefined) throw new Error(`no receipt for erasure ${requestId}`);
@@ -186,7 +194,9 @@ export async function completeErasure(
   await deps.suppression.add(subject.hashes, requestId);
   deps.onSuppressionChanged?.();
   const completedAt = iso(clock);
-  const receipt = finalReceipt(running, reports, subject.hashes.length, completedAt, deps.residuals);
+  const later = new Set(reports.map((r) => r.store));
+  const all = running.status === 'running' ? reports : [...running.stores.filter((r) => !later.has(r.store)), ...reports];
+  const receipt = finalReceipt(running, all, subject.hashes.length, completedAt, deps.residuals);
   const records: AuditRecord[] = [
     {
       at: completedAt,
@@ -203,6 +213,7 @@ export async function completeErasure(
       detail: {
         requestId,
         status: receipt.status,
+        final,
         stores: reports.length,
         failed: reports.filter((r) => r.status === 'failed').length,
         itemsAffected: reports.reduce((n, r) => n + r.itemsAffected, 0),
@@ -211,7 +222,7 @@ export async function completeErasure(
   ];
   await deps.audit.append(records);
   await deps.records.putReceipt(receipt);
-  await deps.records.deleteSubject(requestId);
+  if (final) await deps.records.deleteSubject(requestId);
   return receipt;
 }
 

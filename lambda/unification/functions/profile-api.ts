@@ -12,6 +12,11 @@ import { consentSettings, unifySettings } from '../settings';
 import { kinesisEventWriter } from '../adapters/kinesis-event-writer';
 import { unmergeProfile } from '../usecases/unmerge';
 import { createProfileApi } from '../handlers/profile-api';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { FirehoseAuditLog } from '../../governance/adapters/firehose-audit-log';
+import { secretsSubjectHasher } from '../../governance/adapters/secrets-hash-key';
+import { GOVERNANCE_ENV } from '../../governance/contracts/env';
 
 const doc = traced(documentClient());
 const tableName = requireEnv(UNIFICATION_ENV.table);
@@ -19,23 +24,36 @@ const store = new DynamoProfileStore(doc, tableName);
 const settings = unifySettings(config);
 // Set when the stack gives the API the event stream (ProfileApiProps.stream): consent is then recorded through it.
 const streamName = process.env[UNIFICATION_ENV.eventStream];
-const api = createProfileApi({
-  store,
-  identifierTypes: config.unification.identity.identifiers,
-  defaultPhoneRegion: config.normalization.defaultPhoneRegion,
-  segments: config.unification.segments,
-  membership: new DynamoSegmentStore(doc, tableName),
-  unmerge: (request) => {
-    logger.info('unmerge requested', { ...request });
-    return unmergeProfile(request, { store, settings });
-  },
-  consent: consentSettings(config),
-  ...(streamName === undefined || streamName === '' ? {} : { events: kinesisEventWriter(traced(kinesisClient()), streamName) }),
-});
+// Reads and consent changes are audited with the caller's principal; the person is a keyed hash.
+const audit = new FirehoseAuditLog(traced(new FirehoseClient({})), requireEnv(GOVERNANCE_ENV.auditStream));
+const hashKeySecret = requireEnv(GOVERNANCE_ENV.hashKeySecret);
+const secrets = traced(new SecretsManagerClient({}));
+// Built on the first request: the hash key is read once per execution environment, not at import.
+const build = async () =>
+  createProfileApi({
+    store,
+    identifierTypes: config.unification.identity.identifiers,
+    defaultPhoneRegion: config.normalization.defaultPhoneRegion,
+    segments: config.unification.segments,
+    membership: new DynamoSegmentStore(doc, tableName),
+    unmerge: (request) => {
+      logger.info('unmerge requested', { ...request });
+      return unmergeProfile(request, { store, settings });
+    },
+    consent: consentSettings(config),
+    audit,
+    hasher: await secretsSubjectHasher(secrets, hashKeySecret),
+    auditReads: config.governance.audit.profileReads,
+    ...(streamName === undefined || streamName === '' ? {} : { events: kinesisEventWriter(traced(kinesisClient()), streamName) }),
+  });
+let api: ReturnType<typeof build> | undefined;
 
 export const handler = withPowertools(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
   try {
-    const response = await api(event);
+    api ??= build();
+    // A failed key read is retried on the next request, not cached.
+    api.catch(() => (api = undefined));
+    const response = await (await api)(event);
     // API Gateway counts requests and errors; what it cannot tell is a lookup that found no one.
     metrics.addMetric('ProfileRequests', MetricUnit.Count, 1);
     if (response.statusCode === 404) metrics.addMetric('ProfilesNotFound', MetricUnit.Count, 1);

@@ -37,6 +37,8 @@ export interface ProfileApiDeps {
   /** With `hasher`: consent changes are audited (`consent.change`). */
   readonly audit?: AuditLog;
   readonly hasher?: SubjectHasher;
+  /** Audit profile reads too (with `audit` and `hasher`); default true. */
+  readonly auditReads?: boolean;
   readonly clock?: () => number;
 }
 
@@ -102,6 +104,7 @@ export function createProfileApi(deps: ProfileApiDeps) {
     if (!result.found) return result.invalidQuery ? error(400, 'bad_request', result.reason) : error(404, 'not_found', result.reason);
     const requested = result.requestedId === undefined ? {} : { requestedId: result.requestedId };
     const p = result.profile;
+    await auditRead(event, p.profileId, sub ?? 'profile');
     if (sub === 'identities') {
       return json(200, { profileId: p.profileId, ...requested, identifiers: p.identifiers, rejectedIdentifiers: p.rejectedIdentifiers ?? [] });
     }
@@ -110,6 +113,25 @@ export function createProfileApi(deps: ProfileApiDeps) {
     }
     if (sub === 'consent') return json(200, { ...consentView(p, { purposes: purposes() }), ...requested });
     return json(200, { ...toView(p, purposes()), ...requested });
+  }
+
+  /**
+   * One `profile.read` audit record per answered read (config
+   * governance.audit.profileReads): who (the caller's IAM principal), which
+   * view, the person as a keyed hash. Written before the answer leaves, so no
+   * read goes unrecorded.
+   */
+  async function auditRead(event: ApiEvent, profileId: string, view: string): Promise<void> {
+    if (deps.audit === undefined || deps.hasher === undefined || deps.auditReads === false) return;
+    await deps.audit.append([
+      {
+        at: new Date(deps.clock?.() ?? Date.now()).toISOString(),
+        action: 'profile.read',
+        actor: event.requestContext?.identity?.userArn ?? 'local',
+        subject: deps.hasher.profile(profileId),
+        detail: { view, route: event.path.startsWith('/profiles/') ? 'by-id' : 'lookup' },
+      },
+    ]);
   }
 
   function purposes() {

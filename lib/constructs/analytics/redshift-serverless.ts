@@ -50,7 +50,10 @@ import { C360Function } from '../common/c360-function';
 import type { IDataKey } from '../common/data-key';
 import { acknowledgeWildcardResource } from '../common/nag';
 import { parseConfig } from '../../../lambda/config';
-import { RedshiftSql, redshiftGovernanceStatements, type RedshiftStatement } from './redshift-sql';
+import { RedshiftSql, recreateEventsStreamStatements, redshiftGovernanceStatements, type RedshiftStatement } from './redshift-sql';
+
+/** The statements, then the erasure's procedure that replays those over the streaming view. */
+const withRecreateProcedure = (statements: RedshiftStatement[]) => [...statements, ...recreateEventsStreamStatements(statements)];
 
 /** On-demand price of one RPU-hour assumed by the cost note above (us-east-1, USD). */
 export const REDSHIFT_RPU_HOUR_USD = 0.375;
@@ -379,7 +382,7 @@ export class RedshiftWarehouse extends Construct {
       workgroupName: this.workgroupName,
       workgroupArn: this.workgroup.attrWorkgroupWorkgroupArn,
       database: REDSHIFT_DATABASE,
-      statements: [
+      statements: withRecreateProcedure([
         ...redshiftStatements({
           stream_name: props.stream.streamName,
           role_arn: this.role.roleArn,
@@ -388,7 +391,7 @@ export class RedshiftWarehouse extends Construct {
         }),
         // After the files: the roles read the views those create.
         ...redshiftGovernanceStatements(props.governance ?? parseConfig({})),
-      ],
+      ]),
       // The role's grants and the endpoints must be in place before the streaming view reads the stream.
       dependsOn: [this.workgroup, this.role, ...endpoints],
       removalPolicy: props.removalPolicy,

@@ -8,6 +8,7 @@
  * governance statements (redshiftGovernanceStatements): the column policy's
  * roles as Redshift roles, with masked views where a role may not read a column.
  */
+import { RECREATE_EVENTS_STREAM_PROCEDURE } from '../../../lambda/analytics/contracts/views';
 import { CustomResource, Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -300,4 +301,44 @@ export function redshiftGovernanceStatements(config: C360Config): RedshiftStatem
     add('select', `GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO ${r}`);
   }
   return out;
+}
+
+
+/**
+ * A SECURITY DEFINER procedure that drops the streaming view `events_stream`
+ * (CASCADE: the views over it go too) and runs again every statement that
+ * created or granted it or a view over it, in their deploy order; its OUT
+ * value is the view's row count before. A streaming view takes no DELETE, and
+ * only its owner (the deploy-time SQL's database user) may drop it: the
+ * erasure's own database user calls this procedure instead, so the view keeps
+ * its owner and the scheduled refresh and the next deploy keep working. The
+ * statements are the deploy's own (one text), quoted into the body.
+ */
+export function recreateEventsStreamStatements(statements: readonly RedshiftStatement[]): RedshiftStatement[] {
+  const names = new Set(['events_stream']);
+  const mentions = (sql: string) => [...names].some((n) => new RegExp(`\\b${n}\\b`, 'i').test(sql));
+  const replay: string[] = [];
+  for (const { sql } of statements) {
+    if (/^\s*CREATE\s+(OR\s+REPLACE\s+)?PROCEDURE\b/i.test(sql) || /^\s*CALL\b/i.test(sql) || !mentions(sql)) continue;
+    const created = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:MATERIALIZED\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z0-9_."]+)/i.exec(sql)?.[1];
+    if (created !== undefined) names.add(created.replace(/"/g, '').split('.').pop() as string);
+    replay.push(sql);
+  }
+  if (replay.length === 0) throw new Error('recreateEventsStreamStatements: no statement creates events_stream');
+  const quote = (sql: string) => `'${sql.replace(/'/g, "''")}'`;
+  const body = [
+    'BEGIN',
+    '  SELECT COUNT(*) INTO rows_before FROM events_stream;',
+    "  EXECUTE 'DROP MATERIALIZED VIEW IF EXISTS events_stream CASCADE';",
+    ...replay.map((sql) => `  EXECUTE ${quote(sql)};`),
+    'END;',
+  ].join('\n');
+  return [
+    {
+      name: 'recreate-events-stream-procedure',
+      sql: `CREATE OR REPLACE PROCEDURE ${RECREATE_EVENTS_STREAM_PROCEDURE}(rows_before OUT BIGINT)\nAS $$\n${body}\n$$ LANGUAGE plpgsql\nSECURITY DEFINER`,
+    },
+    // Connecting takes redshift-serverless:GetCredentials on the workgroup, which only the deploy and erasure roles hold.
+    { name: 'recreate-events-stream-execute', sql: `GRANT EXECUTE ON PROCEDURE ${RECREATE_EVENTS_STREAM_PROCEDURE}() TO PUBLIC` },
+  ];
 }

@@ -7,7 +7,13 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { AUDIT_COLUMNS, AUDIT_PREFIX } from '../../../lambda/governance/contracts/audit';
+import {
+  AUDIT_COLUMNS,
+  AUDIT_FIREHOSE_ERROR_PREFIX,
+  AUDIT_FIREHOSE_PREFIX,
+  AUDIT_PARTITION_COLUMN,
+  AUDIT_PREFIX,
+} from '../../../lambda/governance/contracts/audit';
 import { GOVERNANCE_ENV } from '../../../lambda/governance/contracts/env';
 import type { C360Function } from '../common/c360-function';
 import type { GovernedTable } from '../common/governed-lake';
@@ -16,9 +22,9 @@ import { acknowledgeWildcardResource } from '../common/nag';
 /** Name of the audit table in the lake database. */
 export const AUDIT_TABLE = 'audit_log';
 /** Firehose's prefix: one folder per arrival day (UTC), the layout the table projects. */
-export const AUDIT_DELIVERY_PREFIX = `${AUDIT_PREFIX}dt=!{timestamp:yyyy-MM-dd}/`;
+export const AUDIT_DELIVERY_PREFIX = AUDIT_FIREHOSE_PREFIX;
 /** Where Firehose puts records it could not deliver, outside the table's location. */
-export const AUDIT_ERROR_PREFIX = 'audit-errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/';
+export const AUDIT_ERROR_PREFIX = AUDIT_FIREHOSE_ERROR_PREFIX;
 /** What a writer needs: batches of records, on this delivery stream only. */
 export const AUDIT_WRITE_ACTIONS = ['firehose:PutRecord', 'firehose:PutRecordBatch'] as const;
 
@@ -145,7 +151,7 @@ export class AuditLog extends Construct {
           'projection.dt.interval.unit': 'DAYS',
           'storage.location.template': `${location}dt=\${dt}/`,
         },
-        partitionKeys: [{ name: 'dt', type: 'string', comment: 'arrival day, YYYY-MM-DD (UTC)' }],
+        partitionKeys: [{ ...AUDIT_PARTITION_COLUMN, comment: 'arrival day, YYYY-MM-DD (UTC)' }],
         storageDescriptor: {
           location,
           columns: AUDIT_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
@@ -156,7 +162,7 @@ export class AuditLog extends Construct {
       },
     });
     this.table.applyRemovalPolicy(removalPolicy);
-    this.governedTable = { name: AUDIT_TABLE, columns: [...AUDIT_COLUMNS.map((c) => c.name), 'dt'], resource: this.table };
+    this.governedTable = { name: AUDIT_TABLE, columns: [...AUDIT_COLUMNS.map((c) => c.name), AUDIT_PARTITION_COLUMN.name], resource: this.table };
   }
 
   /**

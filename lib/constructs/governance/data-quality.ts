@@ -1,4 +1,5 @@
 /** Glue Data Quality over the lake's tables: rulesets from the config, a scheduled evaluation run, results to S3 and CloudWatch, failures to the alarm topic. */
+import { lakeReaderRolePath } from '../common/governed-lake';
 import { ArnFormat, Duration, Names, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -144,6 +145,8 @@ export class DataQuality extends Construct {
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
       description: 'c360 governance: Glue Data Quality evaluation runs over the lake tables',
+      // Evaluation runs read the objects themselves: a lake reader, exempt from the buckets' deny of direct reads.
+      path: lakeReaderRolePath(config.appName),
     });
     this.role = role;
     role.addToPolicy(new iam.PolicyStatement({ actions: [...QUALITY_CATALOG_ACTIONS], resources: [...catalogArns, ...tablesRead.map(tableArn)] }));

@@ -8,6 +8,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { COLLECTION_ENV } from '../../../lambda/collection/contracts/env';
 import { GOVERNANCE_ENV } from '../../../lambda/governance/contracts/env';
 import { ERASURE_STORES, type ErasureStore } from '../../../lambda/governance/contracts/erasure';
 import { C360Function, TABLE_READ_ACTIONS } from '../common/c360-function';
@@ -23,7 +24,23 @@ export const ERASURE_RECEIPTS_PREFIX = 'erasure/receipts/';
 export const OBJECT_ERASE_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'] as const;
 export const BUCKET_LIST_ACTIONS = ['s3:ListBucket', 's3:ListBucketVersions'] as const;
 /** The profile store's item actions: find the person's items, delete them. */
-export const PROFILE_ERASE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const;
+/** Deletes the person's items; reads and conditionally rewrites the profiles an unmerge split from them (their journals held the person's events). */
+export const PROFILE_ERASE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PutItem',
+] as const;
+
+/**
+ * How long the workflow waits after suppressing the person before erasing:
+ * warm ingest functions trust a cached suppression answer for up to 30 s
+ * (SUPPRESSION_CACHE_MS in lambda/governance/adapters/suppression-check.ts), and an event applied
+ * after the profile's deletion would create it again.
+ */
+export const SUPPRESSION_SETTLE = Duration.seconds(35);
 
 /** A bucket, its key and the prefixes a store occupies in it. */
 export interface StoreLocation {
@@ -61,6 +78,8 @@ export interface ErasureWorkflowProps {
   readonly redshift?: RedshiftTarget;
   /** Retention of the event stream: the streaming view is erased again after it. */
   readonly streamRetentionHours: number;
+  /** The event stream the Redshift streaming view reads (its re-created definition names it). */
+  readonly streamName: string;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -108,13 +127,16 @@ export class ErasureWorkflow extends Construct {
       serviceName: 'erasure-resolve',
       description: 'c360 erasure: resolves the whole person (profiles, identifiers) into the work object',
       timeout: Duration.minutes(5),
-      environment: bucketEnv,
+      environment: { ...bucketEnv, [GOVERNANCE_ENV.streamRetentionHours]: String(props.streamRetentionHours) },
       ...common,
     });
     this.resolve.useTable(props.profileTable, { envVar: GOVERNANCE_ENV.table, access: 'read', indexes: props.profileTableIndexes });
     this.resolve.putObjects(bucket, { envVar: GOVERNANCE_ENV.governanceBucket, prefix: ERASURE_WORK_PREFIX });
     this.readWork(this.resolve, bucket, key);
     props.suppression.grantReadHashKey(this.resolve);
+    // The person is suppressed as soon as they are resolved: their events arriving while the stores are erased are dropped.
+    props.suppression.grantManage(this.resolve);
+    props.audit.grantWrite(this.resolve);
 
     // --- one function per store --------------------------------------------------------------------
     const steps = new Map<ErasureStore, C360Function>();
@@ -142,7 +164,10 @@ export class ErasureWorkflow extends Construct {
         fn.addEnvironment(GOVERNANCE_ENV.matchingWorkflow, props.matchingWorkflow.name);
         fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['entityresolution:BatchDeleteUniqueId'], resources: [props.matchingWorkflow.arn] }));
       }
-      if (store === 'redshift' && props.redshift !== undefined) grantRedshift(fn, props.redshift);
+      if (store === 'redshift' && props.redshift !== undefined) {
+        grantRedshift(fn, props.redshift);
+        fn.addEnvironment(COLLECTION_ENV.stream, props.streamName);
+      }
       steps.set(store, fn);
     }
     this.steps = steps;
@@ -162,7 +187,15 @@ export class ErasureWorkflow extends Construct {
     const receipts = bucket.arnForObjects(`${ERASURE_RECEIPTS_PREFIX}*`);
     // The final receipt merges into the first one, and deletes the work object.
     this.receipt.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [receipts] }));
-    this.receipt.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [work] }));
+    this.receipt.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resources: [work] }));
+    // Deleting the work object means every version of it: listed under its prefix only.
+    this.receipt.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucketVersions', 's3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': ['erasure/*'] } },
+      }),
+    );
     acknowledgeWildcardResource(this.receipt.role as iam.IRole, receipts, `The receipt step reads and writes receipts under "${ERASURE_RECEIPTS_PREFIX}" of the governance bucket only: S3 expresses a key prefix as a trailing wildcard.`);
     props.suppression.grantManage(this.receipt);
     props.audit.grantWrite(this.receipt);
@@ -195,8 +228,15 @@ export class ErasureWorkflow extends Construct {
       return { task, failed };
     };
 
-    const resolve = invoke('ResolveSubject', this.resolve, { request: sfn.JsonPath.objectAt('$') }, '$.resolved');
+    // The execution input is the request itself (the privacy API starts the execution with it).
+    const resolve = new tasks.LambdaInvoke(this, 'ResolveSubject', {
+      lambdaFunction: this.resolve,
+      payload: sfn.TaskInput.fromJsonPathAt('$'),
+      payloadResponseOnly: true,
+      resultPath: '$.resolved',
+    });
     resolve.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(5), backoffRate: 2 });
+    const settle = new sfn.Wait(this, 'WaitForSuppression', { time: sfn.WaitTime.duration(SUPPRESSION_SETTLE) });
     const erase = new sfn.Parallel(this, 'EraseEveryStore', { resultPath: '$.reports' });
     for (const store of ERASURE_STORES) {
       const { task } = storeStep(`Erase${pascal(store)}`, store, steps.get(store) as C360Function, '$');
@@ -216,7 +256,7 @@ export class ErasureWorkflow extends Construct {
 
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', { retention: logRetention, removalPolicy, encryptionKey: key });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(resolve.next(erase).next(writeReceipt).next(wait).next(redshiftAgain).next(finalReceipt)),
+      definitionBody: sfn.DefinitionBody.fromChainable(resolve.next(settle).next(erase).next(writeReceipt).next(wait).next(redshiftAgain).next(finalReceipt)),
       stateMachineType: sfn.StateMachineType.STANDARD,
       // Streams may keep a person for up to a year; the workflow outlives that wait.
       timeout: Duration.days(366),

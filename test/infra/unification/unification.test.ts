@@ -126,8 +126,8 @@ describe('unification stack', () => {
   describe('profile API', () => {
     it('authorizes every method with IAM (SigV4)', () => {
       const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
-      // lookup, by id, identities, merges, unmerge, segments, segment members, health
-      expect(methods).toHaveLength(8);
+      // lookup, by id, identities, merges, unmerge, consent (GET, PUT), segments, segment members, health
+      expect(methods).toHaveLength(10);
       for (const method of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
     });
 

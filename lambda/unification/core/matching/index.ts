@@ -13,4 +13,3 @@
  */
 export { matchPeople } from './matcher';
 export { pairwiseMetrics, type PairwiseMetrics } from './metrics';
-export { parseFullName, type ParsedName } from './person-name';
