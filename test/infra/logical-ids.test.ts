@@ -142,6 +142,7 @@ const STATEFUL_RESOURCES: Readonly<Record<(typeof PILLARS)[number], Readonly<Rec
     ErasureStepQueryResultsLogGroupBFBDF1AA: 'AWS::Logs::LogGroup',
     ErasureStepRedshiftLogGroup2C799C32: 'AWS::Logs::LogGroup',
     ErasureStepSegmentEventsLogGroupA5B0FB3D: 'AWS::Logs::LogGroup',
+    DataQualityRunFunctionLogGroupC2D04FEB: 'AWS::Logs::LogGroup',
     ErasureReceiptLogGroup608812F7: 'AWS::Logs::LogGroup',
     ErasureStateMachineLogs37BA9ED4: 'AWS::Logs::LogGroup',
     PrivacyHandlerLogGroup5CAAC639: 'AWS::Logs::LogGroup',

@@ -3,6 +3,7 @@
  * around each handler, seen in what an invocation writes and traces.
  */
 import { S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EntityResolutionClient, ListMatchingJobsCommand } from '@aws-sdk/client-entityresolution';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
@@ -78,6 +79,7 @@ const ENV: Record<string, string> = {
   [UNIFICATION_ENV.snapshotSegments]: '2',
   [GOVERNANCE_ENV.auditStream]: 'audit',
   [GOVERNANCE_ENV.hashKeySecret]: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:hash-key',
+  [GOVERNANCE_ENV.suppressionTable]: 'suppression',
   // What C360Function and the Lambda runtime set.
   POWERTOOLS_SERVICE_NAME: 'c360-test',
   POWERTOOLS_METRICS_NAMESPACE: 'c360',
@@ -91,6 +93,7 @@ const ENV: Record<string, string> = {
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const entityResolution = mockClient(EntityResolutionClient);
+const secrets = mockClient(SecretsManagerClient);
 
 beforeAll(() => {
   for (const [name, value] of Object.entries(ENV)) vi.stubEnv(name, value);
@@ -101,12 +104,16 @@ afterAll(() => {
   vi.unstubAllEnvs();
   dynamo.restore();
   entityResolution.restore();
+  secrets.restore();
 });
 beforeEach(() => {
   // Fresh modules per test: each entry gets its own Powertools instances, so its first invocation is a cold start.
   vi.resetModules();
   dynamo.reset();
   entityResolution.reset();
+  secrets.reset();
+  // The hash key of audit subjects and suppression entries.
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: 'k'.repeat(64) });
   dynamo.on(QueryCommand).resolves({ Items: [] });
   entityResolution.on(ListMatchingJobsCommand).resolves({ jobs: [{ jobId: 'job-1', status: 'RUNNING' }] as never });
 });

@@ -194,6 +194,8 @@ export async function unifyBatch(
   const suppressed = planned.length - events.length + rejects.length - toQuarantine.length;
 
   const quarantineWrite = toQuarantine.length > 0 ? deps.quarantine.put(batchId, toQuarantine) : undefined;
+  // Awaited below; if resolving fails first, its failure must not also surface as an unhandled rejection.
+  quarantineWrite?.catch(() => undefined);
 
   const seenInBatch = new Set<string>();
   const unique: SourcedEvent[] = [];

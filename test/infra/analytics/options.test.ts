@@ -46,6 +46,8 @@ describe('analytics stack options', () => {
             lastOrderAt: { op: 'max', property: '$timestamp', where: { event: 'Order Completed' } },
             last_order_at: { op: 'max', property: '$timestamp', where: { event: 'Order Completed' } },
           },
+          // The example segments read the example computed traits.
+          segments: {},
         },
       }),
     ).toThrow(/unification\.computedTraits\.last_?[oO]rder_?[aA]t.*column/s);

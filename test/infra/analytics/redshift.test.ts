@@ -167,7 +167,18 @@ describe('RedshiftWarehouse (defaults: own VPC, hourly refresh)', () => {
       '060-refresh_events_stream#1',
       '060-refresh_events_stream#2',
       '070-governance_roles',
+      'recreate-events-stream-procedure',
+      'recreate-events-stream-execute',
     ]);
+    // The erasure's procedure replays, as the view's owner, the deploy's own statements over the streaming view.
+    const procedure = sqlOf(t, 'recreate-events-stream-procedure');
+    expect(procedure).toContain('CREATE OR REPLACE PROCEDURE recreate_events_stream(rows_before OUT BIGINT)');
+    expect(procedure).toContain("EXECUTE 'DROP MATERIALIZED VIEW IF EXISTS events_stream CASCADE'");
+    expect(procedure).toContain("EXECUTE 'CREATE MATERIALIZED VIEW events_stream AUTO REFRESH NO AS");
+    expect(procedure).toContain("JSON_PARSE(FROM_VARBYTE(kinesis_data, ''utf-8''))");
+    expect(procedure).toMatch(/EXECUTE 'CREATE OR REPLACE VIEW events_last_hour/);
+    expect(procedure).toContain('SECURITY DEFINER');
+    expect(procedure).not.toContain('refresh_events_stream()');
     expect(sqlOf(t, '010-kinesis_events')).toMatch(/CREATE EXTERNAL SCHEMA IF NOT EXISTS kinesis_events\\nFROM KINESIS\\nIAM_ROLE '",\{"Fn::GetAtt":\["WarehouseRole[0-9A-F]+","Arn"\]\},"'/);
     const mv = sqlOf(t, '020-events_stream#2');
     expect(mv).toContain('CREATE MATERIALIZED VIEW events_stream AUTO REFRESH NO AS');
