@@ -15,11 +15,12 @@ import { benchImport } from './import';
 import { benchConsumer } from './consumer';
 import { benchDashboard } from './dashboard';
 import { formatTable, type Figure } from './figures';
+import { benchGovernance } from './governance';
 import { benchMatching } from './matching';
 import { PRICES } from './prices';
 import { benchRuntime } from './runtime';
 
-export const SECTIONS = ['consumer', 'collector', 'runtime', 'bundles', 'import', 'matching', 'analytics'] as const;
+export const SECTIONS = ['consumer', 'collector', 'runtime', 'bundles', 'import', 'matching', 'analytics', 'governance'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -89,6 +90,10 @@ export async function runBench(config: C360Config, opts: BenchOptions): Promise<
       figures.push(...(await benchViews(lake, ANALYTICS_EVENTS)));
       figures.push(...(await benchDashboard(lake)));
     });
+  }
+  if (opts.sections.includes('governance')) {
+    log('governance: erasure and suppression, local runtime');
+    figures.push(...(await benchGovernance(config, Math.min(opts.people, 500))));
   }
   const cpu = cpus();
   return {
