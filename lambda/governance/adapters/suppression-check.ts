@@ -23,6 +23,8 @@ export interface CachedSuppressionCheckOptions {
 
 export class CachedSuppressionCheck implements SuppressionCheck {
   private readonly cache = new Map<string, { suppressed: boolean; at: number }>();
+  /** Identifier (`type\u0000value`) → its keyed hash: one person's events repeat their identifiers, and an HMAC costs more than a lookup. */
+  private readonly hashes = new Map<string, string>();
   private readonly maxAgeMs: number;
   private readonly clock: () => number;
 
@@ -37,7 +39,17 @@ export class CachedSuppressionCheck implements SuppressionCheck {
 
   async suppressed(identifierSets: ReadonlyArray<readonly Identifier[]>): Promise<boolean[]> {
     const now = this.clock();
-    const hashSets = identifierSets.map((ids) => ids.map((id) => this.hasher.identifier(id)));
+    if (this.hashes.size > MAX_CACHED) this.hashes.clear();
+    const hashOf = (id: Identifier) => {
+      const key = `${id.type}\u0000${id.value}`;
+      let h = this.hashes.get(key);
+      if (h === undefined) {
+        h = this.hasher.identifier(id);
+        this.hashes.set(key, h);
+      }
+      return h;
+    };
+    const hashSets = identifierSets.map((ids) => ids.map(hashOf));
     const unknown = new Set<string>();
     for (const hashes of hashSets) {
       for (const h of hashes) {
