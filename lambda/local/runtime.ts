@@ -14,6 +14,7 @@
  * person's events; `erase` (and `POST /privacy/erasures`) runs the erasure's
  * steps in-process over the same stores.
  */
+import { classification, directTraitNames } from '../governance/contracts/classification';
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,7 +52,7 @@ import { localErasers } from '../governance/adapters/local-erasers';
 import { localSubjectHasher } from '../governance/adapters/local-hash-key';
 import { CachedSuppressionCheck } from '../governance/adapters/suppression-check';
 import { createPrivacyApi } from '../governance/handlers/privacy-api';
-import { removeSuppression, runErasure, type ErasureDeps } from '../governance/usecases/erasure';
+import { PERSONAL_TRAITS, removeSuppression, runErasure, type ErasureDeps } from '../governance/usecases/erasure';
 import { MAX_LOCAL_BODY_BYTES, readBody, type Route } from './http';
 
 export interface LocalRuntimeOptions {
@@ -173,6 +174,7 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
   const erasureDeps: ErasureDeps = {
     profiles: stores.profiles,
     hasher,
+    personalTraits: [...new Set([...PERSONAL_TRAITS, ...directTraitNames(classification(config))])],
     suppression: suppressionList,
     records,
     audit,

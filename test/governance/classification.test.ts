@@ -145,3 +145,13 @@ describe('columnPolicy', () => {
     expect(Object.keys(governanceRoles(cfg)).sort()).toEqual(['analyst', 'marketing', 'steward']);
   });
 });
+
+describe('the erasure reach', () => {
+  it('searches the values of every trait the classification marks direct, a config override included', async () => {
+    const { classification, directTraitNames } = await import('../../lambda/governance/contracts/classification');
+    const { parseConfig } = await import('../../lambda/config');
+    const names = directTraitNames(classification(parseConfig({ governance: { classification: { fields: { 'traits.loyaltyCard': { class: 'direct' }, 'traits.city': { class: 'direct' } } } } })));
+    expect(names).toEqual(expect.arrayContaining(['email', 'phone', 'firstName', 'lastName', 'address', 'loyaltyCard', 'city']));
+    expect(directTraitNames(classification(parseConfig({})))).not.toContain('city');
+  });
+});

@@ -279,3 +279,12 @@ export function columnPolicy(c: Classification, roleName: string, role: Governan
     json,
   };
 }
+
+/**
+ * Top-level trait names the classification marks direct (email, phone, names,
+ * ...): the erasure searches every store for their values as the person sent
+ * them, beside the identifiers.
+ */
+export function directTraitNames(c: Classification): string[] {
+  return [...new Set(c.keysOf('direct').filter((k) => k.startsWith('traits.')).map((k) => k.slice('traits.'.length).split('.')[0] as string))].sort();
+}

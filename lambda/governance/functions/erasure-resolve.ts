@@ -26,7 +26,8 @@ import { S3ErasureRecords } from '../adapters/s3-erasure-records';
 import { secretsSubjectHasher } from '../adapters/secrets-hash-key';
 import { GOVERNANCE_ENV } from '../contracts/env';
 import { ERASURE_REQUEST_ID, type ErasureRequest, type ErasureStepInput } from '../contracts/erasure';
-import { beginErasure } from '../usecases/erasure';
+import { beginErasure, PERSONAL_TRAITS } from '../usecases/erasure';
+import { classification, directTraitNames } from '../contracts/classification';
 
 const doc = traced(documentClient());
 const s3 = traced(new S3Client({}));
@@ -37,6 +38,8 @@ const profiles = new DynamoProfileReader(doc, requireEnv(GOVERNANCE_ENV.table));
 const suppression = new DynamoSuppressionList(doc, requireEnv(GOVERNANCE_ENV.suppressionTable));
 const records = new S3ErasureRecords(s3, requireEnv(GOVERNANCE_ENV.governanceBucket));
 const audit = new FirehoseAuditLog(traced(new FirehoseClient({})), requireEnv(GOVERNANCE_ENV.auditStream));
+// The classification's direct traits: their values as sent are searched for too.
+const personalTraits = [...new Set([...PERSONAL_TRAITS, ...directTraitNames(classification(config))])];
 const residuals = {
   streamRetentionHours: Number(requireEnv(GOVERNANCE_ENV.streamRetentionHours)),
   curatedRetentionDays: config.analytics.export.retentionDays,
@@ -57,7 +60,7 @@ function checkedRequest(event: ErasureRequest): ErasureRequest {
 
 export const handler = withPowertools(async (event: ErasureRequest): Promise<ErasureStepInput> => {
   const request = checkedRequest(event);
-  const subject = await beginErasure(request, { profiles, hasher: await hasher, suppression, records, audit, residuals });
+  const subject = await beginErasure(request, { profiles, hasher: await hasher, personalTraits, suppression, records, audit, residuals });
   metrics.addMetric('ErasuresResolved', MetricUnit.Count, 1);
   if (subject.profileIds.length === 0) metrics.addMetric('ErasuresOfUnknownPeople', MetricUnit.Count, 1);
   // Counts only: the subject's identifiers stay out of the logs.

@@ -31,6 +31,11 @@ const MAX_HOPS = 32;
 export interface ResolveDeps {
   readonly profiles: Pick<ProfileStore, 'getOwners' | 'getProfiles'>;
   readonly hasher: SubjectHasher;
+  /**
+   * Traits whose values the file erasers search for as well: the
+   * classification's direct traits (directTraitNames). @default PERSONAL_TRAITS
+   */
+  readonly personalTraits?: readonly string[];
 }
 
 /** Who acted, in the audit log: the erasure itself. */
@@ -80,7 +85,7 @@ export async function resolveSubject(request: Pick<ErasureRequest, 'requestId' |
   const values = new Set<string>();
   for (const p of found.values()) {
     for (const [type, list] of Object.entries(p.identifiers)) for (const value of list) addId({ type, value });
-    for (const trait of PERSONAL_TRAITS) {
+    for (const trait of deps.personalTraits ?? PERSONAL_TRAITS) {
       const v = stringValue(p.traits[trait]?.v);
       if (v !== undefined) values.add(v);
     }
