@@ -96,6 +96,9 @@ Try:
       (samples/ holds one per source with a file mapping; its report, samples/crm.csv.report.json, shows the row left without its invalid email)
   npx tsx bin/c360.ts send events.jsonl                     your own events straight to the stream (one JSON event per line)
   npx tsx bin/c360.ts sql "SELECT * FROM customers_overview"   SQL over the lake and the curated zone (DuckDB; --views lists the shipped views)
+  npx tsx bin/c360.ts sql --as analyst "SELECT * FROM users LIMIT 5"   the same as a governance role: direct PII masked
+  curl -s '${runtime.apiUrl}/profiles/<profileId>/consent'   consent per purpose and its history (PUT to change it)
+  npx tsx bin/c360.ts quality                               the data-quality rules over the local lake; c360 audit lists who did what
   npx tsx bin/c360.ts export                                exports the profile tables now (they also export every ${config.analytics.export.everyMinutes} min)
   npx tsx bin/c360.ts erase email=${demo.people[1]?.email ?? 'alice@example.com'}
       erases one demo customer from every local store (profile, lake, curated, bus, reports) and prints the receipt;
