@@ -27,7 +27,7 @@ describe('subjectMatcher', () => {
 
   it('matches profile ids, personal values and a phone written without its plus', () => {
     expect(matcher({ profileId: 'p-alice-old' })).toBe(true);
-    expect(matcher({ traits: { lastName: 'liddell' } })).toBe(true);
+    expect(matcher({ traits: { firstName: 'Alice', lastName: 'liddell' } })).toBe(true);
     expect(matcher(['x', '447700900123'])).toBe(true);
     expect(matcher({ userId: 'u-1' })).toBe(true);
   });
@@ -38,6 +38,11 @@ describe('subjectMatcher', () => {
     expect(matcher({ phone: '+4477009001234' })).toBe(false);
     expect(matcher({ userId: 'u-10' })).toBe(false);
     expect(matcher({ name: 'Alicent' })).toBe(false);
+  });
+
+  it('keeps the record of a stranger who only shares a name: names count in pairs, identifiers alone', () => {
+    expect(matcher({ userId: 'u-77', traits: { firstName: 'Alice', lastName: 'Smith' } })).toBe(false);
+    expect(matcher({ userId: 'u-78', traits: { name: 'Alice Liddell' } })).toBe(true);
   });
 
   it('finds the person inside base64 rawData (Firehose error output)', () => {
@@ -101,7 +106,7 @@ describe('filterContent', () => {
   });
 
   it('filters gzip CSV and keeps it gzip', async () => {
-    const input = new Uint8Array(gzipSync('id,name\n1,Liddell\n2,Smith\n'));
+    const input = new Uint8Array(gzipSync('id,name\n1,Alice Liddell\n2,Smith\n'));
     const out = await filterContent(input, 'csv.gz', matcher);
     expect(out).toMatchObject({ removed: 1, kept: 1 });
     expect(gunzipSync(out.bytes).toString()).toBe('id,name\n2,Smith\n');
@@ -116,13 +121,17 @@ describe('filterContent', () => {
       { profile_id: 'p-carol', email: null, event_count: 2, total_revenue: 1.25, created_at: null, traits: '{"note":"met Alice"}' },
     ]);
     const out = await filterContent(input, 'parquet', matcher);
-    expect(out).toMatchObject({ removed: 2, kept: 1 });
+    // Carol's note names an Alice, with no identifier of hers: Carol keeps her row.
+    expect(out).toMatchObject({ removed: 1, kept: 2 });
 
     const file = out.bytes.buffer.slice(out.bytes.byteOffset, out.bytes.byteOffset + out.bytes.byteLength) as ArrayBuffer;
     const original = input.buffer.slice(input.byteOffset, input.byteOffset + input.byteLength) as ArrayBuffer;
     expect(parquetMetadata(file).schema).toEqual(parquetMetadata(original).schema);
     const rows = await parquetReadObjects({ file });
-    expect(rows).toEqual([{ profile_id: 'p-bob', email: 'bob@example.com', event_count: 1n, total_revenue: null, created_at: new Date(at), traits: '{}' }]);
+    expect(rows).toEqual([
+      { profile_id: 'p-bob', email: 'bob@example.com', event_count: 1n, total_revenue: null, created_at: new Date(at), traits: '{}' },
+      { profile_id: 'p-carol', email: null, event_count: 2n, total_revenue: 1.25, created_at: null, traits: '{"note":"met Alice"}' },
+    ]);
   });
 
   it('writes a readable empty Parquet file when every row was the person', async () => {
@@ -136,7 +145,7 @@ describe('filterContent', () => {
   });
 
   it("redacts the person's strings in a single JSON document and keeps the rest", async () => {
-    const report = { file: 'landing/crm/alice@example.com.csv', rowsRead: 3, warnings: ['row 2: Liddell is not a phone', 'mapped column x absent'] };
+    const report = { file: 'landing/crm/alice@example.com.csv', rowsRead: 3, warnings: ['row 2: Alice Liddell is not a phone', 'mapped column x absent'] };
     const out = await filterContent(bytes(JSON.stringify(report, null, 2) + '\n'), 'json', matcher);
     expect(out).toMatchObject({ removed: 2, kept: 1 });
     expect(JSON.parse(text(out.bytes))).toEqual({ file: REDACTED, rowsRead: 3, warnings: [REDACTED, 'mapped column x absent'] });

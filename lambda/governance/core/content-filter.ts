@@ -262,31 +262,47 @@ export function textMatcher(needles: readonly string[]): (text: string) => boole
   };
 }
 
+/** A personal value that points at one person on its own: an email or a phone-like number (a name does not). */
+const isStrongValue = (v: string) => v.includes('@') || (v.match(/\d/g)?.length ?? 0) >= 7;
+
 /**
  * A record is the person's when any string in it (deep: object values and
  * keys, array items, numbers as text; base64 `rawData`/`data` decoded) holds
- * one of the subject's identifier values, personal values or profile ids,
- * case-insensitively, as a whole token.
+ * one of the subject's identifier values, profile ids or email- or
+ * phone-like personal values, case-insensitively, as a whole token; or two of
+ * their other personal values (first and last name): a stranger who only
+ * shares a first name keeps their records.
  */
 export function subjectMatcher(subject: Pick<ErasureSubject, 'identifiers' | 'values' | 'profileIds'>): RecordMatcher {
-  const matchText = textMatcher(subjectNeedles(subject));
-  const visit = (v: unknown, key: string | undefined, depth: number): boolean => {
-    if (depth > 64) return false;
-    if (typeof v === 'string') {
-      if (matchText(v)) return true;
-      if (key !== undefined && BASE64_KEYS.has(key)) {
-        const decoded = decodedBase64(v);
-        if (decoded !== undefined) {
-          const parsed = parseJson(decoded);
-          return parsed.ok ? visit(parsed.value, undefined, depth + 1) : matchText(decoded);
+  const matchStrong = textMatcher(subjectNeedles({ ...subject, values: subject.values.filter(isStrongValue) }));
+  const weak = [...new Set(subject.values.filter((v) => !isStrongValue(v)).map((v) => v.trim().toLowerCase()))].filter((v) => v.length >= MIN_NEEDLE_LENGTH);
+  return (record) => {
+    const weakFound = new Set<string>();
+    const matchText = (text: string) => {
+      if (matchStrong(text)) return true;
+      if (weak.length < 2) return false;
+      const lower = text.toLowerCase();
+      for (const w of weak) if (containsToken(lower, w)) weakFound.add(w);
+      return weakFound.size >= 2;
+    };
+    const visit = (v: unknown, key: string | undefined, depth: number): boolean => {
+      if (depth > 64) return false;
+      if (typeof v === 'string') {
+        if (matchText(v)) return true;
+        if (key !== undefined && BASE64_KEYS.has(key)) {
+          const decoded = decodedBase64(v);
+          if (decoded !== undefined) {
+            const parsed = parseJson(decoded);
+            return parsed.ok ? visit(parsed.value, undefined, depth + 1) : matchText(decoded);
+          }
         }
+        return false;
       }
+      if (typeof v === 'number' || typeof v === 'bigint') return matchText(String(v));
+      if (Array.isArray(v)) return v.some((item) => visit(item, key, depth + 1));
+      if (isPlainObject(v)) return Object.entries(v).some(([k, child]) => matchText(k) || visit(child, k, depth + 1));
       return false;
-    }
-    if (typeof v === 'number' || typeof v === 'bigint') return matchText(String(v));
-    if (Array.isArray(v)) return v.some((item) => visit(item, key, depth + 1));
-    if (isPlainObject(v)) return Object.entries(v).some(([k, child]) => matchText(k) || visit(child, k, depth + 1));
-    return false;
+    };
+    return visit(record, undefined, 0);
   };
-  return (record) => visit(record, undefined, 0);
 }

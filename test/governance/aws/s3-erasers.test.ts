@@ -29,7 +29,7 @@ const alice: ErasureSubject = {
     { type: 'email', value: 'alice@example.com' },
     { type: 'userId', value: 'u-alice' },
   ],
-  values: ['Liddell'],
+  values: ['Alice', 'Liddell'],
   hashes: ['h1', 'h2'],
 };
 
@@ -172,7 +172,7 @@ describe('the stores', () => {
     const LANDING = 'landing-bucket';
     fake.put(LANDING, 'landing/crm/customers.csv', 'email,first_name\nalice@example.com,Alice\nbob@example.com,Bob\n', { contentType: 'text/csv' });
     fake.put(LANDING, 'reports/crm/customers.csv.rejects.csv', 'line,reason,email\n3,invalid phone,alice@example.com\n');
-    fake.put(LANDING, 'reports/crm/customers.csv.report.json', JSON.stringify({ file: 'landing/crm/customers.csv', rowsRead: 3, warnings: ['Liddell has no email'] }));
+    fake.put(LANDING, 'reports/crm/customers.csv.report.json', JSON.stringify({ file: 'landing/crm/customers.csv', rowsRead: 3, warnings: ['Alice Liddell has no email'] }));
 
     const report = await landingEraser(s3, LANDING).erase(alice);
 
