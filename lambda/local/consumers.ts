@@ -3,6 +3,7 @@
  * mapping: the unify consumer (its batches counted into the runtime's totals)
  * and the lake writer, the local Firehose.
  */
+import type { IngestSuppression } from '../governance/ports';
 import { appendFile } from 'node:fs/promises';
 import type { C360Config } from '../config';
 import { createUnifyConsumer } from '../unification/handlers/unify-consumer';
@@ -88,10 +89,10 @@ export function startUnifyPoller(config: C360Config, stream: Stream, handler: Co
 }
 
 /** Polls the stream into the lake writer, which keeps records as long as the stream does. */
-export function startLakePoller(config: C360Config, stream: Stream, paths: DataDir): Promise<LocalPoller> {
+export function startLakePoller(config: C360Config, stream: Stream, paths: DataDir, suppression?: IngestSuppression): Promise<LocalPoller> {
   return startPoller({
     ...pollerBase(config, stream),
-    handler: createLakeWriter({ lakeDir: paths.lakeDir, sources: Object.keys(config.collection.sources) }),
+    handler: createLakeWriter({ lakeDir: paths.lakeDir, sources: Object.keys(config.collection.sources), ...(suppression === undefined ? {} : { suppression }) }),
     onFailure: appendEntry(paths.lakeOnFailureFile),
     batchSize: 1000,
     maxRetryAttempts: config.unification.consumer.maxRetryAttempts,

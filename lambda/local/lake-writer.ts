@@ -16,7 +16,7 @@
  *
  * Nothing is dropped: each KPL sub-record or plain record, once split into
  * its JSON objects, is written to exactly one of the two places
- * (`written + failed === objects` in the batch outcome).
+ * (`written + failed + suppressed === objects` in the batch outcome, `suppressed` counting erased people's events).
  *
  * Where a record is filed is decided by `lakePartition`
  * (lambda/collection/contracts/lake-layout.ts), which the deployed delivery
@@ -41,6 +41,8 @@ import {
   splitJsonObjects,
 } from '../collection/contracts/lake-layout';
 import type { ConsumerHandler } from './poller';
+import { suppressionIdentifiers } from '../governance/contracts/suppression';
+import type { IngestSuppression } from '../governance/ports';
 
 const gzipAsync = promisify(gzip);
 
@@ -84,6 +86,8 @@ export interface LakeWriteOutcome {
   readonly written: number;
   /** Lines written under quarantine/source=firehose/. */
   readonly failed: number;
+  /** Events of erased people (the suppression list) left out: `written + failed + suppressed === objects`. */
+  readonly suppressed: number;
   /** Files written, relative to the lake folder. */
   readonly files: readonly string[];
 }
@@ -97,6 +101,8 @@ export interface LakeWriterOptions {
   readonly observe?: (outcome: LakeWriteOutcome) => void;
   /** Epoch ms, for `attemptEndingTimestamp`. */
   readonly clock?: () => number;
+  /** Drops the events of erased people before they are filed (every ingest path checks it). @default none checked */
+  readonly suppression?: IngestSuppression;
 }
 
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -123,7 +129,7 @@ export function createLakeWriter(options: LakeWriterOptions): ConsumerHandler {
     if (first === undefined) return { batchItemFailures: [] };
     const batchId = safeName(`${first.eventID.split(':')[0] || 'shard'}-${first.kinesis.sequenceNumber}`);
 
-    const partitions = new Map<string, string[]>();
+    const filed: Array<{ key: string; value: unknown }> = [];
     const failures: FirehoseErrorRecord[] = [];
     let payloads = 0;
     let objects = 0;
@@ -166,12 +172,27 @@ export function createLakeWriter(options: LakeWriterOptions): ConsumerHandler {
             fail(where.reason, raw, part.sub);
             continue;
           }
-          const key = lakePrefix(RAW_ZONE, where.source, where.dt);
-          const lines = partitions.get(key) ?? [];
-          lines.push(JSON.stringify(value));
-          partitions.set(key, lines);
+          filed.push({ key: lakePrefix(RAW_ZONE, where.source, where.dt), value });
         }
       }
+    }
+
+    // A failed check throws: the batch is retried, nothing is filed unchecked.
+    const suppression = options.suppression;
+    const drop =
+      suppression === undefined || filed.length === 0
+        ? []
+        : await suppression.check.suppressed(filed.map((f) => suppressionIdentifiers(f.value, suppression.identifiers)));
+    const partitions = new Map<string, string[]>();
+    let suppressed = 0;
+    for (const [i, { key, value }] of filed.entries()) {
+      if (drop[i] === true) {
+        suppressed++;
+        continue;
+      }
+      const lines = partitions.get(key) ?? [];
+      lines.push(JSON.stringify(value));
+      partitions.set(key, lines);
     }
 
     const files: string[] = [];
@@ -188,7 +209,7 @@ export function createLakeWriter(options: LakeWriterOptions): ConsumerHandler {
       await writeObject(join(options.lakeDir, file), failures.map((f) => JSON.stringify(f)));
       files.push(file);
     }
-    options.observe?.({ records: event.Records.length, payloads, objects, written, failed: failures.length, files });
+    options.observe?.({ records: event.Records.length, payloads, objects, written, failed: failures.length, suppressed, files });
     return { batchItemFailures: [] };
   };
 }

@@ -224,7 +224,7 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
   const startConsumer = opts.startConsumer !== false;
 
   const poller = startConsumer ? await startUnifyPoller(config, services, opts.wrapHandler?.(consumer()) ?? consumer(), paths.unifyOnFailureFile) : undefined;
-  const lakePoller = startConsumer ? await startLakePoller(config, services, paths) : undefined;
+  const lakePoller = startConsumer ? await startLakePoller(config, services, paths, suppression) : undefined;
   const recheck = recheckJob(stores.profiles, settings);
   const stopRecheck = startConsumer ? scheduleRecheck(recheck, config.unification.recheckMinutes) : undefined;
   const profileExport = startLocalProfileExport(

@@ -227,6 +227,29 @@ describe('createLakeWriter (the local Firehose)', () => {
     await writer(event([{ data: web('only') }]));
     expect(Object.keys(await lakeFiles(lakeDir)).filter((f) => f.startsWith('quarantine/'))).toEqual([]);
   });
+
+  it("leaves out an erased person's events and counts them, filing everyone else's", async () => {
+    const asked: string[][] = [];
+    const suppressing = createLakeWriter({
+      lakeDir,
+      sources: SOURCES,
+      observe: (o) => outcomes.push(o),
+      suppression: {
+        identifiers: { identifierTypes: ['userId', 'email', 'anonymousId'], defaultPhoneRegion: 'US' },
+        check: {
+          suppressed: async (sets) => {
+            asked.push(...sets.map((ids) => ids.map((id) => `${id.type}:${id.value}`)));
+            return sets.map((ids) => ids.some((id) => id.type === 'email' && id.value === 'ana@example.com'));
+          },
+        },
+      },
+    });
+    await suppressing(event([{ data: web('ana-1') }, { data: { ...web('bo-1'), anonymousId: 'a-2', context: { source: 'web' } } }]));
+    const lines = Object.values(await lakeFiles(lakeDir)).flat();
+    expect(lines.map((l) => (JSON.parse(l) as { messageId: string }).messageId)).toEqual(['bo-1']);
+    expect(outcomes.at(-1)).toMatchObject({ objects: 2, written: 1, failed: 0, suppressed: 1 });
+    expect(asked[0]).toEqual(expect.arrayContaining(['email:ana@example.com', 'anonymousId:a-1']));
+  });
 });
 
 describe('the lake writer behind a local poller (as the local runtime runs it)', () => {
