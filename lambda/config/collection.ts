@@ -49,7 +49,44 @@ export const fileMappingSchema = z.strictObject({
    * import report; `reject` rejects the row (into the rejects file).
    */
   invalidIdentifiers: withDefault(z.enum(['warn', 'reject']), 'warn'),
-});
+}).check(
+  z.superRefine((mapping, ctx) => {
+    for (const problem of fileMappingProblems(mapping)) ctx.addIssue({ code: 'custom', message: problem, input: mapping });
+  }),
+);
+
+type FileMappingShape = {
+  readonly type: 'identify' | 'track';
+  readonly event?: string | undefined;
+  readonly userId?: string | undefined;
+  readonly anonymousId?: string | undefined;
+  readonly email?: string | undefined;
+  readonly phone?: string | undefined;
+  readonly consent?: Readonly<Record<string, string>> | undefined;
+  readonly consentPolicyVersion?: string | undefined;
+};
+
+/**
+ * What makes a mapping unusable for a whole file (undefined when it is fine):
+ * checked when the config is loaded (so `cdk synth` and `npm start` fail on
+ * it) and again by the import for a mapping given on the command line.
+ */
+export function fileMappingProblems(mapping: FileMappingShape): string[] {
+  const problems: string[] = [];
+  if (mapping.type === 'track' && mapping.event === undefined) {
+    problems.push('the file mapping is of type "track" but names no event (set file.event, e.g. "Order Completed")');
+  }
+  if (mapping.type !== 'track' && (Object.keys(mapping.consent ?? {}).length > 0 || mapping.consentPolicyVersion !== undefined)) {
+    problems.push('the file mapping maps consent columns but is of type "identify"; consent answers go on track rows (file.event "Segment Consent Preference Updated")');
+  }
+  if (mapping.type === 'identify' && mapping.event !== undefined) {
+    problems.push(`the file mapping is of type "identify" but names an event (${JSON.stringify(mapping.event)}); only track rows have one`);
+  }
+  if (mapping.userId === undefined && mapping.anonymousId === undefined && mapping.email === undefined && mapping.phone === undefined) {
+    problems.push('the file mapping names no identifier column: map at least one of userId, anonymousId, email or phone');
+  }
+  return problems;
+}
 
 const sourceSchema = z.strictObject({
   /**

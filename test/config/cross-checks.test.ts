@@ -50,3 +50,15 @@ describe('config cross-field rules', () => {
     ).toBeUndefined();
   });
 });
+
+describe('file mappings', () => {
+  it('refuses a track mapping with no event and no identifier column at load, both problems at the path', () => {
+    const message = problem({ collection: { sources: { pos: { file: { type: 'track', properties: { total: 'total' } } } } } }) ?? '';
+    expect(message).toMatch(/collection\.sources\.pos\.file: the file mapping is of type "track" but names no event/);
+    expect(message).toMatch(/collection\.sources\.pos\.file: the file mapping names no identifier column/);
+  });
+
+  it('accepts a complete mapping', () => {
+    expect(problem({ collection: { sources: { pos: { file: { type: 'track', event: 'Order Completed', anonymousId: 'receipt_id' } } } } })).toBeUndefined();
+  });
+});

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { z } from 'zod/mini';
-import type { fileMappingSchema } from '../../config/collection';
+import { fileMappingProblems, type fileMappingSchema } from '../../config/collection';
 import { normalizeEmail, normalizePhone } from '../../shared/normalize';
 
 export type FileMapping = z.output<typeof fileMappingSchema>;
@@ -36,24 +36,9 @@ export type MapResult = { ok: true; event: Record<string, unknown>; warnings: re
 
 type Json = Record<string, unknown>;
 
-/**
- * What makes a mapping unusable for a whole file (undefined when it is fine).
- * The config schema can't express these cross-field rules.
- */
+/** What makes a mapping unusable for a whole file (undefined when it is fine): the config's own rule. */
 export function mappingProblem(mapping: FileMapping): string | undefined {
-  if (mapping.type === 'track' && mapping.event === undefined) {
-    return 'the file mapping is of type "track" but names no event (set file.event, e.g. "Order Completed")';
-  }
-  if (mapping.type !== 'track' && (Object.keys(mapping.consent).length > 0 || mapping.consentPolicyVersion !== undefined)) {
-    return 'the file mapping maps consent columns but is of type "identify"; consent answers go on track rows (file.event "Segment Consent Preference Updated")';
-  }
-  if (mapping.type === 'identify' && mapping.event !== undefined) {
-    return `the file mapping is of type "identify" but names an event (${JSON.stringify(mapping.event)}); only track rows have one`;
-  }
-  if (mapping.userId === undefined && mapping.anonymousId === undefined && mapping.email === undefined && mapping.phone === undefined) {
-    return 'the file mapping names no identifier column: map at least one of userId, anonymousId, email or phone';
-  }
-  return undefined;
+  return fileMappingProblems(mapping)[0];
 }
 
 /** The identifier columns a row needs one value of (userId / anonymousId, or email / phone when neither is mapped). */
