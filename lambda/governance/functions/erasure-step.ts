@@ -83,7 +83,6 @@ function eraserFor(store: ErasureStore): StoreEraser {
       return new RedshiftEraser(traced(new RedshiftDataClient({})), {
         workgroupName,
         database,
-        recreate: [],
         procedure: RECREATE_EVENTS_STREAM_PROCEDURE,
         streamRetentionHours: Number(requireEnv(GOVERNANCE_ENV.streamRetentionHours)),
       });

@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { BatchDeleteUniqueIdCommand, EntityResolutionClient } from '@aws-sdk/client-entityresolution';
 import {
   DescribeStatementCommand,
@@ -10,9 +8,8 @@ import {
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { REDSHIFT_DIR } from '../../../lambda/analytics/contracts/views';
 import { EntityResolutionEraser, MATCH_OUTPUT_PREFIX, UNIQUE_ID_BATCH } from '../../../lambda/governance/adapters/entity-resolution-eraser';
-import { COUNT_EVENTS_STREAM, DROP_EVENTS_STREAM, RedshiftEraser, recreateStatements } from '../../../lambda/governance/adapters/redshift-eraser';
+import { RedshiftEraser } from '../../../lambda/governance/adapters/redshift-eraser';
 import type { ErasureSubject } from '../../../lambda/governance/contracts/erasure';
 import { SNAPSHOT_PREFIX } from '../../../lambda/unification/contracts/snapshot';
 import { FakeS3 } from './fake-s3';
@@ -94,68 +91,39 @@ describe('EntityResolutionEraser (matching)', () => {
 });
 
 describe('RedshiftEraser', () => {
-  const recreate = ['CREATE MATERIALIZED VIEW events_stream AUTO REFRESH NO AS SELECT 1', 'CREATE OR REPLACE VIEW events_today AS SELECT * FROM events_stream'];
-  const opts = { workgroupName: 'c360-warehouse', database: 'c360', recreate, streamRetentionHours: 24, sleep: async () => {}, clock: () => Date.UTC(2026, 11, 2) };
+  const opts = { workgroupName: 'c360-warehouse', database: 'c360', procedure: 'recreate_events_stream', streamRetentionHours: 24, sleep: async () => {}, clock: () => Date.UTC(2026, 11, 2) };
 
-  /** Statements finish on their second DescribeStatement; counts answer 100 then 40. */
-  function redshift(fail?: { sql: string; error: string }) {
-    const sqlById = new Map<string, string>();
+  /** Statements finish on their second DescribeStatement; the procedure's OUT value is 100 rows. */
+  function redshift(fail?: { error: string }) {
     const polls = new Map<string, number>();
-    const counts = [100, 40];
-    rsmock.on(ExecuteStatementCommand).callsFake((input: { Sql: string }) => {
-      const Id = `s-${sqlById.size + 1}`;
-      sqlById.set(Id, input.Sql);
-      return { Id };
-    });
+    let n = 0;
+    rsmock.on(ExecuteStatementCommand).callsFake(() => ({ Id: `s-${++n}` }));
     rsmock.on(DescribeStatementCommand).callsFake((input: { Id: string }) => {
-      const n = (polls.get(input.Id) ?? 0) + 1;
-      polls.set(input.Id, n);
-      if (n < 2) return { Id: input.Id, Status: 'STARTED' };
-      const sql = sqlById.get(input.Id) as string;
-      if (fail !== undefined && sql === fail.sql) return { Id: input.Id, Status: 'FAILED', Error: fail.error };
-      return { Id: input.Id, Status: 'FINISHED' };
+      const seen = (polls.get(input.Id) ?? 0) + 1;
+      polls.set(input.Id, seen);
+      if (seen < 2) return { Id: input.Id, Status: 'STARTED' };
+      return fail === undefined ? { Id: input.Id, Status: 'FINISHED' } : { Id: input.Id, Status: 'FAILED', Error: fail.error };
     });
-    rsmock.on(GetStatementResultCommand).callsFake(() => ({ Records: [[{ longValue: counts.shift() }]] }));
+    rsmock.on(GetStatementResultCommand).resolves({ Records: [[{ longValue: 100 }]] });
     return () => rsmock.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input);
   }
 
-  it('drops and re-creates the streaming view with the given statements, waiting for each, and reports the rows dropped and the window', async () => {
+  it("calls the owner's procedure that re-creates the streaming view, waits for it, and reports the rows dropped and the window", async () => {
     const executed = redshift();
     const report = await new RedshiftEraser(new RedshiftDataClient({ region: 'eu-west-1' }), opts).erase(alice);
 
-    expect(executed().map((i) => i.Sql)).toEqual([COUNT_EVENTS_STREAM, DROP_EVENTS_STREAM, ...recreate, COUNT_EVENTS_STREAM]);
+    expect(executed().map((i) => i.Sql)).toEqual(['CALL recreate_events_stream()']);
     expect(executed().every((i) => i.WorkgroupName === 'c360-warehouse' && i.Database === 'c360')).toBe(true);
-    expect(report).toMatchObject({ store: 'redshift', status: 'erased', method: 'DROP and CREATE MATERIALIZED VIEW', itemsAffected: 60 });
+    expect(report).toMatchObject({ store: 'redshift', status: 'erased', method: 'DROP and CREATE MATERIALIZED VIEW', itemsAffected: 100 });
     expect(report.message).toContain('2026-12-03T00:00:00.000Z');
     // No statement names the person.
     expect(JSON.stringify(executed())).not.toMatch(/alice|p-alice/);
   });
 
-  it('fails with the statement and Redshift error when a re-creation fails', async () => {
-    redshift({ sql: recreate[0] as string, error: 'permission denied for schema kinesis_events' });
+  it('fails with the statement and Redshift error when the procedure fails', async () => {
+    redshift({ error: 'permission denied for procedure recreate_events_stream' });
     await expect(new RedshiftEraser(new RedshiftDataClient({ region: 'eu-west-1' }), opts).erase(alice)).rejects.toThrow(
-      /erasure-recreate-1 failed: permission denied/,
+      /erasure-recreate-events-stream failed: permission denied/,
     );
-  });
-
-  it('creates the view when it did not exist', async () => {
-    redshift({ sql: COUNT_EVENTS_STREAM, error: 'relation "events_stream" does not exist' });
-    rsmock.on(DescribeStatementCommand).callsFake((input: { Id: string }) =>
-      input.Id === 's-1' ? { Id: input.Id, Status: 'FAILED', Error: 'relation "events_stream" does not exist' } : { Id: input.Id, Status: 'FINISHED' },
-    );
-    const report = await new RedshiftEraser(new RedshiftDataClient({ region: 'eu-west-1' }), opts).erase(alice);
-    expect(report.message).toContain('it did not exist');
-    expect(report.itemsAffected).toBe(0);
-  });
-
-  it("takes the deployment's own statements from sql/redshift: the streaming view and every view over it, placeholders filled", () => {
-    const dir = REDSHIFT_DIR;
-    const files = Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.sql')).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
-    const statements = recreateStatements(files, { stream_name: 'c360-events', auto_refresh: 'NO' });
-
-    expect(statements[0]).toMatch(/^CREATE MATERIALIZED VIEW events_stream AUTO REFRESH NO AS/);
-    expect(statements[0]).toContain('FROM kinesis_events."c360-events"');
-    expect(statements.slice(1).map((s) => /VIEW (\w+)/.exec(s)?.[1])).toEqual(['events_last_hour', 'events_today', 'revenue_today']);
-    expect(statements.join('\n')).not.toMatch(/\{\{|DROP|PROCEDURE|EXTERNAL SCHEMA/);
   });
 });
