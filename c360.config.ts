@@ -66,7 +66,7 @@ export default defineConfig({
     },
   },
   unification: {
-    identity: { identifiers: ['userId', 'email', 'phone', 'anonymousId'] },
+    identity: { identifiers: ['userId', 'email', 'phone', 'anonymousId', 'deviceToken'] },
   },
   normalization: { defaultPhoneRegion: 'US' },
 });

@@ -2,13 +2,15 @@
  * The one c360 configuration. The CDK app, the Lambda handlers (the config is
  * bundled into them) and the local runtime all read the object this schema
  * validates; nothing is described twice. The sections are defined per pillar
- * (collection.ts, tracking-plan.ts, unification.ts, analytics.ts, governance.ts) and deployment-wide (common.ts).
+ * (collection.ts, tracking-plan.ts, unification.ts, analytics.ts, activation.ts, governance.ts) and deployment-wide (common.ts).
  *
  * Pure module: no AWS SDK, no CDK import, so core/ and handlers may use it.
  */
 // zod/mini: the same validation as zod, a fraction of the bundle (this module is bundled into every Lambda).
 import * as z from 'zod/mini';
 import './zod-locale';
+import { activationSection } from './activation';
+import { activationCrossIssues } from './activation-checks';
 import { analyticsSection } from './analytics';
 import { collectionSection, ingestSection } from './collection';
 import { governanceSection } from './governance';
@@ -29,11 +31,13 @@ export const configSchema = z.strictObject({
   normalization: normalizationSection,
   profileApi: profileApiSection,
   analytics: analyticsSection,
+  /** Recommendations, propensity scores, campaigns and their rules, audience exports (activation.ts). */
+  activation: activationSection,
   /** PII classification, roles, Lake Formation, consent, data quality, erasure and audit (governance.ts). */
   governance: governanceSection,
   monitoring: monitoringSection,
   local: localSection,
-});
+}).check(z.superRefine((config, ctx) => activationCrossIssues(config, ctx)));
 
 export type C360ConfigInput = z.input<typeof configSchema>;
 export type C360Config = z.output<typeof configSchema>;

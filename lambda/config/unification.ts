@@ -30,7 +30,7 @@ const blockedValue = z.string().check(
 
 /** Cross-field rules (unification/cross-checks.ts) run on the whole section once its fields are valid. */
 /** Limits of the identifier types a config does not set limits for: one userId, a few emails and phones, many devices. */
-export const DEFAULT_LIMITS: Readonly<Record<string, number>> = { userId: 1, email: 5, phone: 5, anonymousId: 50 };
+export const DEFAULT_LIMITS: Readonly<Record<string, number>> = { userId: 1, email: 5, phone: 5, anonymousId: 50, deviceToken: 20 };
 const defaultLimits = (types: readonly string[]) => Object.fromEntries(types.flatMap((t) => (DEFAULT_LIMITS[t] === undefined ? [] : [[t, DEFAULT_LIMITS[t] as number]])));
 
 export const unificationSection = z.prefault(z.strictObject({
@@ -57,7 +57,7 @@ export const unificationSection = z.prefault(z.strictObject({
      * (email, phone, loyaltyId, ...) is read from traits, context.traits,
      * properties or context.externalIds by name.
      */
-    identifiers: withDefault(z.array(identifierType).check(z.minLength(1)), ['userId', 'email', 'phone', 'anonymousId']),
+    identifiers: withDefault(z.array(identifierType).check(z.minLength(1)), ['userId', 'email', 'phone', 'anonymousId', 'deviceToken']),
     /**
      * The most values of a type one profile may hold. An event that would
      * break a limit does not merge two people: its lower-priority identifier
