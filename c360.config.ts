@@ -4,6 +4,7 @@
  * Every option, its meaning and its default are in lambda/config/ (one file per pillar section).
  */
 import { defineConfig } from './lambda/config';
+import { EXAMPLE_AUDIENCE_EXPORTS, EXAMPLE_CAMPAIGNS } from './lambda/config/activation';
 
 export default defineConfig({
   appName: 'c360',
@@ -69,4 +70,11 @@ export default defineConfig({
     identity: { identifiers: ['userId', 'email', 'phone', 'anonymousId', 'deviceToken'] },
   },
   normalization: { defaultPhoneRegion: 'US' },
+  activation: {
+    // One campaign per channel and trigger kind (win-back email, VIP SMS, order receipt, cart push, weekly picks);
+    // every send passes suppression, consent, holdouts, caps and quiet hours (README: Activation).
+    campaigns: EXAMPLE_CAMPAIGNS,
+    // Hashed customer lists for ad platforms, only of members with advertising consent.
+    audienceExports: EXAMPLE_AUDIENCE_EXPORTS,
+  },
 });

@@ -319,19 +319,24 @@ export const EXAMPLE_CAMPAIGNS = {
   },
 } as const satisfies Record<string, z.input<typeof campaignSchema>>;
 
+/** An audience export over EXAMPLE_SEGMENTS' highValue. */
+export const EXAMPLE_AUDIENCE_EXPORTS = {
+  highValue: { description: 'High-value customers for lookalike and suppression audiences', segment: 'highValue', formats: ['meta', 'google'], schedule: 'rate(1 day)', onChangeMinutes: 15 },
+} as const satisfies Record<string, z.input<typeof audienceExport>>;
+
 export const activationSection = section({
   recommendations: recommendationsSection,
   propensity: propensitySection,
-  /** Campaigns by name; the examples unless the config names its own. */
+  /** Campaigns by name (c360.config.ts ships EXAMPLE_CAMPAIGNS); none unless the config names them. */
   campaigns: withDefault(
     namedRecord(campaignSchema, NAME, (name) => `campaign names start with a letter and hold only letters, digits, _ and -; got ${JSON.stringify(name)}`),
-    EXAMPLE_CAMPAIGNS as never,
+    {},
   ),
   messaging: messagingSection,
-  /** Audience exports by name. */
+  /** Audience exports by name (c360.config.ts ships EXAMPLE_AUDIENCE_EXPORTS); none unless the config names them. */
   audienceExports: withDefault(
     namedRecord(audienceExport, NAME, (name) => `audience export names start with a letter and hold only letters, digits, _ and -; got ${JSON.stringify(name)}`),
-    { highValue: { segment: 'highValue', formats: ['meta', 'google'], schedule: 'rate(1 day)', onChangeMinutes: 15 } },
+    {},
   ),
 });
 export type ActivationConfig = z.output<typeof activationSection>;

@@ -110,7 +110,15 @@ export const collectionSection = section({
    * Named sources (web, app, crm, pos, support, ...). Each event is stamped
    * with the source it came through (`context.source`).
    */
-  sources: withDefault(z.record(sourceName, sourceSchema), {}),
+  sources: withDefault(
+    z.record(sourceName, sourceSchema).check(
+      z.superRefine((sources, ctx) => {
+        // landing/items/ is the item catalog's folder (the activation pillar's import).
+        if ('items' in sources) ctx.addIssue({ code: 'custom', path: ['items'], input: sources, message: 'the source name "items" is reserved: landing/items/ holds the item catalog' });
+      }),
+    ),
+    {},
+  ),
   /** The raw lake: Firehose delivery from the stream to S3, partitioned by event date and source. */
   lake: section({
     /** Firehose buffering: whichever comes first, this many seconds or this many MiB. */

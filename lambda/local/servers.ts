@@ -10,6 +10,7 @@ import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import type { C360Config } from '../config';
 import { documentClient, kinesisClient } from '../shared/clients';
+import { ACTIVATION_TABLE } from '../activation/contracts/table';
 import { PROFILE_TABLE, type TableDefinition } from '../unification/contracts/table';
 import { close, listen } from './http';
 
@@ -19,6 +20,8 @@ export interface LocalServices {
   readonly dynamodbEndpoint: string;
   readonly kinesisEndpoint: string;
   readonly tableName: string;
+  /** The activation table (messages, deferred sends, interactions, items, contact suppressions). */
+  readonly activationTableName: string;
   readonly streamName: string;
   readonly streamArn: string;
   readonly kinesis: KinesisClient;
@@ -32,7 +35,7 @@ export function localShardCount(config: C360Config): number {
   return config.collection.stream.mode === 'on-demand' ? 2 : config.collection.stream.shards;
 }
 
-/** Starts both servers on free ports and creates `<appName>-profiles` and `<appName>-events` in them. */
+/** Starts both servers on free ports and creates `<appName>-profiles`, `<appName>-activation` and `<appName>-events` in them. */
 export async function startServices(config: C360Config, shards: number): Promise<LocalServices> {
   const dynamoServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const kinesisServer = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 50 });
@@ -41,7 +44,9 @@ export async function startServices(config: C360Config, shards: number): Promise
 
   const tableName = `${config.appName}-profiles`;
   const streamName = `${config.appName}-events`;
+  const activationTableName = `${config.appName}-activation`;
   await createTable(dynamodbEndpoint, tableName, PROFILE_TABLE);
+  await createTable(dynamodbEndpoint, activationTableName, { ...ACTIVATION_TABLE, globalSecondaryIndexes: [] });
   const kinesis = kinesisClient({ region: LOCAL_REGION, endpoint: kinesisEndpoint });
   const streamArn = await createStream(kinesis, streamName, shards);
   const doc = documentClient({ region: LOCAL_REGION, endpoint: dynamodbEndpoint });
@@ -49,6 +54,7 @@ export async function startServices(config: C360Config, shards: number): Promise
     dynamodbEndpoint,
     kinesisEndpoint,
     tableName,
+    activationTableName,
     streamName,
     streamArn,
     kinesis,
@@ -62,7 +68,7 @@ export async function startServices(config: C360Config, shards: number): Promise
   };
 }
 
-async function createTable(endpoint: string, tableName: string, table: TableDefinition): Promise<void> {
+async function createTable(endpoint: string, tableName: string, table: Pick<TableDefinition, 'partitionKey' | 'sortKey' | 'globalSecondaryIndexes'>): Promise<void> {
   const dynamodb = new DynamoDBClient({ region: LOCAL_REGION, endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   try {
     await dynamodb.send(new CreateTableCommand({ TableName: tableName, BillingMode: 'PAY_PER_REQUEST', ...createTableInput(table) }));
@@ -72,7 +78,7 @@ async function createTable(endpoint: string, tableName: string, table: TableDefi
 }
 
 /** CreateTable's key schema and indexes for a table definition (the stack builds the same from it). */
-function createTableInput(table: TableDefinition) {
+function createTableInput(table: Pick<TableDefinition, 'partitionKey' | 'sortKey' | 'globalSecondaryIndexes'>) {
   const keys = [table.partitionKey, table.sortKey, ...table.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey])];
   const attributes = [...new Map(keys.map((k) => [k.name, k])).values()];
   const keySchema = (pk: { name: string }, sk: { name: string }) => [

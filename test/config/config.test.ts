@@ -5,7 +5,7 @@ import { identityRules } from '../../lambda/unification/core/identity/identity-r
 describe('config', () => {
   it('fills every default from an empty object', () => {
     const config = parseConfig({});
-    expect(config.unification.identity.limits).toEqual({ userId: 1, email: 5, phone: 5, anonymousId: 50 });
+    expect(config.unification.identity.limits).toEqual({ userId: 1, email: 5, phone: 5, anonymousId: 50, deviceToken: 20 });
     expect(config.collection.stream).toEqual({ mode: 'on-demand', shards: 1, retentionHours: 24 });
     expect(config.removalPolicy).toBe('retain');
   });

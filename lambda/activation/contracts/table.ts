@@ -33,3 +33,10 @@ export const interactionPk = (profileId: string) => `${INTERACTION_PK_PREFIX}${p
 export const itemPk = (itemId: string) => `${ITEM_PK_PREFIX}${itemId}`;
 /** `addressHash` is the hex SHA-256 of the normalised address (lower-cased email, E.164 phone, device token). */
 export const contactPk = (channel: string, addressHash: string) => `${CONTACT_PK_PREFIX}${channel}#${addressHash}`;
+
+/** The activation table's definition, in the shape the local servers and the stack build tables from. */
+export const ACTIVATION_TABLE = {
+  partitionKey: { name: ACTIVATION_PK, type: 'S' },
+  sortKey: { name: ACTIVATION_SK, type: 'S' },
+  timeToLiveAttribute: ACTIVATION_TTL,
+} as const;
