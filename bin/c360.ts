@@ -13,6 +13,7 @@ import { generateDemo } from '../lambda/local/demo';
 import { startLocalRuntime, type LocalRuntime } from '../lambda/local/runtime';
 import { localDataDir, onLauncherExit } from '../lambda/local/runtime-info';
 import { payloadOf, readEventLines, sendPayloads, sendSummary } from '../lambda/local/send';
+import { registerActivationCommands } from './commands/activation';
 import { registerAuditCommand } from './commands/audit';
 import { registerEraseCommands } from './commands/erase';
 import { registerExportCommand } from './commands/export';
@@ -149,6 +150,7 @@ registerPlanCommand(program);
 registerEraseCommands(program);
 registerQualityCommand(program);
 registerAuditCommand(program);
+registerActivationCommands(program);
 
 program
   .command('bench')

@@ -14,6 +14,9 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import type { Identifier } from '../shared/events';
 import type { MergeRecord, ProfileView, RejectedLink, UnmergeRecord } from '../unification/core/profile/profile';
 import type { ConsentHistoryEntry, ConsentState, ConsentStatus } from '../unification/core/profile/consent';
+import type { Recommendation, RecommendationAnswer, RecommendationSource } from '../activation/contracts/recommendations';
+
+export type { Recommendation, RecommendationAnswer, RecommendationSource };
 
 export type Profile = ProfileView & {
   /** Set when the id asked for was merged into this profile. */
@@ -85,6 +88,12 @@ export type { Identifier };
 export interface ProfileClientOptions {
   /** The ProfileApiUrl output of the unification stack, or the local runtime's API URL. */
   readonly endpoint: string;
+  /**
+   * The ActivationApiUrl output of the activation stack, which serves the
+   * recommendations (deployed, they are the activation pillar's own API).
+   * @default endpoint (the local runtime serves both)
+   */
+  readonly activationEndpoint?: string;
   /** Region of the API (for signing). @default process.env.AWS_REGION */
   readonly region?: string;
   /** @default the default credential chain (environment, profile, SSO, instance or task role) */
@@ -109,11 +118,14 @@ export class ProfileApiError extends Error {
 
 export class ProfileClient {
   private readonly base: URL;
+  private readonly activationBase: URL;
   private readonly signer?: SignatureV4;
   private readonly fetch: typeof fetch;
 
   constructor(options: ProfileClientOptions) {
-    this.base = new URL(options.endpoint.endsWith('/') ? options.endpoint : `${options.endpoint}/`);
+    const baseUrl = (endpoint: string) => new URL(endpoint.endsWith('/') ? endpoint : `${endpoint}/`);
+    this.base = baseUrl(options.endpoint);
+    this.activationBase = baseUrl(options.activationEndpoint ?? options.endpoint);
     this.fetch = options.fetch ?? globalThis.fetch;
     if (options.sign !== false) {
       const region = options.region ?? process.env.AWS_REGION;
@@ -196,8 +208,36 @@ export class ProfileClient {
     } while (cursor !== undefined);
   }
 
-  private async request<T = Profile>(method: 'GET' | 'POST' | 'PUT', path: string, query = new URLSearchParams(), body?: unknown): Promise<T | undefined> {
-    const url = new URL(path, this.base);
+  /**
+   * Items recommended for a profile: from Amazon Personalize when a model is
+   * active, else the built-in recommender (`source` says which). `context`
+   * is passed to Personalize (e.g. `{ DEVICE_TYPE: 'mobile' }`). Undefined
+   * when there is no such profile.
+   */
+  recommendations(profileId: string, options: { n?: number; context?: Readonly<Record<string, string>> } = {}): Promise<RecommendationAnswer | undefined> {
+    const query = new URLSearchParams();
+    if (options.n !== undefined) query.set('n', String(options.n));
+    if (options.context !== undefined) query.set('context', JSON.stringify(options.context));
+    return this.request('GET', `profiles/${encodeURIComponent(profileId)}/recommendations`, query, undefined, this.activationBase);
+  }
+
+  /** Items similar to an item (popular items when the recommender knows nothing of it). */
+  async similarItems(itemId: string, options: { n?: number } = {}): Promise<RecommendationAnswer> {
+    const query = new URLSearchParams();
+    if (options.n !== undefined) query.set('n', String(options.n));
+    const out = await this.request<RecommendationAnswer>('GET', `items/${encodeURIComponent(itemId)}/similar`, query, undefined, this.activationBase);
+    if (out === undefined) throw new ProfileApiError(404, 'not_found', `no item ${itemId}`);
+    return out;
+  }
+
+  private async request<T = Profile>(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    query = new URLSearchParams(),
+    body?: unknown,
+    base: URL = this.base,
+  ): Promise<T | undefined> {
+    const url = new URL(path, base);
     for (const [k, v] of query) url.searchParams.set(k, v);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     let headers: Record<string, string> = {

@@ -19,6 +19,8 @@ export interface Routes {
   readonly dashboard?: Route;
   /** The privacy API, `/privacy/*` (without it they go to the profile API, which answers 404). */
   readonly privacy?: Route;
+  /** The activation pillar's routes: recommendations, similar items, the unsubscribe endpoint and the local outbox (isActivationPath). */
+  readonly activation?: Route;
 }
 
 /**
@@ -28,6 +30,17 @@ export interface Routes {
  */
 export function isDashboardPath(pathname: string): boolean {
   return pathname === '/' || pathname === '/dashboard' || pathname.startsWith('/dashboard/') || pathname.startsWith('/assets/');
+}
+
+/** Paths the activation route serves: `/profiles/{id}/recommendations`, `/items/{id}/similar`, `/unsubscribe`, `/activation/*`. */
+export function isActivationPath(pathname: string): boolean {
+  return (
+    /^\/profiles\/[^/]+\/recommendations\/?$/.test(pathname) ||
+    pathname.startsWith('/items/') ||
+    pathname === '/unsubscribe' ||
+    pathname === '/activation' ||
+    pathname.startsWith('/activation/')
+  );
 }
 
 export interface HttpServer {
@@ -62,7 +75,9 @@ export async function serveHttp(routes: Routes, port: number): Promise<HttpServe
         ? routes.privacy
         : routes.dashboard !== undefined && isDashboardPath(url.pathname)
           ? routes.dashboard
-          : routes.profiles;
+          : routes.activation !== undefined && isActivationPath(url.pathname)
+            ? routes.activation
+            : routes.profiles;
     route(req, res, url).catch((err: Error) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'internal', message: err.message }));

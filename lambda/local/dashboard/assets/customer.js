@@ -1,6 +1,8 @@
 // The customer page: one profile found by any identifier (or its id) through
 // the profile API — identities, every merge explained, traits, computed
-// traits, segments, consent — and its events from the lake, newest first.
+// traits, segments, consent — its propensity scores, recommendations and the
+// campaign messages of the outbox with every rule outcome, and its events
+// from the lake, newest first.
 import { card, el, formatValue, getJson, header, keyValueTable, ready, table } from './common.js';
 
 const LOOKUPS = ['email', 'phone', 'userId', 'anonymousId'];
@@ -119,6 +121,57 @@ async function timelineCard(profile) {
   return section;
 }
 
+function scoresCard(scores) {
+  const { section, body } = card('Propensity scores');
+  section.id = 'scores';
+  const rows = Object.entries(scores ?? {}).map(([model, s]) => ({
+    model,
+    score: Math.round(s.score * 1000) / 1000,
+    'top features': (s.topFeatures ?? []).map((f) => `${f.feature} (${f.weight >= 0 ? '+' : ''}${Math.round(f.weight * 100) / 100})`).join(', '),
+    'model version': s.modelVersion,
+    'scored at': s.scoredAt,
+  }));
+  body.append(rows.length > 0 ? table(rows) : el('p', { className: 'empty' }, 'Not scored yet: the propensity job scores customers with orders (c360 activation run propensity).'));
+  return section;
+}
+
+function recommendationsCard(answer) {
+  const { section, body } = card('Recommendations');
+  section.id = 'recommendations';
+  if (answer === undefined || answer.error) {
+    body.append(el('p', { className: 'empty' }, answer?.error ? `Not available: ${answer.error}` : 'No recommendations.'));
+    return section;
+  }
+  body.append(el('p', {}, 'From ', el('code', { id: 'recommendations-source' }, answer.source), answer.note ? ` · ${answer.note}` : ''));
+  const rows = answer.items.map((r) => ({ item: r.itemId, score: Math.round(r.score * 1000) / 1000, ...(r.attributes ?? {}) }));
+  body.append(rows.length > 0 ? table(rows) : el('p', { className: 'empty' }, 'No items yet.'));
+  return section;
+}
+
+function messagesCard(outbox) {
+  const { section, body } = card('Messages', { wide: true });
+  section.id = 'messages';
+  const messages = outbox?.messages ?? [];
+  if (outbox?.error) body.append(el('p', { className: 'empty' }, `Not available: ${outbox.error}`));
+  else if (messages.length === 0) body.append(el('p', { className: 'empty' }, 'No campaign message yet.'));
+  else {
+    body.append(
+      table(
+        messages.map((m) => ({
+          id: m.id,
+          at: m.at,
+          campaign: m.campaign,
+          channel: m.channel,
+          status: m.status,
+          rules: (m.outcomes ?? []).map((o) => `${o.rule}: ${o.outcome}${o.detail ? ` (${o.detail})` : ''}`).join(' → '),
+          content: m.content?.subject ?? m.content?.title ?? m.content?.text ?? '',
+        })),
+      ),
+    );
+  }
+  return section;
+}
+
 function objectCard(title, id, object, empty, headings = ['Name', 'Value']) {
   const { section, body } = card(title);
   section.id = id;
@@ -149,11 +202,13 @@ async function main() {
     return;
   }
   const id = encodeURIComponent(profile.profileId);
-  const [identities, merges, exported] = await Promise.all([
+  const [identities, merges, exported, recommendations, outbox] = await Promise.all([
     getJson(`/profiles/${id}/identities`),
     getJson(`/profiles/${id}/merges`),
     // Segments, computed traits from config and consent: the latest profile export (the profile API does not answer them).
     getJson(`/dashboard/api/customer/${id}`).catch((err) => ({ error: err.message })),
+    getJson(`/profiles/${id}/recommendations`).catch((err) => ({ error: err.message })),
+    getJson(`/activation/outbox?${new URLSearchParams({ profileId: profile.profileId, limit: '50' })}`).catch((err) => ({ error: err.message })),
   ]);
   const name = [profile.traits.firstName, profile.traits.lastName].filter((v) => typeof v === 'string' && v !== '').join(' ');
   document.getElementById('title').textContent = name !== '' ? name : `Customer ${profile.profileId}`;
@@ -181,6 +236,9 @@ async function main() {
     computedCard,
     objectCard('Segments', 'segments', segments, segments === undefined ? notExported : 'In no segment.', ['Segment', 'Entered']),
     ...(consent !== null ? [objectCard('Consent', 'consent', consent, 'No consent recorded.')] : []),
+    scoresCard(profile.scores),
+    recommendationsCard(recommendations),
+    messagesCard(outbox),
     mergesCard(merges),
     await timelineCard(profile),
   );
