@@ -50,3 +50,36 @@ export interface RecommendationAnswer {
   /** Why the answer is empty or from the fallback (no consent for personalization, unknown item, ...). */
   readonly note?: string;
 }
+
+/** Where the built-in recommender's model is kept (the models bucket deployed, `.c360/` locally). */
+export const RECOMMENDER_MODEL_KEY = 'models/recommender/current.json';
+
+/** An item and its score (a similarity, a popularity), as the model stores them: pairs keep the JSON small. */
+export type ScoredItem = readonly [itemId: string, score: number];
+
+/**
+ * The built-in recommender's model: item statistics only, no profile id (so
+ * the erasure has nothing to find in it, and rebuilding it from the
+ * interactions left after an erasure forgets the person).
+ */
+export interface RecommenderModel {
+  readonly kind: 'co-occurrence';
+  readonly version: 1;
+  /** ISO-8601: the moment the model was built as of (interactions after it were not counted). */
+  readonly builtAt: string;
+  readonly lookbackDays: number;
+  /** EVENT_TYPE → its weight (Purchase > AddToCart > View). */
+  readonly weights: Readonly<Record<string, number>>;
+  readonly counts: {
+    /** Interactions counted (in the look-back window, at most maxPerProfile per profile). */
+    readonly interactions: number;
+    readonly profiles: number;
+    readonly items: number;
+    /** Item pairs seen together at least once. */
+    readonly pairs: number;
+  };
+  /** Most popular first: distinct profiles, weighted by their strongest interaction. */
+  readonly popular: readonly ScoredItem[];
+  /** Item → its most similar items, most similar first. */
+  readonly neighbours: Readonly<Record<string, readonly ScoredItem[]>>;
+}

@@ -21,6 +21,12 @@ export function fileKind(name: string): FileKind | undefined {
 
 /** Where files are dropped (`landing/<source>/<file>`): the bucket notification's filter, the read grant, the crawler's path. */
 export const LANDING_PREFIX = 'landing/';
+/**
+ * Item catalog files (`landing/items/<file>`): the activation pillar's item
+ * import reads them; the batch-file import, which turns rows into events,
+ * leaves them alone.
+ */
+export const ITEMS_LANDING_PREFIX = 'landing/items/';
 /** Where each import's report and rejects go: outside `landing/`, so writing them starts no import. */
 export const REPORTS_PREFIX = 'reports/';
 

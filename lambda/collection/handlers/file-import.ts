@@ -10,7 +10,7 @@ import type { Context, S3Event } from 'aws-lambda';
 import { openObject } from '../../shared/s3-object';
 import { S3RejectsSink, S3ReportSink } from '../adapters/s3-files';
 import type { ImportReport } from '../core/import-report';
-import { LANDING_PREFIX, reportKeys } from '../contracts/landing';
+import { ITEMS_LANDING_PREFIX, LANDING_PREFIX, reportKeys } from '../contracts/landing';
 import type { EventSink } from '../ports';
 import type { IngestSuppression } from '../../governance/ports';
 import { importFile, ImportFailedError, type ImportSettings } from '../usecases/import-file';
@@ -62,6 +62,11 @@ export function createFileImport(deps: FileImportDeps) {
       }
       // Folder markers ("landing/crm/") and keys outside landing/ (the notification filter should prevent them).
       if (!key.startsWith(LANDING_PREFIX) || key.endsWith('/')) continue;
+      // Item catalog files are not events: the activation pillar's item import reads them (and writes their report).
+      if (key.startsWith(ITEMS_LANDING_PREFIX)) {
+        deps.log?.info('item catalog: handled by the activation item import', { file: key });
+        continue;
+      }
 
       const object = await openObject(deps.s3, bucket, key, record.s3.object.versionId);
       const outputs = reportKeys(key);
