@@ -88,11 +88,16 @@ function createTableInput(table: Pick<TableDefinition, 'partitionKey' | 'sortKey
   return {
     AttributeDefinitions: attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
     KeySchema: keySchema(table.partitionKey, table.sortKey),
-    GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((i) => ({
-      IndexName: i.indexName,
-      KeySchema: keySchema(i.partitionKey, i.sortKey),
-      Projection: { ProjectionType: i.projection },
-    })),
+    // CreateTable refuses an empty index list.
+    ...(table.globalSecondaryIndexes.length === 0
+      ? {}
+      : {
+          GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((i) => ({
+            IndexName: i.indexName,
+            KeySchema: keySchema(i.partitionKey, i.sortKey),
+            Projection: { ProjectionType: i.projection },
+          })),
+        }),
   };
 }
 

@@ -33,6 +33,8 @@ const base = {
       externalIds: z.optional(
         z.array(z.looseObject({ id: z.union([z.string(), z.number()]), type: z.string() })).check(z.maxLength(1000)),
       ),
+      /** The device; the Segment mobile SDKs send the push token as `token` (read as a deviceToken identifier). */
+      device: z.optional(z.looseObject({ token: z.nullish(text(0, 1024)) })),
       /** Segment's consent object: the person's choice per consent category, as the CMP on the page or app knows it. */
       consent: z.optional(
         z.looseObject({
@@ -363,6 +365,18 @@ function consentDecisions(e: SegmentEvent, ts: number, messageId: string, opts: 
     .map((purpose): ConsentDecision => ({ purpose, status: decided.get(purpose) === true ? 'granted' : 'denied', at: ts, source, policyVersion, messageId }));
 }
 
+/**
+ * The identifier type whose values the Segment mobile SDKs send as the push
+ * token, `context.device.token` (config activation.messaging.push.tokenIdentifier
+ * names this type by default).
+ */
+export const DEVICE_TOKEN_TYPE = 'deviceToken';
+
+/** `context.device.token` of an event, when it has one. */
+function deviceToken(e: SegmentEvent): unknown {
+  return e.context?.device?.token;
+}
+
 function extractIdentifiers(
   e: SegmentEvent,
   userId: string | undefined,
@@ -385,6 +399,7 @@ function extractIdentifiers(
       add(type, traits[type]);
       add(type, properties[type]);
       for (const ext of e.context?.externalIds ?? []) if (ext.type === type) add(type, ext.id);
+      if (type === DEVICE_TOKEN_TYPE) add(type, deviceToken(e));
     }
   }
   return [...found.values()];

@@ -1,6 +1,6 @@
 /**
  * The segments section of the config: named rules over a profile's traits,
- * computed traits, enriched attributes and identifiers. How a rule is
+ * computed traits, enriched attributes, identifiers and propensity scores. How a rule is
  * evaluated (missing attributes, lists, numeric strings) is
  * lambda/unification/core/segments/segments.ts.
  *
@@ -10,15 +10,21 @@
  * ago). Durations are whole days (`d`), hours (`h`) or minutes (`m`).
  *
  * `attr` is a dotted path into the subject: `traits.<name>[.<field>...]`,
- * `computed.<name>`, `enriched.<name>`, `identifiers.<type>` (a list).
+ * `computed.<name>`, `enriched.<name>`, `identifiers.<type>` (a list),
+ * `scores.<model>` (the model's latest probability, 0 to 1: `scores.churn gte
+ * 0.7`) and `scores.<model>.scoredAt` (when it was scored, for a time rule);
+ * the models are activation's SCORE_MODELS (churn, repurchase).
  */
 import * as z from 'zod/mini';
 import '../zod-locale';
 import { namedRecord } from '../named-record';
+import { SCORE_MODELS } from '../activation';
 
 export const COMPARE_OPS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'exists', 'notExists'] as const;
 export type CompareOp = (typeof COMPARE_OPS)[number];
-export const ATTRIBUTE_ROOTS = ['traits', 'computed', 'enriched', 'identifiers'] as const;
+export const ATTRIBUTE_ROOTS = ['traits', 'computed', 'enriched', 'identifiers', 'scores'] as const;
+/** The one field of a score a rule may read besides the probability (`scores.<model>`). */
+export const SCORE_FIELDS = ['scoredAt'] as const;
 export type SegmentScalar = string | number | boolean;
 
 export type SegmentRule =
@@ -57,8 +63,18 @@ function attrProblem(attr: unknown): string | undefined {
   if (!(ATTRIBUTE_ROOTS as readonly string[]).includes(root)) {
     return `unknown attribute root "${root}" in "${attr}": attributes start with ${ATTRIBUTE_ROOTS.map((r) => `${r}.`).join(', ')}`;
   }
-  if (parts.length < 2 || parts.some((p) => p === '')) return `"${attr}" names no attribute: write e.g. "${root}.${root === 'identifiers' ? 'email' : 'name'}"`;
+  if (parts.length < 2 || parts.some((p) => p === '')) return `"${attr}" names no attribute: write e.g. "${root}.${root === 'identifiers' ? 'email' : root === 'scores' ? 'churn' : 'name'}"`;
   if (root === 'identifiers' && parts.length !== 2) return `"${attr}": identifiers.<type> is a list of values and has no fields`;
+  if (root === 'scores') {
+    const model = parts[1] as string;
+    if (!(SCORE_MODELS as readonly string[]).includes(model)) {
+      return `unknown score model "${model}" in "${attr}": the models are ${SCORE_MODELS.join(', ')} (scores.<model> is its probability, 0 to 1)`;
+    }
+    const field = parts[2];
+    if (parts.length > 3 || (field !== undefined && !(SCORE_FIELDS as readonly string[]).includes(field))) {
+      return `"${attr}": scores.${model} is the probability (0 to 1); its only field is ${SCORE_FIELDS.map((f) => `scores.${model}.${f}`).join(', ')}`;
+    }
+  }
   return undefined;
 }
 
@@ -171,5 +187,9 @@ export const EXAMPLE_SEGMENTS = {
   unhappyCustomers: {
     description: 'Average support satisfaction below 3 (of 5)',
     rule: { attr: 'computed.averageCsat', op: 'lt', value: 3 },
+  },
+  likelyToChurn: {
+    description: 'Churn propensity 0.7 or more',
+    rule: { attr: 'scores.churn', op: 'gte', value: 0.7 },
   },
 } as const satisfies SegmentsInput;

@@ -3,7 +3,23 @@
  * recommendations): a profile as of one moment, with every computed trait
  * from config evaluated at that moment, its segments with entry times,
  * consent by purpose, propensity scores and channels.
+ *
+ * customerView() builds it from a stored profile: pure, so the DynamoDB
+ * reader (lambda/activation/adapters/dynamodb-customer-view.ts), the local
+ * runtime and tests all get the same view. Windowed computed traits are
+ * evaluated at the moment asked for, not at the profile's last write: an
+ * order 100 days ago is no longer in `ordersLast90Days`, however long ago
+ * the profile was written.
  */
+import type { C360Config } from '../../config';
+import { BUILT_IN_COMPUTED } from '../../config/unification/cross-checks';
+import { REVENUE_SCALE } from '../../shared/events';
+import { currentConsent, type ConsentPurposes } from '../core/profile/consent';
+import type { Profile } from '../core/profile/profile';
+import { scoresView } from '../core/profile/scores';
+import { compileComputedTraits } from '../core/traits/compile';
+import { evaluateAggregates } from '../core/traits/evaluate';
+import type { CompiledComputedTraits } from '../core/traits/model';
 
 export interface CustomerViewScore {
   /** Probability, 0 to 1. */
@@ -35,4 +51,69 @@ export interface CustomerView {
   readonly updatedAt: string;
   /** The moment computed traits were evaluated at (ISO-8601). */
   readonly asOf: string;
+}
+
+/** What customerView needs of the config. */
+export type CustomerViewConfig = Pick<C360Config, 'unification' | 'governance'>;
+
+interface CompiledView {
+  readonly traits: CompiledComputedTraits;
+  readonly purposes: ConsentPurposes;
+  /** The built-in counters config does not redefine. */
+  readonly builtIns: ReadonlySet<string>;
+}
+
+/** Compiled once per config object: a view costs the evaluation, not the compilation. */
+const compiledByConfig = new WeakMap<object, CompiledView>();
+
+function compiledFor(config: CustomerViewConfig): CompiledView {
+  let compiled = compiledByConfig.get(config);
+  if (compiled === undefined) {
+    const defined = config.unification.computedTraits;
+    compiled = {
+      traits: compileComputedTraits(defined),
+      purposes: Object.fromEntries(Object.entries(config.governance.consent.purposes).map(([name, p]) => [name, { whenMissing: p.whenMissing }])),
+      builtIns: new Set(BUILT_IN_COMPUTED.filter((name) => !Object.prototype.hasOwnProperty.call(defined, name))),
+    };
+    compiledByConfig.set(config, compiled);
+  }
+  return compiled;
+}
+
+/**
+ * The customer view of a live profile at `nowMs`: trait values, every
+ * computed trait from config evaluated at `nowMs` plus the built-in counters
+ * (a config trait of the same name wins, as in segments), segments with
+ * their entry times, the state of every configured consent purpose (its
+ * default when never decided), scores, channels and enrichment.
+ */
+export function customerView(profile: Profile, config: CustomerViewConfig, nowMs: number): CustomerView {
+  const compiled = compiledFor(config);
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const builtIn: Record<string, unknown> = {
+    eventCount: profile.computed.eventCount,
+    firstSeen: iso(profile.computed.firstSeen),
+    lastSeen: iso(profile.computed.lastSeen),
+    orderCount: profile.computed.orderCount,
+    totalRevenue: profile.computed.revenue / REVENUE_SCALE,
+  };
+  const computed: Record<string, unknown> = {};
+  for (const name of compiled.builtIns) computed[name] = builtIn[name];
+  Object.assign(computed, evaluateAggregates(compiled.traits, profile.aggregates, nowMs));
+  const consent: Record<string, 'granted' | 'denied'> = {};
+  for (const [purpose, state] of Object.entries(currentConsent(profile.consent, compiled.purposes))) consent[purpose] = state.status;
+  return {
+    profileId: profile.profileId,
+    identifiers: Object.fromEntries(Object.entries(profile.identifiers).map(([type, values]) => [type, [...values]])),
+    traits: Object.fromEntries(Object.entries(profile.traits).map(([name, tv]) => [name, tv.v])),
+    computed,
+    segments: { ...(profile.segments ?? {}) },
+    consent,
+    scores: scoresView(profile.scores),
+    channels: { ...profile.channels },
+    enriched: { ...(profile.enriched ?? {}) },
+    createdAt: profile.createdAt,
+    updatedAt: profile.updatedAt,
+    asOf: new Date(nowMs).toISOString(),
+  };
 }

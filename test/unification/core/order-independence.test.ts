@@ -1,7 +1,7 @@
 /**
  * Event time, not arrival time: any permutation of an event set, and any
  * duplication of its events, yields the same profiles, consent history
- * included (fast-check).
+ * and propensity scores included (fast-check).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ const peopleEvents = fc
     fc.record({
       person: fc.integer({ min: 0, max: 4 }),
       device: fc.integer({ min: 0, max: 2 }),
-      kind: fc.constantFrom('page', 'identify', 'login', 'order', 'preferences', 'cmp'),
+      kind: fc.constantFrom('page', 'identify', 'login', 'order', 'preferences', 'cmp', 'score'),
       at: fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2026, 10, 1) }),
       tier: fc.constantFrom('bronze', 'silver', 'gold'),
       amount: fc.integer({ min: 1, max: 100_000 }).map((cents) => cents / 100),
@@ -41,6 +41,21 @@ const peopleEvents = fc
         case 'preferences':
           // An explicit decision (the preference event).
           return { ...base, timestamp: new Date(s.decidedAt).toISOString(), type: 'track', event: 'Segment Consent Preference Updated', context: { ...base.context, consent: { categoryPreferences: s.choice } } };
+        case 'score':
+          // A propensity score: few distinct scoring times, so ties are broken by messageId; some out of range (ignored, recorded).
+          return {
+            ...base,
+            type: 'track',
+            event: 'Propensity Scored',
+            properties: {
+              model: s.tier === 'gold' ? 'repurchase' : 'churn',
+              score: s.amount / 100 - 0.5,
+              modelVersion: 'churn-1',
+              algorithm: 'random-forest',
+              scoredAt: new Date(s.decidedAt).toISOString(),
+              topFeatures: [],
+            },
+          };
         case 'cmp':
           // The CMP's answer riding on an ordinary event.
           return { ...base, timestamp: new Date(s.decidedAt).toISOString(), type: 'page', name: 'Home', context: { ...base.context, consent: { categoryPreferences: s.choice, policyVersion: '2' } } };

@@ -42,7 +42,7 @@ describe('segments config', () => {
 
   it('rejects bad rules with readable messages and paths', () => {
     expect(problems({ s: { rule: { attr: 'trait.email', op: 'exists' } } })).toEqual([
-      's.rule.attr: unknown attribute root "trait" in "trait.email": attributes start with traits., computed., enriched., identifiers.',
+      's.rule.attr: unknown attribute root "trait" in "trait.email": attributes start with traits., computed., enriched., identifiers., scores.',
     ]);
     expect(problems({ s: { rule: { all: [{ attr: 'traits.age', op: 'gt' }] } } })).toEqual(['s.rule.all.0: op gt needs a value']);
     expect(problems({ s: { rule: { attr: 'traits.email', op: 'exists', value: true } } })).toEqual(['s.rule.value: op exists takes no value']);

@@ -298,7 +298,7 @@ export function planUnmerge(input: UnmergeInput): UnmergeResult {
   };
   const fresh = (p: Profile): Profile => {
     // Consent too is rebuilt from the side's own events: each side gets back the decisions it made.
-    const { mergedInto: _m, segments: _s, aggregates: _a, recheckAt: _r, enriched: _e, rejectedIdentifiers: _ri, consent: _c, ...rest } = p;
+    const { mergedInto: _m, segments: _s, aggregates: _a, recheckAt: _r, enriched: _e, rejectedIdentifiers: _ri, consent: _c, scores: _sc, rejectedScores: _rsc, ...rest } = p;
     const empty = emptyProfile(p.profileId, p.createdAt);
     return { ...rest, identifiers: empty.identifiers, traits: empty.traits, computed: empty.computed, channels: empty.channels, seen: [] };
   };

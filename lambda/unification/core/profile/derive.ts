@@ -1,6 +1,7 @@
 /**
  * What derives from a profile's data rather than being stored as it came:
- * enrichment, computed traits from config, segment membership, and when time
+ * enrichment, computed traits from config, segment membership (over traits,
+ * computed values, enrichment, identifiers and scores), and when time
  * alone will next change any of them (the scheduled re-check's cue).
  * Recomputed whenever a profile is written, and by the re-check.
  */
@@ -12,6 +13,7 @@ import type { AggregateValue, CompiledComputedTraits } from '../traits/model';
 import { enrichProfile, traitValues, type Enricher } from './enrich';
 import { REVENUE_SCALE } from '../../../shared/events';
 import type { Profile } from './profile';
+import { scoreValues } from './scores';
 import {
   compileSegments,
   evaluateSegments,
@@ -65,6 +67,7 @@ export function segmentSubject(p: Profile, d: ProfileDerivations, nowMs: number,
     computed: computedValues(p, d, nowMs),
     enriched: p.enriched ?? {},
     identifiers: p.identifiers,
+    scores: scoreValues(p.scores),
   };
 }
 

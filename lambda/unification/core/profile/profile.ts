@@ -3,7 +3,8 @@
  * fold over its events that does not depend on their order: traits are
  * last-write-wins by event time (ties broken by messageId), counters are
  * integer sums, first/last seen are min/max, consent is a bounded history
- * whose latest decision by event time is the state (./consent.ts). Merging
+ * whose latest decision by event time is the state (./consent.ts), scores
+ * keep the latest per model by scoring time (./scores.ts). Merging
  * two profiles is the same fold over the union of their events, so nothing
  * is lost or counted twice.
  */
@@ -12,6 +13,19 @@ import { foldAggregates, mergeAggregateStates } from '../traits/fold';
 import type { CompiledComputedTraits } from '../traits/model';
 import { REVENUE_SCALE, type ConsentDecision, type Identifier, type RejectedIdentifier, type UnifyEvent } from '../../../shared/events';
 import { addDecisions, currentConsent, mergeConsent, type ConsentHistory, type ConsentPurposes, type ConsentState } from './consent';
+import {
+  addRejectedScores,
+  addScores,
+  isScoreEvent,
+  mergeScores,
+  readScore,
+  scoresView,
+  type ProfileScore,
+  type ProfileScores,
+  type RejectedScore,
+  type ScoreView,
+} from './scores';
+import type { ScoreModel } from '../../../config/activation';
 
 /** Computed traits from config, and the processing time their windows are relative to. */
 export interface TraitFold {
@@ -114,6 +128,10 @@ export interface Profile {
   readonly recheckAt?: number;
   /** Consent decisions per purpose, oldest first; the latest is the current state (./consent.ts). */
   readonly consent?: ConsentHistory;
+  /** Propensity scores: model → the score of the latest scoring (./scores.ts). */
+  readonly scores?: ProfileScores;
+  /** Score events that changed no score (malformed properties), with the reason; the most recent MAX_REJECTED_SCORES. */
+  readonly rejectedScores?: readonly RejectedScore[];
 }
 
 export interface RejectedLink extends RejectedIdentifier {
@@ -199,10 +217,14 @@ export function applyEvents<E extends UnifyEvent>(
   const duplicates: E[] = [];
   let seenKeys: Set<string> | undefined;
   let decisions: ConsentDecision[] | undefined;
+  let scored: Array<{ model: ScoreModel; score: ProfileScore }> | undefined;
+  let badScores: RejectedScore[] | undefined;
   let draft:
-    | (Omit<Profile, 'traits' | 'channels' | 'seen' | 'computed' | 'identifiers' | 'aggregates' | 'consent'> & {
+    | (Omit<Profile, 'traits' | 'channels' | 'seen' | 'computed' | 'identifiers' | 'aggregates' | 'consent' | 'scores' | 'rejectedScores'> & {
         aggregates?: Readonly<Record<string, unknown>>;
         consent?: ConsentHistory;
+        scores?: ProfileScores;
+        rejectedScores?: readonly RejectedScore[];
         traits: Record<string, TraitValue>;
         channels: Record<string, number>;
         seen: Array<readonly [string, number]>;
@@ -242,6 +264,11 @@ export function applyEvents<E extends UnifyEvent>(
     }
     if (event.channel !== undefined) draft.channels[event.channel] = (draft.channels[event.channel] ?? 0) + 1;
     if (event.consent !== undefined && event.consent.length > 0) (decisions ??= []).push(...event.consent);
+    if (isScoreEvent(event)) {
+      const read = readScore(event);
+      if ('rejected' in read) (badScores ??= []).push(read.rejected);
+      else (scored ??= []).push(read);
+    }
     const c = draft.computed;
     const isOrder = event.type === 'track' && event.name === 'Order Completed';
     c.eventCount += 1;
@@ -253,6 +280,8 @@ export function applyEvents<E extends UnifyEvent>(
     }
   }
   if (draft !== undefined && decisions !== undefined) draft.consent = addDecisions(profile.consent, decisions);
+  if (draft !== undefined && scored !== undefined) draft.scores = addScores(profile.scores, scored);
+  if (draft !== undefined && badScores !== undefined) draft.rejectedScores = addRejectedScores(profile.rejectedScores, badScores);
   if (draft !== undefined && traits !== undefined && traits.compiled.traits.length > 0) {
     draft.aggregates = foldAggregates(traits.compiled, profile.aggregates, applied, traits.nowMs);
   }
@@ -317,6 +346,10 @@ export function mergeProfiles(survivor: Profile, loser: Profile, record: MergeRe
       ? {}
       : { unmerges: [...(survivor.unmerges ?? []), ...(loser.unmerges ?? [])].sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0)) }),
     ...(survivor.consent === undefined && loser.consent === undefined ? {} : { consent: mergeConsent(survivor.consent, loser.consent) }),
+    ...(survivor.scores === undefined && loser.scores === undefined ? {} : { scores: mergeScores(survivor.scores, loser.scores) }),
+    ...(survivor.rejectedScores === undefined && loser.rejectedScores === undefined
+      ? {}
+      : { rejectedScores: addRejectedScores(survivor.rejectedScores, loser.rejectedScores ?? []) }),
     seen: unionSeen(survivor.seen, loser.seen),
     createdAt: survivor.createdAt < loser.createdAt ? survivor.createdAt : loser.createdAt,
   };
@@ -382,6 +415,10 @@ export interface ProfileView {
   enriched: Record<string, unknown>;
   /** Current consent state per purpose (with the configured purposes: every one, those never decided in their default state). */
   consent: Record<string, ConsentState>;
+  /** Propensity scores: model → its latest score (probability, model version, time, top features). */
+  scores: Record<string, ScoreView>;
+  /** Score events that changed no score, with the reason. */
+  rejectedScores: RejectedScore[];
   createdAt: string;
   updatedAt: string;
 }
@@ -406,6 +443,8 @@ export function toView(p: Profile, purposes?: ConsentPurposes): ProfileView {
     rejectedIdentifiers: [...(p.rejectedIdentifiers ?? [])],
     enriched: { ...(p.enriched ?? {}) },
     consent: currentConsent(p.consent, purposes),
+    scores: scoresView(p.scores),
+    rejectedScores: [...(p.rejectedScores ?? [])],
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };

@@ -1,8 +1,13 @@
 /**
  * Segments from config (lambda/config/unification/segments.ts: the rule
  * grammar and its validation) compiled once and evaluated against a profile's
- * traits, computed traits, enriched attributes and identifiers, and the
- * profile's membership (segment name → when it entered).
+ * traits, computed traits, enriched attributes, identifiers and propensity
+ * scores, and the profile's membership (segment name → when it entered).
+ *
+ * Scores: `scores.<model>` is the model's latest probability (a number from
+ * 0 to 1, so `{ attr: 'scores.churn', op: 'gte', value: 0.7 }`), and
+ * `scores.<model>.scoredAt` the time it was scored (for within/olderThan: a
+ * score that is too old to act on). A profile never scored is missing both.
  *
  * Missing attributes: an attribute that is absent, null or an empty list is
  * missing, and a missing attribute makes every comparison false except `ne`
@@ -35,6 +40,8 @@ export interface SegmentSubject {
   readonly computed: Readonly<Record<string, unknown>>;
   readonly enriched: Readonly<Record<string, unknown>>;
   readonly identifiers: Readonly<Record<string, readonly string[]>>;
+  /** Model → its latest probability and scoring time (core/profile/scores.ts scoreValues); absent on a profile never scored. */
+  readonly scores?: Readonly<Record<string, { readonly score: number; readonly scoredAt: string }>>;
 }
 
 type Getter = (s: SegmentSubject) => unknown;
@@ -59,6 +66,16 @@ const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o,
 
 function compileGetter(attr: string): Getter {
   const [root, ...rest] = attr.split('.') as [(typeof ATTRIBUTE_ROOTS)[number], ...string[]];
+  if (root === 'scores') {
+    // Validated: scores.<model> or scores.<model>.scoredAt.
+    const [model = '', field] = rest;
+    const key = field === 'scoredAt' ? 'scoredAt' : 'score';
+    return (s) => {
+      const scores = s.scores;
+      if (scores === undefined || !hasOwn(scores, model)) return undefined;
+      return scores[model]?.[key];
+    };
+  }
   return (s) => {
     let v: unknown = s[root];
     for (const k of rest) {
