@@ -17,8 +17,12 @@ export interface RuleOutcome {
   readonly detail?: string;
 }
 
-/** Where a message ended (so far). */
-export type MessageStatus = 'sent' | 'suppressed' | 'no-consent' | 'held-out' | 'capped' | 'deferred' | 'failed' | 'skipped';
+/**
+ * Where a message ended (so far). `pending`: claimed (the trigger's
+ * idempotency key is taken) and not yet decided or delivered; a message left
+ * pending by a crash is never sent again (at most once).
+ */
+export type MessageStatus = 'pending' | 'sent' | 'suppressed' | 'no-consent' | 'held-out' | 'capped' | 'deferred' | 'failed' | 'skipped';
 
 /** What set a campaign off, and which occurrence: a trigger delivered twice has the same occurrence and sends once. */
 export interface TriggerOccurrence {
@@ -57,6 +61,8 @@ export interface MessageRecord {
   /** The address it went to is never stored in clear: its keyed kind only (`email`, `phone`, `deviceToken`). */
   readonly addressType?: string;
   readonly content?: RenderedContent;
+  /** Why `content` is not kept (a ledger item has a size limit). */
+  readonly contentOmitted?: string;
   readonly sentAt?: string;
   readonly providerMessageId?: string;
   readonly error?: string;

@@ -1,0 +1,6 @@
+/** The campaign rules, templates and triggers (pure). */
+export * from './control';
+export * from './decide';
+export * from './render';
+export * from './time';
+export * from './triggers';
