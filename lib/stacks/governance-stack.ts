@@ -1,9 +1,11 @@
 /** The governance pillar's stack: the audit log, CloudTrail, Lake Formation, the erasure workflow and the privacy API. */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { AUDIENCES_PREFIX } from '../../lambda/activation/contracts/audiences';
 import { EXPORT_TABLES, EXPORTS_PREFIX, SEGMENT_EVENTS_PREFIX } from '../../lambda/analytics/contracts/curated';
 import { QUARANTINE_ZONE, RAW_ZONE } from '../../lambda/collection/contracts/lake-layout';
 import { COLLECTION_ENV } from '../../lambda/collection/contracts/env';
@@ -28,6 +30,21 @@ import type { AnalyticsStack } from './analytics-stack';
 import type { CollectionStack } from './collection-stack';
 import type { UnificationStack } from './unification-stack';
 
+/**
+ * What the erasure needs of the activation stack (its public members, taken
+ * structurally): the activation table, the models bucket (Personalize
+ * deletion lists), the audience exports bucket, their key, and Personalize's
+ * dataset group when it is deployed.
+ */
+export interface ActivationStores {
+  readonly table: dynamodb.ITable;
+  readonly modelsBucket: s3.IBucket;
+  readonly audienceExportsBucket: s3.IBucket;
+  readonly key: kms.IKey;
+  /** Personalize's dataset group (the deletion job runs on the group: every dataset of it); absent when Personalize is not deployed. */
+  readonly personalize?: { readonly datasetGroupArn: string; readonly interactionsDatasetArn?: string; readonly usersDatasetArn?: string };
+}
+
 export interface GovernanceStackProps extends StackProps {
   readonly config: C360Config;
   /** The stream, the lake, the landing bucket, the lake database and the suppression list. */
@@ -36,6 +53,12 @@ export interface GovernanceStackProps extends StackProps {
   readonly unification: UnificationStack;
   /** The curated zone, its tables, Athena, the warehouse, the profile export. */
   readonly analytics: AnalyticsStack;
+  /**
+   * The activation stack's stores (the `activation`, `audience-exports` and
+   * `personalize` erasure stores). Absent (governance built on its own):
+   * those stores report not-deployed.
+   */
+  readonly activation?: ActivationStores;
 }
 
 /** Privacy API stage throttling: a handful of back-office callers. */
@@ -53,7 +76,8 @@ const PRIVACY_API_THROTTLE = { rateLimit: 10, burstLimit: 20 };
  *   table and the lake's objects;
  * - Lake Formation (`governance.lakeFormation.enabled`): admins, locations,
  *   LF-tags from the classification, grants by tag;
- * - the erasure workflow and the privacy API.
+ * - the erasure workflow (every store of ERASURE_STORES: the activation
+ *   stores too when `activation` is given) and the privacy API.
  *
  * The suppression list is the collection stack's (its ingest paths check it).
  */
@@ -72,7 +96,7 @@ export class GovernanceStack extends Stack {
 
   constructor(scope: Construct, id: string, props: GovernanceStackProps) {
     super(scope, id, props);
-    const { config, collection, unification, analytics } = props;
+    const { config, collection, unification, analytics, activation } = props;
     const removalPolicy = toRemovalPolicy(config.removalPolicy);
     const logRetention = toRetentionDays(config.logRetentionDays);
 
@@ -145,7 +169,27 @@ export class GovernanceStack extends Stack {
           envVar: GOVERNANCE_ENV.queryResultsBucket,
           deleteOnly: true,
         },
+        ...(activation === undefined
+          ? {}
+          : {
+              'audience-exports': {
+                bucket: activation.audienceExportsBucket,
+                key: activation.key,
+                prefixes: [AUDIENCES_PREFIX],
+                envVar: GOVERNANCE_ENV.exportsBucket,
+              },
+            }),
       },
+      ...(activation === undefined
+        ? {}
+        : {
+            activation: {
+              table: activation.table,
+              key: activation.key,
+              modelsBucket: activation.modelsBucket,
+              ...(activation.personalize === undefined ? {} : { personalize: { datasetGroupArn: activation.personalize.datasetGroupArn } }),
+            },
+          }),
       matchingWorkflow: { name: unification.entityResolution.workflowName, arn: unification.entityResolution.workflowArn },
       ...(warehouse === undefined
         ? {}

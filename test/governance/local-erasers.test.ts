@@ -166,9 +166,21 @@ describe('the local registry', () => {
   it('has one eraser per store of ERASURE_STORES, the ones absent locally reporting not-deployed', async () => {
     const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
     const dir = await mkdtemp(join(tmpdir(), 'c360-registry-'));
-    const erasers = localErasers({ dataDir: dir, lakeDir: join(dir, 'lake'), onFailureDir: join(dir, 'on-failure'), curatedDir: join(dir, 'curated'), busDir: join(dir, 'bus') }, { doc, tableName: 't', segments: [] });
+    const erasers = localErasers(
+      {
+        dataDir: dir,
+        lakeDir: join(dir, 'lake'),
+        onFailureDir: join(dir, 'on-failure'),
+        curatedDir: join(dir, 'curated'),
+        busDir: join(dir, 'bus'),
+        outboxDir: join(dir, 'outbox'),
+        exportsDir: join(dir, 'exports'),
+      },
+      { doc, tableName: 't', segments: [], activationTableName: 'a', pushTokenIdentifier: 'deviceToken', defaultPhoneRegion: 'US' },
+    );
     expect(erasers.map((e) => e.store)).toEqual([...ERASURE_STORES]);
-    const absent = await Promise.all(erasers.filter((e) => ['matching', 'query-results', 'redshift'].includes(e.store)).map((e) => e.erase(subject)));
+    const absent = await Promise.all(erasers.filter((e) => ['matching', 'query-results', 'redshift', 'personalize'].includes(e.store)).map((e) => e.erase(subject)));
     expect(absent.every((r) => r.status === 'not-deployed')).toBe(true);
+    expect(absent.map((r) => r.store)).toEqual(['matching', 'query-results', 'redshift', 'personalize']);
   });
 });

@@ -31,4 +31,14 @@ export const GOVERNANCE_ENV = {
   redshiftDatabase: 'REDSHIFT_DATABASE',
   /** Kinesis retention of the event stream, hours: the receipt's bounded residual. */
   streamRetentionHours: 'STREAM_RETENTION_HOURS',
+  /** The activation table (the `activation` store: messages, interactions, deferred sends, contact suppressions); absent: no activation stack. */
+  activationTable: 'ACTIVATION_TABLE',
+  /** The audience exports bucket (the `audience-exports` store). */
+  exportsBucket: 'EXPORTS_BUCKET',
+  /** The models bucket, where the `personalize` store writes its deletion lists (`personalize/deletions/`). */
+  modelsBucket: 'MODELS_BUCKET',
+  /** The Personalize dataset group the deletion job runs on (absent: Personalize not deployed). */
+  personalizeDatasetGroupArn: 'PERSONALIZE_DATASET_GROUP_ARN',
+  /** The role Personalize assumes to read the deletion list. */
+  personalizeDeletionRoleArn: 'PERSONALIZE_DELETION_ROLE_ARN',
 } as const;

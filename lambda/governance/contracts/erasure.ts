@@ -10,11 +10,17 @@
  * work object that the steps read by request id, and deleted by the receipt
  * step. Receipts and the suppression list hold keyed hashes only.
  */
+import { createHash } from 'node:crypto';
 import type { Identifier } from '../../shared/events';
 
 /**
  * Every store c360 writes customer data to. A store added later adds its name
  * here and registers an eraser (the erasure test fails for a store without one).
+ *
+ * Not a store: the activation pillar's models bucket. Its propensity models and
+ * the built-in recommender's model are aggregates (weights, item neighbours,
+ * popularity) with no profile id in them, and the Personalize deletion lists it
+ * holds (profile ids only) are removed by its lifecycle rule.
  */
 export const ERASURE_STORES = [
   /** DynamoDB: the profile, merged-away profiles, identifier index, journal, segment membership, consent. */
@@ -35,6 +41,16 @@ export const ERASURE_STORES = [
   'redshift',
   /** The segment events delivered on the bus (locally the bus file). */
   'segment-events',
+  /**
+   * The activation table: messages (MSG#<profileId>), interactions (INT#<profileId>), the
+   * profiles' deferred sends (DUE), and the contact suppressions of their addresses
+   * (CONTACT#<channel>#<sha256>); locally also the outbox folder's JSON lines.
+   */
+  'activation',
+  /** Audience exports: every customer-list CSV under `audiences/` rewritten without the person's hashed rows (manifests hold counts only). */
+  'audience-exports',
+  /** Amazon Personalize: a data deletion job (CreateDataDeletionJob) over the dataset group; up to a day, then the models retrain without them. */
+  'personalize',
 ] as const;
 export type ErasureStore = (typeof ERASURE_STORES)[number];
 
@@ -111,6 +127,25 @@ export interface ErasureReceipt {
 export const erasureWorkKey = (requestId: string) => `erasure/work/${requestId}.json`;
 /** Key of a receipt in the governance bucket. */
 export const erasureReceiptKey = (requestId: string) => `erasure/receipts/${requestId}.json`;
+
+/**
+ * The Personalize store's deletion lists (one USER_ID column: the person's
+ * profile ids) in the activation pillar's models bucket, read by the data
+ * deletion job and expired by the bucket's lifecycle.
+ */
+export const PERSONALIZE_DELETIONS_PREFIX = 'personalize/deletions/';
+export const personalizeDeletionKey = (requestId: string) => `${PERSONALIZE_DELETIONS_PREFIX}${requestId}.csv`;
+/**
+ * Personalize data deletion jobs of the erasure are named `<prefix><requestId>`;
+ * a request id too long for Personalize's 63 characters is replaced by a
+ * digest of it, so that two requests never share a job name.
+ */
+export const PERSONALIZE_DELETION_JOB_PREFIX = 'c360-erasure-';
+export function personalizeDeletionJobName(requestId: string): string {
+  const name = `${PERSONALIZE_DELETION_JOB_PREFIX}${requestId}`;
+  if (name.length <= 63) return name;
+  return `${PERSONALIZE_DELETION_JOB_PREFIX}${createHash('sha256').update(requestId, 'utf8').digest('hex').slice(0, 63 - PERSONALIZE_DELETION_JOB_PREFIX.length)}`;
+}
 
 /** A request id: what the API and the CLI accept back. */
 export const ERASURE_REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;

@@ -16,8 +16,13 @@
  *   matching        LAKE_BUCKET, MATCHING_WORKFLOW_NAME (absent: no batch matching)
  *   redshift        REDSHIFT_WORKGROUP, REDSHIFT_DATABASE (absent: not deployed),
  *                   STREAM_NAME, STREAM_RETENTION_HOURS; the sql/redshift files in the bundle
+ *   activation      ACTIVATION_TABLE (absent: no activation stack)
+ *   audience-exports  EXPORTS_BUCKET (absent: no activation stack)
+ *   personalize     PERSONALIZE_DATASET_GROUP_ARN, MODELS_BUCKET, PERSONALIZE_DELETION_ROLE_ARN
+ *                   (absent: Personalize not deployed)
  */
 import { EntityResolutionClient } from '@aws-sdk/client-entityresolution';
+import { PersonalizeClient } from '@aws-sdk/client-personalize';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { S3Client } from '@aws-sdk/client-s3';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -26,7 +31,9 @@ import { config } from '../../config/load';
 import { documentClient } from '../../shared/clients';
 import { requireEnv } from '../../shared/env';
 import { logger, metrics, traced, withPowertools } from '../../shared/powertools';
+import { ActivationTableEraser, s3AudienceExportsEraser } from '../adapters/activation-erasers';
 import { DynamoProfileEraser } from '../adapters/dynamodb-profile-eraser';
+import { PersonalizeEraser } from '../adapters/personalize-eraser';
 import { EntityResolutionEraser } from '../adapters/entity-resolution-eraser';
 import { RedshiftEraser } from '../adapters/redshift-eraser';
 import { RECREATE_EVENTS_STREAM_PROCEDURE } from '../../analytics/contracts/views';
@@ -85,6 +92,28 @@ function eraserFor(store: ErasureStore): StoreEraser {
         database,
         procedure: RECREATE_EVENTS_STREAM_PROCEDURE,
         streamRetentionHours: Number(requireEnv(GOVERNANCE_ENV.streamRetentionHours)),
+      });
+    }
+    case 'activation': {
+      const table = optionalEnv(GOVERNANCE_ENV.activationTable);
+      if (table === undefined) return notDeployed('activation', 'no activation stack is wired to the erasure in this deployment');
+      return new ActivationTableEraser(traced(documentClient()), table, {
+        pushTokenIdentifier: config.activation.messaging.push.tokenIdentifier,
+        defaultPhoneRegion: config.normalization.defaultPhoneRegion,
+      });
+    }
+    case 'audience-exports': {
+      const bucket = optionalEnv(GOVERNANCE_ENV.exportsBucket);
+      if (bucket === undefined) return notDeployed('audience-exports', 'no activation stack is wired to the erasure in this deployment');
+      return s3AudienceExportsEraser(s3(), bucket, config.normalization.defaultPhoneRegion);
+    }
+    case 'personalize': {
+      const datasetGroupArn = optionalEnv(GOVERNANCE_ENV.personalizeDatasetGroupArn);
+      if (datasetGroupArn === undefined) return notDeployed('personalize', 'Amazon Personalize is not deployed (activation.recommendations.personalize.enabled is false, or no activation stack)');
+      return new PersonalizeEraser(s3(), traced(new PersonalizeClient({})), {
+        datasetGroupArn,
+        bucket: requireEnv(GOVERNANCE_ENV.modelsBucket),
+        roleArn: requireEnv(GOVERNANCE_ENV.personalizeDeletionRoleArn),
       });
     }
   }

@@ -10,7 +10,12 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { COLLECTION_ENV } from '../../../lambda/collection/contracts/env';
 import { GOVERNANCE_ENV } from '../../../lambda/governance/contracts/env';
-import { ERASURE_STORES, type ErasureStore } from '../../../lambda/governance/contracts/erasure';
+import {
+  ERASURE_STORES,
+  PERSONALIZE_DELETION_JOB_PREFIX,
+  PERSONALIZE_DELETIONS_PREFIX,
+  type ErasureStore,
+} from '../../../lambda/governance/contracts/erasure';
 import { C360Function, TABLE_READ_ACTIONS } from '../common/c360-function';
 import { lakeReaderRolePath } from '../common/governed-lake';
 import { acknowledgeWildcardResource } from '../common/nag';
@@ -33,6 +38,9 @@ export const PROFILE_ERASE_ACTIONS = [
   'dynamodb:BatchWriteItem',
   'dynamodb:PutItem',
 ] as const;
+
+/** The activation table's items of a person: find them by partition, delete them in batches, delete contact items one by one. */
+export const ACTIVATION_ERASE_ACTIONS = ['dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'] as const;
 
 /**
  * How long the workflow waits after suppressing the person before erasing:
@@ -60,6 +68,18 @@ export interface RedshiftTarget {
   readonly database: string;
 }
 
+/** The activation pillar's stores the erasure reaches besides its exports bucket (a file store: `locations['audience-exports']`). */
+export interface ActivationErasureTargets {
+  /** The activation table (the `activation` store). */
+  readonly table: dynamodb.ITable;
+  /** The activation key: the table's and the models bucket's. */
+  readonly key: kms.IKey;
+  /** The models bucket: the `personalize` store writes its deletion lists there. */
+  readonly modelsBucket: s3.IBucket;
+  /** Amazon Personalize's dataset group; absent when activation.recommendations.personalize.enabled is false. */
+  readonly personalize?: { readonly datasetGroupArn: string };
+}
+
 export interface ErasureWorkflowProps {
   readonly appName: string;
   /** The governance bucket and key: work objects, receipts. */
@@ -76,6 +96,8 @@ export interface ErasureWorkflowProps {
   readonly matchingWorkflow?: { readonly name: string; readonly arn: string };
   /** The warehouse (the `redshift` store); absent when analytics.redshift.enabled is false. */
   readonly redshift?: RedshiftTarget;
+  /** The activation stack's table, key and models bucket; absent: `activation` and `personalize` report not-deployed. */
+  readonly activation?: ActivationErasureTargets;
   /** Retention of the event stream: the streaming view is erased again after it. */
   readonly streamRetentionHours: number;
   /** The event stream the Redshift streaming view reads (its re-created definition names it). */
@@ -114,6 +136,8 @@ export class ErasureWorkflow extends Construct {
   public readonly receipt: C360Function;
   /** Store → its step function. */
   public readonly steps: ReadonlyMap<ErasureStore, C360Function>;
+  /** The role Amazon Personalize assumes to read the deletion lists (when Personalize is deployed). */
+  public readonly personalizeDeletionRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: ErasureWorkflowProps) {
     super(scope, id);
@@ -147,7 +171,7 @@ export class ErasureWorkflow extends Construct {
         serviceName: `erasure-${store}`,
         description: `c360 erasure: erases the person from the ${store} store`,
         timeout: Duration.minutes(15),
-        memorySize: store === 'profiles' || store === 'redshift' ? 256 : 1024,
+        memorySize: store === 'profiles' || store === 'redshift' || store === 'activation' || store === 'personalize' ? 256 : 1024,
         environment: {
           ...bucketEnv,
           [GOVERNANCE_ENV.erasureStore]: store,
@@ -167,6 +191,10 @@ export class ErasureWorkflow extends Construct {
       if (store === 'redshift' && props.redshift !== undefined) {
         grantRedshift(fn, props.redshift);
         fn.addEnvironment(COLLECTION_ENV.stream, props.streamName);
+      }
+      if (store === 'activation' && props.activation !== undefined) grantActivationTable(fn, props.activation);
+      if (store === 'personalize' && props.activation?.personalize !== undefined) {
+        this.personalizeDeletionRole = this.grantPersonalize(fn, props.activation, props.activation.personalize.datasetGroupArn);
       }
       steps.set(store, fn);
     }
@@ -282,6 +310,47 @@ export class ErasureWorkflow extends Construct {
     acknowledgeWildcardResource(fn.role as iam.IRole, work, `The erasure's work objects (the resolved person, by request id) under "${ERASURE_WORK_PREFIX}" of the governance bucket: S3 expresses a key prefix as a trailing wildcard.`);
   }
 
+  /**
+   * The Personalize step: writes the deletion list under
+   * PERSONALIZE_DELETIONS_PREFIX of the models bucket and creates the data
+   * deletion job, passing the role (made here) that Personalize assumes to
+   * read that list and nothing else.
+   */
+  private grantPersonalize(fn: C360Function, activation: ActivationErasureTargets, datasetGroupArn: string): iam.Role {
+    const stack = Stack.of(this);
+    const { modelsBucket: bucket, key } = activation;
+    const lists = bucket.arnForObjects(`${PERSONALIZE_DELETIONS_PREFIX}*`);
+    const viaS3 = { StringEquals: { 'kms:ViaService': `s3.${stack.region}.${stack.urlSuffix}` } };
+    const role = new iam.Role(this, 'PersonalizeDeletionRole', {
+      assumedBy: new iam.ServicePrincipal('personalize.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+      description: 'Amazon Personalize reads the erasure deletion lists (USER_ID CSVs) from the models bucket',
+    });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [lists] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [PERSONALIZE_DELETIONS_PREFIX.replace(/\/$/, ''), `${PERSONALIZE_DELETIONS_PREFIX}*`] } },
+      }),
+    );
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn], conditions: viaS3 }));
+    acknowledgeWildcardResource(role, lists, `Personalize reads the erasure's deletion lists under "${PERSONALIZE_DELETIONS_PREFIX}" of the models bucket only: S3 expresses a key prefix as a trailing wildcard.`);
+
+    fn.addEnvironment(GOVERNANCE_ENV.personalizeDatasetGroupArn, datasetGroupArn);
+    fn.addEnvironment(GOVERNANCE_ENV.modelsBucket, bucket.bucketName);
+    fn.addEnvironment(GOVERNANCE_ENV.personalizeDeletionRoleArn, role.roleArn);
+    const jobs = stack.formatArn({ service: 'personalize', resource: 'data-deletion-job', resourceName: `${PERSONALIZE_DELETION_JOB_PREFIX}*` });
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['personalize:CreateDataDeletionJob'], resources: [datasetGroupArn, jobs] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [role.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'personalize.amazonaws.com' } } }),
+    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [lists] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Encrypt', 'kms:GenerateDataKey'], resources: [key.keyArn], conditions: viaS3 }));
+    acknowledgeWildcardResource(fn.role as iam.IRole, lists, `The personalize erasure step writes deletion lists under "${PERSONALIZE_DELETIONS_PREFIX}" of the models bucket only: S3 expresses a key prefix as a trailing wildcard.`);
+    acknowledgeWildcardResource(fn.role as iam.IRole, jobs, `The personalize erasure step creates data deletion jobs named "${PERSONALIZE_DELETION_JOB_PREFIX}<request id>" only, on one dataset group.`);
+    return role;
+  }
+
   private grantProfiles(fn: C360Function, props: ErasureWorkflowProps): void {
     const table = props.profileTable;
     fn.addEnvironment(GOVERNANCE_ENV.table, table.tableName);
@@ -320,6 +389,20 @@ function grantObjects(fn: C360Function, store: ErasureStore, location: StoreLoca
       actions: keyActions,
       resources: [key.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(fn).region}.${Stack.of(fn).urlSuffix}` } },
+    }),
+  );
+}
+
+/** Query, batch-delete and delete on the activation table only, and its key through DynamoDB. */
+function grantActivationTable(fn: C360Function, activation: ActivationErasureTargets): void {
+  const stack = Stack.of(fn);
+  fn.addEnvironment(GOVERNANCE_ENV.activationTable, activation.table.tableName);
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...ACTIVATION_ERASE_ACTIONS], resources: [activation.table.tableArn] }));
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+      resources: [activation.key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.${stack.urlSuffix}` } },
     }),
   );
 }
