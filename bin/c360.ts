@@ -9,7 +9,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { QUARANTINE_ZONE, RAW_ZONE } from '../lambda/collection/contracts/lake-layout';
 import { config } from '../lambda/config/load';
 import { kinesisClient } from '../lambda/shared/clients';
-import { generateDemo } from '../lambda/local/demo';
+import { demoCatalogCsv, generateDemo } from '../lambda/local/demo';
+import { writeFile } from 'node:fs/promises';
 import { startLocalRuntime, type LocalRuntime } from '../lambda/local/runtime';
 import { localDataDir, onLauncherExit } from '../lambda/local/runtime-info';
 import { payloadOf, readEventLines, sendPayloads, sendSummary } from '../lambda/local/send';
@@ -66,6 +67,9 @@ program
   lake          ${runtime.lakeDir}`);
     if (opts.demo) {
       const demo = generateDemo({ people: opts.people });
+      // The item catalog first, as a retailer's feed would be: recommendations and templates name its items.
+      await writeFile(join(runtime.activation.paths.itemsDir, 'demo-items.csv'), demoCatalogCsv());
+      const items = (await runtime.activation.run('items')) as { reports: Array<{ imported: number }> };
       const payloads = demo.events.map((e) => payloadOf(JSON.stringify(e)));
       const half = Math.floor(payloads.length / 2);
       // Half as plain records, half KPL-aggregated, as real producers mix them.
@@ -76,6 +80,17 @@ program
       await runtime.lakePoller?.drain();
       // The curated zone right away (then on the schedule), so `c360 sql` and the dashboard have profiles to show.
       const exported = await runtime.exportProfiles();
+      // Activation at once rather than on its schedules: the recommender's model, propensity scores (back through
+      // the stream onto the profiles), audience exports; segment-triggered campaigns have already written the outbox.
+      for (const p of runtime.activationPollers) await p.drain();
+      await runtime.activation.run('recommender');
+      const propensity = (await runtime.activation.run('propensity')) as { scoring?: { models: ReadonlyArray<{ model: string; scored: number; skipped?: string }> } };
+      const scores = (propensity.scoring?.models ?? []).map((m) => (m.skipped === undefined ? `${m.scored} ${m.model}` : `no ${m.model} (${m.skipped})`)).join(', ');
+      await runtime.poller?.drain();
+      await runtime.activation.settled();
+      await runtime.activation.run('exports');
+      const messages = await runtime.activation.outbox.list({ limit: 100_000 });
+      const sent = messages.filter((m) => m.delivered).length;
       const t = runtime.totals;
       const hero = demo.people[0];
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -84,6 +99,8 @@ Demo: ${demo.people.length} people, ${demo.events.length} events across web, app
 (plus ${demo.poison.length} broken records). In ${seconds} s: ${t.applied} events applied, ${t.merges} profiles merged,
 ${t.quarantined} records quarantined with their reasons under ${join(runtime.lakeDir, QUARANTINE_ZONE)}.
 ${exported.profiles} profiles exported to the curated zone (export ${exported.exportId}).
+Activation: ${items.reports.reduce((n, r) => n + r.imported, 0)} catalog items; propensity scores: ${scores || 'none'}; ${sent} campaign messages in the outbox
+(${messages.length - sent} more held back by a rule, each with its reason) under ${runtime.activation.paths.outboxDir}.
 
 Try:
   curl -s '${runtime.apiUrl}/profiles?email=${hero?.email}'
@@ -101,6 +118,10 @@ Try:
   curl -s '${runtime.apiUrl}/profiles/<profileId>/consent'   consent per purpose and its history (PUT to change it)
   npx tsx bin/c360.ts quality                               the data-quality rules over the local lake; c360 audit lists who did what
   npx tsx bin/c360.ts export                                exports the profile tables now (they also export every ${config.analytics.export.everyMinutes} min)
+  npx tsx bin/c360.ts outbox --limit 5                     campaign messages with every rule outcome (suppression, consent, control, cap, quiet hours)
+  npx tsx bin/c360.ts outbox open <id>                      simulate an open: an Email Opened event reaches the profile
+  npx tsx bin/c360.ts recommend <profileId>                 recommendations, and which engine answered (built-in locally)
+  npx tsx bin/c360.ts activation run propensity             retrain and rescore churn and repurchase (the report: ${join(runtime.dataDir, 'models', 'propensity')})
   npx tsx bin/c360.ts erase email=${demo.people[1]?.email ?? 'alice@example.com'}
       erases one demo customer from every local store (profile, lake, curated, bus, reports) and prints the receipt;
       their later events are dropped (suppression list). Show a receipt again: npx tsx bin/c360.ts erasure <id>

@@ -101,6 +101,20 @@ export function startLakePoller(config: C360Config, stream: Stream, paths: DataD
   });
 }
 
+/** Polls the stream into one of the activation consumers (interactions, event-triggered campaigns), with the unify consumer's retries and record age. */
+export function startActivationPoller(config: C360Config, stream: Stream, handler: ConsumerHandler, onFailureFile: string, name: string): Promise<LocalPoller> {
+  const c = config.unification.consumer;
+  return startPoller({
+    ...pollerBase(config, stream),
+    handler,
+    onFailure: appendEntry(onFailureFile),
+    batchSize: 1000,
+    maxRetryAttempts: c.maxRetryAttempts,
+    maxRecordAgeSeconds: c.maxRecordAgeSeconds,
+    onError: (err) => console.error(`c360: ${name} could not read the local stream, retrying: ${err.message}`),
+  });
+}
+
 function pollerBase(config: C360Config, stream: Stream) {
   return {
     kinesis: stream.kinesis,

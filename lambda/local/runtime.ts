@@ -54,6 +54,8 @@ import { CachedSuppressionCheck } from '../governance/adapters/suppression-check
 import { createPrivacyApi } from '../governance/handlers/privacy-api';
 import { PERSONAL_TRAITS, removeSuppression, runErasure, type ErasureDeps } from '../governance/usecases/erasure';
 import { MAX_LOCAL_BODY_BYTES, readBody, type Route } from './http';
+import { localActivation, localActivationPaths, type LocalActivation } from './activation';
+import { startActivationPoller } from './consumers';
 
 export interface LocalRuntimeOptions {
   /** Port of the profile API; defaults to config.local.apiPort (0 picks a free one). */
@@ -69,6 +71,8 @@ export interface LocalRuntimeOptions {
   readonly wrapQuarantine?: (sink: QuarantineSink) => QuarantineSink;
   /** Wraps the consumer handler (fault injection in tests). */
   readonly wrapHandler?: (handler: ConsumerHandler) => ConsumerHandler;
+  /** Wraps the interactions consumer (fault injection in tests). */
+  readonly wrapActivation?: (handler: ConsumerHandler) => ConsumerHandler;
   /**
    * Write keys of the HTTP collector served under `/v1/*`; defaults to the
    * config's `collection.sources[*].localWriteKeys`.
@@ -114,6 +118,10 @@ export interface LocalRuntime {
   readonly privacyDir: string;
   /** What every local ingest path checks (the CLI's `c360 import` builds the same from the data folder). */
   readonly suppression: IngestSuppression;
+  /** The activation pillar: campaigns, the outbox, recommendations, scores, audience exports (activation.ts). */
+  readonly activation: LocalActivation;
+  /** Pollers of the activation consumers (interactions, event-triggered campaigns): drain them before reading what they write. */
+  readonly activationPollers: readonly LocalPoller[];
   /** The erasers of the local runtime, one per store of ERASURE_STORES. */
   readonly erasers: readonly StoreEraser[];
   /** Erases a person from every local store, suppresses their identifiers and returns the receipt (what `POST /privacy/erasures` runs). */
@@ -167,9 +175,26 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
   };
   const privacyDir = localPrivacyDir(paths.dataDir);
   const records = new FileErasureRecords(privacyDir);
+  const activationPaths = localActivationPaths(paths.dataDir);
   const erasers = localErasers(
-    { dataDir: paths.dataDir, lakeDir: paths.lakeDir, onFailureDir: dirname(paths.unifyOnFailureFile), curatedDir: paths.curatedDir, busDir: dirname(paths.busFile) },
-    { doc: services.doc, tableName: services.tableName, segments: Object.keys(config.unification.segments), others: stores.profiles },
+    {
+      dataDir: paths.dataDir,
+      lakeDir: paths.lakeDir,
+      onFailureDir: dirname(paths.unifyOnFailureFile),
+      curatedDir: paths.curatedDir,
+      busDir: dirname(paths.busFile),
+      outboxDir: activationPaths.outboxDir,
+      exportsDir: activationPaths.exportsDir,
+    },
+    {
+      doc: services.doc,
+      tableName: services.tableName,
+      segments: Object.keys(config.unification.segments),
+      others: stores.profiles,
+      activationTableName: services.activationTableName,
+      pushTokenIdentifier: config.activation.messaging.push.tokenIdentifier,
+      defaultPhoneRegion: config.normalization.defaultPhoneRegion,
+    },
   );
   const erasureDeps: ErasureDeps = {
     profiles: stores.profiles,
@@ -237,6 +262,23 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
     const { openLocalWarehouse } = await import('../analytics/adapters/duckdb-warehouse');
     return openLocalWarehouse({ lakeDir: paths.lakeDir, curatedDir: paths.curatedDir, segmentEventsFile: paths.busFile });
   });
+  let baseUrl = '';
+  const activation = await localActivation(config, {
+    services,
+    dataDir: paths.dataDir,
+    bus: stores.bus,
+    membership: stores.membership,
+    suppression: suppressionCheck,
+    warehouse: warehouse.get,
+    baseUrl: () => baseUrl,
+  });
+  const activationPollers = startConsumer
+    ? [
+        await startActivationPoller(config, services, opts.wrapActivation?.(activation.consumers.interactions) ?? activation.consumers.interactions, join(dirname(paths.unifyOnFailureFile), 'interactions.jsonl'), 'the interactions consumer'),
+        await startActivationPoller(config, services, activation.consumers.campaigns, join(dirname(paths.unifyOnFailureFile), 'campaign-events.jsonl'), 'the campaign trigger consumer'),
+      ]
+    : [];
+  if (startConsumer) activation.startSchedules((err) => console.error(`c360: an activation job failed: ${err.message}`));
   // The Segment-compatible HTTP collector on the same server: a Segment SDK's host is apiUrl.
   const http = await serveHttp(
     {
@@ -250,11 +292,13 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
         hasher,
       }),
       privacy: privacyRoute(privacyApi),
+      activation: activation.route,
       dashboard: dashboardRoute({ warehouse: warehouse.get, dataVersion: () => filesVersion([paths.lakeDir, paths.curatedDir, paths.busFile]) }),
     },
     opts.apiPort ?? config.local.apiPort,
   );
 
+  baseUrl = http.url;
   const { kinesisEndpoint, dynamodbEndpoint, streamName, tableName } = services;
   await writeRuntimeInfo(paths.dataDir, { kinesisEndpoint, dynamodbEndpoint, streamName, tableName, apiUrl: http.url, region: LOCAL_REGION });
   return {
@@ -284,6 +328,8 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
     auditDir,
     privacyDir,
     suppression,
+    activation,
+    activationPollers,
     erasers,
     erase,
     receipt: (requestId) => records.getReceipt(requestId),
@@ -291,6 +337,8 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
     async stop() {
       stopRecheck?.();
       profileExport.stop();
+      activation.stop();
+      for (const p of activationPollers) await p.stop();
       await poller?.stop();
       await lakePoller?.stop();
       await http.stop();
