@@ -10,6 +10,7 @@ import type { C360Config } from '../lambda/config';
 import { benchExport } from './analytics-export';
 import { benchViews, withBenchLake } from './analytics-views';
 import { benchBundles } from './bundles';
+import { campaignsBench } from './campaigns';
 import { benchCollector } from './collector';
 import { benchImport } from './import';
 import { benchConsumer } from './consumer';
@@ -17,10 +18,12 @@ import { benchDashboard } from './dashboard';
 import { formatTable, type Figure } from './figures';
 import { benchGovernance } from './governance';
 import { benchMatching } from './matching';
+import { propensityBench } from './propensity';
+import { recommendationsBench } from './recommendations';
 import { PRICES } from './prices';
 import { benchRuntime } from './runtime';
 
-export const SECTIONS = ['consumer', 'collector', 'runtime', 'bundles', 'import', 'matching', 'analytics', 'governance'] as const;
+export const SECTIONS = ['consumer', 'collector', 'runtime', 'bundles', 'import', 'matching', 'analytics', 'governance', 'activation'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -94,6 +97,12 @@ export async function runBench(config: C360Config, opts: BenchOptions): Promise<
   if (opts.sections.includes('governance')) {
     log('governance: erasure and suppression, local runtime');
     figures.push(...(await benchGovernance(config, Math.min(opts.people, 500))));
+  }
+  if (opts.sections.includes('activation')) {
+    log('activation: recommender vs popularity, propensity vs recency, campaign decisions');
+    figures.push(...(await recommendationsBench()));
+    figures.push(...(await propensityBench()));
+    figures.push(...(await campaignsBench(config)));
   }
   const cpu = cpus();
   return {

@@ -177,7 +177,7 @@ program
   .command('bench')
   .description("measure c360 on this machine (throughput, cost per event, freshness, lookups, bundles, matching) and print each figure with its target")
   .option('--json', 'print one JSON object of the figures instead of a table')
-  .option('--only <sections>', 'comma-separated sections: consumer, collector, runtime, bundles, import, matching, analytics, governance')
+  .option('--only <sections>', 'comma-separated sections: consumer, collector, runtime, bundles, import, matching, analytics, governance, activation')
   .option('--people <n>', 'people in the demo workload', positiveInt, 2000)
   .option('--datasets <dir>', 'folder of the matching benchmark datasets (febrl3/, rldata/)')
   .action(async (opts: { json?: boolean; only?: string; people: number; datasets?: string }) => {
