@@ -4,7 +4,7 @@
  * User Messaging SMS, the Pinpoint messaging API, S3) and by local stand-ins
  * (dynalite, the outbox folder, files).
  */
-import type { Channel, ScoreModel } from '../config/activation';
+import type { Channel } from '../config/activation';
 import type { CustomerView } from '../unification/contracts/customer-view';
 import type { MessageRecord, RenderedContent } from './contracts/messages';
 import type { CatalogItem, Interaction, Recommendation } from './contracts/recommendations';
@@ -118,4 +118,3 @@ export interface AudienceSink {
   put(key: string, body: string, contentType: string): Promise<void>;
 }
 
-export type { ScoreModel };

@@ -209,7 +209,6 @@ const cap = z.strictObject({
   /** ...per this many days, counted in the customer's time zone (today and the days before it). */
   days: int(1, 90),
 });
-export type FrequencyCap = z.output<typeof cap>;
 
 export const messagingSection = section({
   /** Global control group: this percentage of profiles gets no marketing message at all (by a hash of the profile id). */

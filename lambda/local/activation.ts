@@ -49,7 +49,6 @@ import { cachedModel, recommendForProfile, recommendSettings } from '../activati
 import { recordInteractionSettings } from '../activation/usecases/record-interactions';
 import { unsubscribeSettingsOf } from '../activation/usecases/unsubscribe';
 import { MAX_LOCAL_BODY_BYTES, readBody, type Route } from './http';
-import type { LocalPoller } from './poller';
 import { everyScheduled } from './schedule';
 import type { LocalServices } from './servers';
 
@@ -302,6 +301,3 @@ export async function localActivation(config: C360Config, deps: LocalActivationD
     },
   };
 }
-
-/** Pollers of the activation consumers, for the runtime to stop. */
-export type ActivationPollers = readonly LocalPoller[];

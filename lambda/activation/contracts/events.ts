@@ -30,8 +30,6 @@ export interface ScoreEventProperties {
   readonly topFeatures: readonly ScoreContribution[];
 }
 
-/** The score of one model on a profile (`profile.scores[model]`). */
-export type ProfileScore = ScoreEventProperties;
 
 /** Delivery and engagement events, as track events under the profile. */
 export const FEEDBACK_EVENTS = {

@@ -7,9 +7,6 @@
 import { idKey } from '../core/identity/keys';
 import { IDENTIFIER_SK, identifierPk, PK, SK } from './table';
 
-/** `<type>#<value>`: the identifier's key in the index. */
-export const identifierKey = (type: string, value: string): string => idKey(type, value);
-
 /** The table key (pk, sk) of the identifier index item of (type, value); its `profileId` attribute is the owner. */
 export function identifierItemKey(type: string, value: string): Record<string, string> {
   return { [PK]: identifierPk(idKey(type, value)), [SK]: IDENTIFIER_SK };
