@@ -11,6 +11,8 @@ import type { Construct } from 'constructs';
 import { EXPORTS_PREFIX, profileTableColumns, SEGMENT_EVENTS_PREFIX } from '../../lambda/analytics/contracts/curated';
 import type { C360Config } from '../../lambda/config';
 import { AthenaViews, readShippedViews } from '../constructs/analytics/athena-views';
+import { C360Function } from '../constructs/common/c360-function';
+import { PROPENSITY_SQL_DIR } from '../../lambda/activation/contracts/propensity';
 import { AthenaWorkgroup } from '../constructs/analytics/athena-workgroup';
 import { CuratedTables } from '../constructs/analytics/curated-tables';
 import { ProfileExport } from '../constructs/analytics/profile-export';
@@ -160,7 +162,8 @@ export class AnalyticsStack extends Stack {
     this.resultsBucket = this.athena.resultsBucket;
 
     this.views = new AthenaViews(this, 'Views', {
-      views: readShippedViews(),
+      // The activation pillar's training views (sql/activation/) read these views: created after them, in the same database.
+      views: [...readShippedViews(), ...readShippedViews(C360Function.projectPath(PROPENSITY_SQL_DIR))],
       workgroup: this.athena,
       databaseName: this.databaseName,
       lakeKey: props.lakeKey,

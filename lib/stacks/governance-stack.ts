@@ -43,6 +43,8 @@ export interface ActivationStores {
   readonly key: kms.IKey;
   /** Personalize's dataset group (the deletion job runs on the group: every dataset of it); absent when Personalize is not deployed. */
   readonly personalize?: { readonly datasetGroupArn: string; readonly interactionsDatasetArn?: string; readonly usersDatasetArn?: string };
+  /** The propensity job, which queries the lake and curated tables through Athena (a Lake Formation reader); absent when propensity is off. */
+  readonly propensity?: { readonly function: { readonly role?: iam.IRole } };
 }
 
 export interface GovernanceStackProps extends StackProps {
@@ -256,6 +258,10 @@ export class GovernanceStack extends Stack {
         // Entity Resolution reads the snapshot table's schema and location.
         { id: 'EntityResolution', principalArn: unification.entityResolution.role.roleArn, tables: { names: [snapshot.name], permissions: ['DESCRIBE', 'SELECT'] } },
         ...(warehouse === undefined ? [] : [{ id: 'Spectrum', principalArn: warehouse.role.roleArn, readAll: true }]),
+        // The propensity job reads the events and the curated identities its training query joins.
+        ...(props.activation?.propensity === undefined
+          ? []
+          : [{ id: 'Propensity', principalArn: roleArn(props.activation.propensity.function.role, 'the propensity job'), readAll: true }]),
         // Glue Data Quality reads every table it has rules for.
         { id: 'DataQuality', principalArn: this.dataQuality.role.roleArn, readAll: true },
         ...(config.analytics.quicksight.principalArn === undefined

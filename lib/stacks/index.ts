@@ -73,21 +73,37 @@ export function buildApp(app: App, config: C360Config): C360Stacks {
   });
   // The curated tables and views are declared in the lake's Glue database, which the collection stack creates.
   analytics.addStackDependency(collection, 'the lake Glue database holds the curated tables and views');
-  const activation = new ActivationStack(
-    app,
-    stackName(config, 'activation'),
-    common('activation', 'c360 activation: audience exports'),
-  );
+  const activation = new ActivationStack(app, stackName(config, 'activation'), {
+    ...common('activation', 'c360 activation: recommendations, Personalize, propensity scores, campaigns, audience exports'),
+    stream: collection.stream,
+    streamKey: collection.streamKey,
+    landingBucket: collection.batchImport.landingBucket,
+    lakeBucket: collection.lakeBucket,
+    lakeKey: collection.streamKey,
+    databaseName: collection.rawLake.databaseName,
+    profileTable: unification.table,
+    segmentBus: unification.segments.bus,
+    curatedBucket: analytics.curatedBucket,
+    curatedKey: analytics.key,
+    athena: analytics.athena,
+    suppression: collection.suppression,
+  });
+  // The propensity job's queries name the lake database and its tables (raw events, curated exports) by name.
+  activation.addStackDependency(collection, 'the propensity job queries the lake Glue database; item files arrive in the landing bucket');
+  activation.addStackDependency(analytics, 'the propensity job queries the curated tables in the analytics Athena workgroup');
+  activation.addStackDependency(unification, 'the activation functions read the customer view; campaigns follow its segment bus');
   const governance = new GovernanceStack(app, stackName(config, 'governance'), {
     ...common('governance', 'c360 governance: audit log, CloudTrail, Lake Formation, erasure workflow, privacy API'),
     collection,
     unification,
     analytics,
+    activation,
   });
   // Lake Formation tags and grants name the other stacks' Glue tables by name: they must exist first.
   governance.addStackDependency(collection, 'Lake Formation tags the lake database and its raw tables');
   governance.addStackDependency(analytics, 'Lake Formation tags the curated tables; the erasure reaches the curated zone');
   governance.addStackDependency(unification, 'the erasure reaches the customer view; the audit log grants its functions');
+  governance.addStackDependency(activation, 'the erasure reaches the activation table, the exports and Personalize; Lake Formation grants the propensity job');
 
   return { collection, unification, analytics, activation, governance };
 }

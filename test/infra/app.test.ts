@@ -16,15 +16,16 @@ describe('the c360 CDK app', () => {
     for (const pillar of PILLARS) expect(t.stacks[pillar].stackName).toBe(`acme360-${pillar}`);
   });
 
-  it('deploys unification after collection, analytics after both (their stream, lake, table and bus), governance after all three', () => {
+  it('deploys unification after collection, analytics after both, activation after the three (stream, lake, table, bus, Athena), governance last', () => {
     // Cross-stack references (Fn::GetStackOutput) become stack dependencies at synthesis.
     expect(t.stacks.unification.dependencies).toContain(t.stacks.collection);
     expect(t.stacks.analytics.dependencies).toEqual(expect.arrayContaining([t.stacks.collection, t.stacks.unification]));
     // Governance governs the others' resources (tables, buckets, functions): it deploys last.
     expect(t.stacks.governance.dependencies).toEqual(expect.arrayContaining([t.stacks.collection, t.stacks.unification, t.stacks.analytics]));
-    for (const pillar of ['collection', 'activation'] as const) {
-      expect(t.stacks[pillar].dependencies, pillar).toEqual([]);
-    }
+    expect(t.stacks.collection.dependencies).toEqual([]);
+    // Activation reads the customer view and its bus, queries the lake and curated tables, and is governed (erased) by governance.
+    expect(t.stacks.activation.dependencies).toEqual(expect.arrayContaining([t.stacks.collection, t.stacks.unification, t.stacks.analytics]));
+    expect(t.stacks.governance.dependencies).toContain(t.stacks.activation);
   });
 
   it('publishes the outputs operators and producers need', () => {

@@ -25,8 +25,17 @@ describe('every Lambda function', () => {
         .map(([id, fn]) => ({ pillar, template, id, fn }));
     });
 
-  it('exists where expected (collector, file import, consumer, profile API, segments, batch matching, profile export, view and warehouse SQL, erasure steps, privacy API)', () => {
+  it('exists where expected (collector, file import, consumer, profile API, segments, batch matching, profile export, view and warehouse SQL, recommendations, training check, propensity, messaging, erasure steps, privacy API)', () => {
     expect(allFunctions().map((f) => `${f.pillar}/${f.id.replace(/[0-9A-F]{8}$/, '')}`).sort()).toEqual([
+      'activation/MessagingCampaignSchedule',
+      'activation/MessagingFeedback',
+      'activation/MessagingUnsubscribe',
+      'activation/PropensityJob',
+      'activation/RecommendationsApi',
+      'activation/RecommendationsInteractions',
+      'activation/RecommendationsItemImport',
+      'activation/RecommendationsRebuild',
+      'activation/TrainingCheck',
       'analytics/ProfileExportFunction',
       'analytics/ViewsFunction',
       'analytics/WarehouseSqlHandler',
@@ -35,9 +44,12 @@ describe('every Lambda function', () => {
       'governance/DataQualityRunFunction',
       'governance/ErasureReceipt',
       'governance/ErasureResolve',
+      'governance/ErasureStepActivation',
+      'governance/ErasureStepAudienceExports',
       'governance/ErasureStepCurated',
       'governance/ErasureStepLanding',
       'governance/ErasureStepMatching',
+      'governance/ErasureStepPersonalize',
       'governance/ErasureStepProfiles',
       'governance/ErasureStepQuarantine',
       'governance/ErasureStepQueryResults',
@@ -113,12 +125,14 @@ describe('every Lambda function', () => {
             if (id.startsWith('LakeFormationCheckFunction') && actions.length === 1 && actions[0] === 'lakeformation:GetDataLakeSettings') continue;
             // Glue Data Quality publishes its run metrics: PutMetricData takes no resource (the statement is limited to its namespace).
             if (id.startsWith('DataQualityRole') && actions.length === 1 && actions[0] === 'cloudwatch:PutMetricData') continue;
-            // The erasure state machine: X-Ray and log delivery take no resource.
-            if (id.startsWith('ErasureStateMachineRole')) continue;
+            // The erasure and Personalize training state machines: X-Ray and log delivery take no resource.
+            if (id.startsWith('ErasureStateMachineRole') || id.startsWith('TrainingStateMachineRole')) continue;
             expect(actions, `${pillar}/${id}`).toEqual(expect.arrayContaining(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']));
-            // dynamodb:ListStreams takes no resource; only the stream mapping's function has it.
+            // dynamodb:ListStreams takes no resource; only the stream mapping's function has it. Neither does
+            // lakeformation:GetDataAccess, which the propensity job's Athena queries of the governed lake take.
             const others = actions.filter((a) => !a.startsWith('xray:'));
-            expect(others, `${pillar}/${id}`).toEqual(id.startsWith('SegmentsSegmentChanges') ? ['dynamodb:ListStreams'] : []);
+            const expected = id.startsWith('SegmentsSegmentChanges') ? ['dynamodb:ListStreams'] : id.startsWith('PropensityJobServiceRole') ? ['lakeformation:GetDataAccess'] : [];
+            expect(others, `${pillar}/${id}`).toEqual(expected);
           }
         }
       }

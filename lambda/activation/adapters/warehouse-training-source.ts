@@ -20,10 +20,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isViewFile, parseViewFiles, type ShippedView } from '../../analytics/contracts/views';
 import type { Row, Warehouse } from '../../analytics/ports';
-import type { ProfileTimeline, TimelineEvent, TrainingSource } from '../contracts/propensity';
+import { PROPENSITY_SQL_DIR, type ProfileTimeline, type TimelineEvent, type TrainingSource } from '../contracts/propensity';
 
 /** The folder of the propensity views, relative to the repository root. */
-export const PROPENSITY_SQL_DIR = 'sql/activation';
 export const PROPENSITY_EVENTS_VIEW = 'propensity_events';
 export const PROPENSITY_ADDRESSES_VIEW = 'propensity_addresses';
 

@@ -163,3 +163,6 @@ export const trainingReportKey = (model: ScoreModel, version: string) => `${PROP
 export function modelVersion(model: ScoreModel, trainedAtMs: number): string {
   return `${model}-${new Date(trainedAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}`;
 }
+
+/** The propensity job's training views, written once for Athena and DuckDB (the analytics stack creates them after the shipped views). */
+export const PROPENSITY_SQL_DIR = 'sql/activation';

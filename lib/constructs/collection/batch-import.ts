@@ -105,6 +105,8 @@ export class BatchImport extends Construct {
       accessLogsBucket: props.accessLogsBucket ?? new AccessLogsBucket(this, 'AccessLogsBucket', { removalPolicy }),
       accessLogsPrefix: props.accessLogsPrefix ?? LANDING_PREFIX,
       removalPolicy,
+      // Object events also go to EventBridge: rules of other pillars (the item catalog import under landing/items/) match them there.
+      eventBridgeEnabled: true,
     });
     // Rejects files are multipart uploads: an import killed mid-upload must not leave parts billed forever.
     this.landingBucket.addLifecycleRule({ id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(7) });
