@@ -71,6 +71,8 @@ export default defineConfig({
   },
   normalization: { defaultPhoneRegion: 'US' },
   activation: {
+    // Personalize user attributes: computed traits classified as no personal data.
+    recommendations: { userAttributes: ['preferredChannel'] },
     // One campaign per channel and trigger kind (win-back email, VIP SMS, order receipt, cart push, weekly picks);
     // every send passes suppression, consent, holdouts, caps and quiet hours (README: Activation).
     campaigns: EXAMPLE_CAMPAIGNS,

@@ -81,9 +81,10 @@ export const recommendationsSection = section({
   /**
    * Computed traits sent as Personalize user attributes. Only traits the
    * governance classification marks `none` may be listed (checked at load):
-   * USER_ID is the c360 profile id, never an email.
+   * USER_ID is the c360 profile id, never an email. None by default (no users
+   * dataset); c360.config.ts sends preferredChannel.
    */
-  userAttributes: withDefault(z.array(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a computed trait name'))), ['preferredChannel']),
+  userAttributes: withDefault(z.array(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a computed trait name'))), []),
   /** The built-in recommender: item-to-item co-occurrence with a popularity fallback. */
   builtIn: section({
     /** Interactions older than this do not count. */

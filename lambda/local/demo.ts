@@ -179,6 +179,8 @@ export function generateDemo(options: { people?: number; seed?: number; now?: nu
       crm: hero || faker.datatype.boolean(0.6),
       support: hero || faker.datatype.boolean(0.25),
     };
+    // Every customer is known somewhere by email: one seen only in a store (or nowhere yet) has a CRM record.
+    if (!uses.web && !uses.app && !uses.support) uses.crm = true;
     // App users who allowed notifications: the app's events carry the push token.
     const token = uses.app && (hero || faker.datatype.boolean(0.7)) ? faker.string.hexadecimal({ length: 64, casing: 'lower', prefix: '' }) : undefined;
     const channels = Object.entries(uses).filter(([, v]) => v).map(([k]) => k);

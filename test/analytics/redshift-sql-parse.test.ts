@@ -259,7 +259,7 @@ describe('governance statements', () => {
     expect(stream).toContain('JSON_PARSE(CAST(NULL AS VARCHAR)) AS "payload"');
     expect(stream).toContain('"anonymous_id", ');
     const identities = statements.find((s) => s.name === 'governance-analyst-view-identities')!.sql;
-    expect(identities).toContain(`CASE WHEN "identifier_type" IN ('anonymousId') THEN "identifier_value" WHEN "identifier_value" IS NULL THEN NULL ELSE '***' END AS "identifier_value"`);
+    expect(identities).toContain(`CASE WHEN "identifier_type" IN ('anonymousId', 'deviceToken') THEN "identifier_value" WHEN "identifier_value" IS NULL THEN NULL ELSE '***' END AS "identifier_value"`);
   });
 
   it('leave out what an omit role may not read', () => {
