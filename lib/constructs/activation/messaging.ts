@@ -237,8 +237,14 @@ export class Messaging extends Construct {
 
     // --- campaign functions -------------------------------------------------------------------
     const segments = campaignSegments(config);
-    const campaignFunction = (fnId: string, fnProps: Omit<C360FunctionProps, 'logRetention' | 'removalPolicy' | 'logEncryptionKey'>) => {
-      const f = fn(fnId, fnProps);
+    // One entry for the three campaign functions; CAMPAIGN_TRIGGER says which each is.
+    const campaignFunction = (
+      fnId: string,
+      trigger: 'segments' | 'events' | 'schedule',
+      fnProps: Omit<C360FunctionProps, 'logRetention' | 'removalPolicy' | 'logEncryptionKey' | 'entry'>,
+    ) => {
+      const f = fn(fnId, { ...fnProps, entry: 'lambda/activation/functions/campaigns.ts' });
+      f.addEnvironment(ACTIVATION_ENV.campaignTrigger, trigger);
       f.useTable(table, { envVar: ACTIVATION_ENV.table, access: 'read-write' });
       readProfiles(f, profileTable, { envVar: ACTIVATION_ENV.profileTable, segments: segments.all });
       this.channels.grantSend(f);
@@ -251,8 +257,7 @@ export class Messaging extends Construct {
     const ruleTarget = (f: C360Function) => new targets.LambdaFunction(f, { deadLetterQueue: this.deadLetterQueue, ...RULE_RETRY });
 
     if (segments.triggered.length > 0) {
-      const f = campaignFunction('CampaignSegments', {
-        entry: 'lambda/activation/functions/campaign-segments.ts',
+      const f = campaignFunction('CampaignSegments', 'segments', {
         serviceName: 'campaign-segments',
         description: 'Runs the segment-triggered campaigns on Segment Entered / Exited events',
         timeout: Duration.minutes(1),
@@ -268,8 +273,7 @@ export class Messaging extends Construct {
     }
 
     if (hasEventCampaigns(config)) {
-      const f = campaignFunction('CampaignEvents', {
-        entry: 'lambda/activation/functions/campaign-events.ts',
+      const f = campaignFunction('CampaignEvents', 'events', {
         serviceName: 'campaign-events',
         description: 'Runs the event-triggered campaigns on the event stream',
         timeout: Duration.minutes(2),
@@ -294,8 +298,7 @@ export class Messaging extends Construct {
       this.campaignEvents = f;
     }
 
-    this.campaignSchedule = campaignFunction('CampaignSchedule', {
-      entry: 'lambda/activation/functions/campaign-schedule.ts',
+    this.campaignSchedule = campaignFunction('CampaignSchedule', 'schedule', {
       serviceName: 'campaign-schedule',
       description: 'Runs the scheduled campaigns over their segment, and sends the sends deferred by quiet hours when due',
       timeout: Duration.minutes(15),

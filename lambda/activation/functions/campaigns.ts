@@ -1,7 +1,16 @@
 /**
- * Lambda entry of the event-triggered campaigns: a Kinesis event source
- * mapping on the event stream (partial batch responses: ReportBatchItemFailures;
- * bounded retries and record age, an on-failure destination).
+ * Lambda entry of the three campaign functions, one bundle: CAMPAIGN_TRIGGER
+ * says which this one is.
+ *   segments  the target of the segment bus's rule (source `c360.segments`,
+ *             detail-types `Segment Entered` and `Segment Exited`)
+ *   events    a Kinesis event source mapping on the event stream (partial
+ *             batch responses; bounded retries and record age, an on-failure
+ *             destination): event-triggered campaigns
+ *   schedule  EventBridge Scheduler: `{ campaign, scheduledAt }` per scheduled
+ *             campaign (scheduledAt from `<aws.scheduler.scheduled-time>`), and
+ *             `{ sweep: 'deferred' }` every few minutes for the sends quiet
+ *             hours deferred (reserved concurrency 1: two sweeps never take
+ *             the same due send)
  *
  * Environment: ACTIVATION_TABLE (message ledger, deferred sends, contact
  * suppressions), PROFILE_TABLE (the customer view, read-only); optional:
@@ -19,13 +28,13 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { KinesisStreamEvent } from 'aws-lambda';
 import { config } from '../../config/load';
+import { DynamoSegmentStore } from '../../unification/adapters/dynamodb-segment-store';
+import { identityRules } from '../../unification/core/identity/identity-rules';
 import type { Channel } from '../../config/activation';
 import { suppressionCheckFromEnv } from '../../governance/adapters/deployed-suppression';
 import { documentClient } from '../../shared/clients';
 import { requireEnv } from '../../shared/env';
-import { identityRules } from '../../unification/core/identity/identity-rules';
 import { logger, metrics, traced, withPowertools } from '../../shared/powertools';
 import { DynamoContactSuppressions } from '../adapters/dynamodb-contact-suppressions';
 import { DynamoCustomerViewReader } from '../adapters/dynamodb-customer-view';
@@ -40,6 +49,8 @@ import { SesEmailDeliverer } from '../adapters/ses-email';
 import { SmsDeliverer } from '../adapters/sms';
 import { ACTIVATION_ENV } from '../contracts/env';
 import { createEventCampaignHandler } from '../handlers/campaign-events';
+import { createCampaignScheduleHandler } from '../handlers/campaign-schedule';
+import { createSegmentCampaignHandler } from '../handlers/campaign-segments';
 import type { Deliverer } from '../ports';
 import { unsubscribeLinks, type CampaignDeps } from '../usecases/campaigns';
 import { cachedModel, recommendForProfile, recommendSettings } from '../usecases/recommend';
@@ -48,9 +59,13 @@ const optional = (name: string) => {
   const value = process.env[name];
   return value === undefined || value === '' ? undefined : value;
 };
+const TRIGGERS = ['segments', 'events', 'schedule'] as const;
+const trigger = requireEnv(ACTIVATION_ENV.campaignTrigger);
+if (!(TRIGGERS as readonly string[]).includes(trigger)) throw new Error(`${ACTIVATION_ENV.campaignTrigger}=${trigger} is not one of ${TRIGGERS.join(', ')}`);
 const doc = traced(documentClient());
 const table = requireEnv(ACTIVATION_ENV.table);
-const views = new DynamoCustomerViewReader(doc, requireEnv(ACTIVATION_ENV.profileTable), config);
+const profileTable = requireEnv(ACTIVATION_ENV.profileTable);
+const views = new DynamoCustomerViewReader(doc, profileTable, config);
 const { messaging } = config.activation;
 const retention = { retentionDays: messaging.retentionDays };
 
@@ -122,25 +137,57 @@ const deps: CampaignDeps = {
     : { unsubscribeUrl: unsubscribeLinks(unsubscribeBase, () => secretsUnsubscribeKey(secrets, unsubscribeSecret), config) }),
 };
 
-const consume = createEventCampaignHandler({
-  ...deps,
-  // Parsed as the unify consumer parses them: identifiers normalise the same, blocked values link nothing.
-  parse: {
-    identifierTypes: config.unification.identity.identifiers,
-    blockedReason: identityRules(config.unification.identity).blockedReason,
-    defaultPhoneRegion: config.normalization.defaultPhoneRegion,
-    revenueProperties: config.unification.revenueProperties,
-  },
-  observeOutcome: (o) => {
-    // Counts only: no profile id, no address.
-    metrics.addMetric('RecordsRead', MetricUnit.Count, o.records);
-    metrics.addMetric('TriggerEvents', MetricUnit.Count, o.triggers);
-    metrics.addMetric('TriggerWaitingForProfile', MetricUnit.Count, o.waitingForProfile);
-    for (const [status, n] of Object.entries(o.counts)) if (n > 0) metrics.addMetric(`Messages_${status}`, MetricUnit.Count, n);
-    const { error, ...rest } = o;
-    if (error !== undefined) logger.error('campaign trigger failed; the batch is retried from the failed record', { outcome: rest, error: error as Error });
-    else if (o.triggers > 0 || o.failedSequenceNumber !== undefined) logger.info('campaign triggers handled', { outcome: rest });
-  },
-});
 
-export const handler = withPowertools((event: KinesisStreamEvent) => consume(event));
+/** The handler of this function's trigger. */
+function handlerOf(kind: (typeof TRIGGERS)[number]): (event: never) => Promise<unknown> {
+  switch (kind) {
+    case 'segments':
+      return createSegmentCampaignHandler({
+        ...deps,
+        observeOutcome: (o) => {
+          // Counts only: no profile id, no address.
+          for (const [status, n] of Object.entries(o.counts)) if (n > 0) metrics.addMetric(`Messages_${status}`, MetricUnit.Count, n);
+          logger.info('segment change handled', { segment: o.segment, change: o.change, campaigns: o.campaigns, counts: o.counts });
+        },
+      });
+    case 'events':
+      return createEventCampaignHandler({
+        ...deps,
+        // Parsed as the unify consumer parses them: identifiers normalise the same, blocked values link nothing.
+        parse: {
+          identifierTypes: config.unification.identity.identifiers,
+          blockedReason: identityRules(config.unification.identity).blockedReason,
+          defaultPhoneRegion: config.normalization.defaultPhoneRegion,
+          revenueProperties: config.unification.revenueProperties,
+        },
+        observeOutcome: (o) => {
+          metrics.addMetric('RecordsRead', MetricUnit.Count, o.records);
+          metrics.addMetric('TriggerEvents', MetricUnit.Count, o.triggers);
+          metrics.addMetric('TriggerWaitingForProfile', MetricUnit.Count, o.waitingForProfile);
+          for (const [status, n] of Object.entries(o.counts)) if (n > 0) metrics.addMetric(`Messages_${status}`, MetricUnit.Count, n);
+          const { error, ...rest } = o;
+          if (error !== undefined) logger.error('campaign trigger failed; the batch is retried from the failed record', { outcome: rest, error: error as Error });
+          else if (o.triggers > 0 || o.failedSequenceNumber !== undefined) logger.info('campaign triggers handled', { outcome: rest });
+        },
+      });
+    case 'schedule':
+      return createCampaignScheduleHandler({
+        ...deps,
+        // Segment membership lives on the profile table (the unification pillar's index, read-only here).
+        members: new DynamoSegmentStore(doc, profileTable),
+        observeOutcome: (o) => {
+          for (const [status, n] of Object.entries(o.counts)) if (n > 0) metrics.addMetric(`Messages_${status}`, MetricUnit.Count, n);
+          if (o.kind === 'sweep') {
+            metrics.addMetric('DeferredDue', MetricUnit.Count, o.due);
+            logger.info('deferred sends swept', { due: o.due, counts: o.counts });
+          } else {
+            metrics.addMetric('BroadcastProfiles', MetricUnit.Count, o.profiles);
+            logger.info('scheduled campaign run', { campaign: o.campaign, segment: o.segment, profiles: o.profiles, counts: o.counts, skipped: o.skipped });
+          }
+        },
+      });
+  }
+}
+const run = handlerOf(trigger as (typeof TRIGGERS)[number]) as (event: unknown) => Promise<unknown>;
+
+export const handler = withPowertools(async (event: unknown) => run(event));
