@@ -194,7 +194,7 @@ async function environment(): Promise<Record<string, string>> {
     for (const f of files) contracts.push((await import(join(dir, f))) as Record<string, unknown>);
   }
   const env: Record<string, string> = {};
-  const special: Record<string, string> = { rulesets: '[]', dateOrder: 'MDY', erasureStore: 'profiles' };
+  const special: Record<string, string> = { rulesets: '[]', dateOrder: 'MDY', erasureStore: 'profiles', campaignTrigger: 'events', unsubscribeUrl: 'https://api.example/v1/unsubscribe' };
   for (const module of contracts) {
     for (const [exportName, value] of Object.entries(module)) {
       if (!exportName.endsWith('_ENV') || value === null || typeof value !== 'object') continue;
