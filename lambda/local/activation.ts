@@ -136,6 +136,7 @@ export async function localActivation(config: C360Config, deps: LocalActivationD
     },
     unsubscribeUrl: (record) => unsubscribeLinks(`${deps.baseUrl()}/unsubscribe`, key, config, clock)(record),
     observe: outbox,
+    events,
     clock,
   };
   const parse = {

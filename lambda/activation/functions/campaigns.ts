@@ -17,7 +17,8 @@
  * SES_CONFIGURATION_SET, SMS_CONFIGURATION_SET, UNSUBSCRIBE_URL with
  * UNSUBSCRIBE_KEY_SECRET_ARN (signed links), MODELS_BUCKET (recommendations
  * in templates, PERSONALIZE_CAMPAIGN_ARN when Personalize is deployed),
- * SUPPRESSION_TABLE with HASH_KEY_SECRET_ARN (the erasure suppression list).
+ * SUPPRESSION_TABLE with HASH_KEY_SECRET_ARN (the erasure suppression list),
+ * EVENT_STREAM_NAME (push: the `Push Sent` events).
  * Push is enabled when config activation.messaging.push.applicationId is set.
  */
 import { PersonalizeClient } from '@aws-sdk/client-personalize';
@@ -33,10 +34,11 @@ import { DynamoSegmentStore } from '../../unification/adapters/dynamodb-segment-
 import { identityRules } from '../../unification/core/identity/identity-rules';
 import type { Channel } from '../../config/activation';
 import { suppressionCheckFromEnv } from '../../governance/adapters/deployed-suppression';
-import { documentClient } from '../../shared/clients';
+import { documentClient, kinesisClient } from '../../shared/clients';
 import { requireEnv } from '../../shared/env';
 import { logger, metrics, traced, withPowertools } from '../../shared/powertools';
 import { DynamoContactSuppressions } from '../adapters/dynamodb-contact-suppressions';
+import { kinesisActivationEvents } from '../adapters/kinesis-activation-events';
 import { DynamoCustomerViewReader } from '../adapters/dynamodb-customer-view';
 import { DynamoInteractionStore } from '../adapters/dynamodb-interactions';
 import { DynamoItemCatalog } from '../adapters/dynamodb-item-catalog';
@@ -96,6 +98,7 @@ if ((unsubscribeBase === undefined) !== (unsubscribeSecret === undefined)) {
 }
 const modelsBucket = optional(ACTIVATION_ENV.modelsBucket);
 const personalizeCampaignArn = optional(ACTIVATION_ENV.personalizeCampaignArn);
+const eventStream = optional(ACTIVATION_ENV.eventStream);
 const suppression = suppressionCheckFromEnv(() => ({ doc, secrets }));
 
 /** Recommendations in templates: the recommendations use case (Personalize when deployed, else the built-in model). */
@@ -132,6 +135,7 @@ const deps: CampaignDeps = {
   contacts: new DynamoContactSuppressions(doc, table, config.normalization.defaultPhoneRegion),
   ...(suppression === undefined ? {} : { suppression }),
   ...(recommend === undefined ? {} : { recommend }),
+  ...(eventStream === undefined ? {} : { events: kinesisActivationEvents(traced(kinesisClient({ maxAttempts: 3 })), eventStream) }),
   ...(unsubscribeBase === undefined || unsubscribeSecret === undefined
     ? {}
     : { unsubscribeUrl: unsubscribeLinks(unsubscribeBase, () => secretsUnsubscribeKey(secrets, unsubscribeSecret), config) }),

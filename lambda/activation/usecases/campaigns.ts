@@ -28,7 +28,7 @@ import type { Identifier } from '../../shared/events';
 import { redactText } from '../../shared/redact';
 import { messageKey, type MessageRecord, type MessageStatus, type RuleOutcome, type TriggerOccurrence } from '../contracts/messages';
 import type { Recommendation } from '../contracts/recommendations';
-import { isDeliveryError } from '../core/feedback';
+import { isDeliveryError, pushSentEvent } from '../core/feedback';
 import { signedUnsubscribeUrl, unsubscribePurposes } from '../core/unsubscribe';
 import {
   campaignsFor,
@@ -44,7 +44,7 @@ import {
   type Decision,
   type MatchedCampaign,
 } from '../core/campaigns';
-import type { ContactSuppressions, CustomerView, CustomerViewReader, Deliverer, DeferredSends, MessageLedger, SegmentMembers } from '../ports';
+import type { ActivationEventWriter, ContactSuppressions, CustomerView, CustomerViewReader, Deliverer, DeferredSends, MessageLedger, SegmentMembers } from '../ports';
 
 /** Told of every message that did not go out (suppressed, no consent, held out, capped, deferred, failed): the local outbox writes them. */
 export interface MessageObserver {
@@ -66,6 +66,8 @@ export interface CampaignDeps {
   /** The signed one-click unsubscribe link of a message (unsubscribeLinks()). */
   readonly unsubscribeUrl?: (record: MessageRecord) => string | undefined | Promise<string | undefined>;
   readonly observe?: MessageObserver;
+  /** The event stream: a push send puts its `Push Sent` event there (push has no provider feedback to route). */
+  readonly events?: ActivationEventWriter;
   readonly clock?: () => number;
   /** Events older than this trigger nothing (default MAX_TRIGGER_EVENT_AGE_MS). */
   readonly maxEventAgeMs?: number;
@@ -157,7 +159,19 @@ async function deliver(record: MessageRecord, campaign: CampaignDefinition, view
   const ready: MessageRecord = { ...record, outcomes, content: rendered.content };
   try {
     const result = await deliverer.send({ record: ready, address: address.address, content: rendered.content, ...(unsubscribeUrl === undefined ? {} : { unsubscribeUrl }) });
-    return finish({ ...ready, status: 'sent', sentAt: new Date(now(deps)).toISOString(), providerMessageId: result.providerMessageId });
+    const sent: MessageRecord = { ...ready, status: 'sent', sentAt: new Date(now(deps)).toISOString(), providerMessageId: result.providerMessageId };
+    if (campaign.channel === 'push' && deps.events !== undefined) {
+      const event = pushSentEvent(sent, result.providerMessageId, view, now(deps));
+      // The message went: a feedback event that cannot be written is said on the record, never a reason to send again.
+      if (event !== undefined) {
+        try {
+          await deps.events.put([event]);
+        } catch (err) {
+          return finish({ ...sent, error: `Push Sent event not written: ${errorText(err)}` });
+        }
+      }
+    }
+    return finish(sent);
   } catch (e) {
     // An address the channel says must not be sent to again (a dead token, an opted-out number) is suppressed now.
     if (isDeliveryError(e) && e.suppressReason !== undefined) await deps.contacts.add(campaign.channel, address.address, e.suppressReason, now(deps));

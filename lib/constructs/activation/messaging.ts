@@ -245,6 +245,8 @@ export class Messaging extends Construct {
     ) => {
       const f = fn(fnId, { ...fnProps, entry: 'lambda/activation/functions/campaigns.ts' });
       f.addEnvironment(ACTIVATION_ENV.campaignTrigger, trigger);
+      // A push send has no provider event to come back on: the function puts its `Push Sent` event itself.
+      if (config.activation.messaging.push.applicationId !== undefined) f.putRecords(stream, { envVar: ACTIVATION_ENV.eventStream, streamKey });
       f.useTable(table, { envVar: ACTIVATION_ENV.table, access: 'read-write' });
       readProfiles(f, profileTable, { envVar: ACTIVATION_ENV.profileTable, segments: segments.all });
       this.channels.grantSend(f);

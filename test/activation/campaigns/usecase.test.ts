@@ -21,6 +21,17 @@ describe('handleTrigger', () => {
     expect(t.email.sent[0]?.content.subject).toBe('We miss you, Ada');
   });
 
+  it('puts a Push Sent event on the stream for a sent push, addressed to the profile, and none for email', async () => {
+    const put: Array<Record<string, unknown>> = [];
+    const t = testPorts(testConfig(), NOON, { events: { put: async (events) => void put.push(...events) } });
+    t.views.put(customer('p1'));
+    const push = await handleTrigger('cartPush', 'p1', { kind: 'event', occurrence: 'm-1', event: { name: 'Product Added', properties: { name: 'Tent' } } }, t.deps);
+    expect(push).toMatchObject({ kind: 'message', record: { status: 'sent', channel: 'push' } });
+    await handleTrigger('winBack', 'p1', entered, t.deps);
+    expect(put).toHaveLength(1);
+    expect(put[0]).toMatchObject({ type: 'track', event: 'Push Sent', userId: 'u-p1', properties: { campaign: 'cartPush', channel: 'push', messageKey: 'cartPush#m-1' } });
+  });
+
   it('records the sent message without the address in clear', async () => {
     const t = testPorts(testConfig(), NOON, { unsubscribeUrl: (r) => `https://u.example/unsubscribe?token=${r.key.length}` });
     t.views.put(customer('p1'));
