@@ -40,7 +40,7 @@ export const EMAIL_FEEDBACK_DETAIL_TYPES = [
 ] as const;
 
 /** SES tags every event published through a configuration set with the set's name under this tag. */
-export const SES_CONFIGURATION_SET_TAG = 'ses:configuration-set';
+const SES_CONFIGURATION_SET_TAG = 'ses:configuration-set';
 
 /** Every SMS event (delivered, failed, blocked, …): End User Messaging publishes them to SNS, CloudWatch Logs or Firehose only. */
 export const SMS_FEEDBACK_EVENT_TYPES = ['TEXT_ALL'] as const;
