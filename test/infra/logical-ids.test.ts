@@ -129,8 +129,6 @@ const STATEFUL_RESOURCES: Readonly<Record<(typeof PILLARS)[number], Readonly<Rec
     PersonalizeInteractionsDatasetBC58B201: 'AWS::Personalize::Dataset',
     PersonalizeItemsSchema93C9BEFF: 'AWS::Personalize::Schema',
     PersonalizeItemsDatasetDBF96B6F: 'AWS::Personalize::Dataset',
-    PersonalizeUsersSchema5ECF8966: 'AWS::Personalize::Schema',
-    PersonalizeUsersDatasetAAFD76A0: 'AWS::Personalize::Dataset',
     PersonalizeEventTrackerBE1735CA: 'AWS::Personalize::EventTracker',
     PersonalizeUserSolutionF6F5BD0B: 'AWS::Personalize::Solution',
     PersonalizeSimilarItemsSolution1A8F4503: 'AWS::Personalize::Solution',

@@ -45,7 +45,8 @@ describe('activation stack (default config)', () => {
   let t: TestApp;
   let template: Template;
   beforeAll(() => {
-    t = testApp();
+    // The shipped config's Personalize user attribute, so the users dataset is there too.
+    t = testApp({ activation: { recommendations: { userAttributes: ['preferredChannel'] } } });
     template = t.template('activation');
   }, APP_TIMEOUT_MS);
 

@@ -24,6 +24,9 @@ function personalizeStack(input: C360ConfigInput, removalPolicy = RemovalPolicy.
   return { personalize, template: Template.fromStack(stack) };
 }
 
+/** The shipped config's Personalize user attribute: a users dataset too. */
+const WITH_USERS: C360ConfigInput = { activation: { recommendations: { userAttributes: ['preferredChannel'] } } };
+
 const fields = (template: Template, kind: string) =>
   Object.values(template.findResources('AWS::Personalize::Schema'))
     .map((r) => JSON.parse(r.Properties.Schema as string) as { name: string; fields: Array<{ name: string }> })
@@ -56,7 +59,7 @@ describe('Personalize construct', () => {
   });
 
   it('creates the event tracker, solutions and filter only after the datasets they need', () => {
-    const { template } = personalizeStack({});
+    const { template } = personalizeStack(WITH_USERS);
     const resources = template.toJSON().Resources as Record<string, { Type: string; DependsOn?: string[] }>;
     const datasets = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Personalize::Dataset').map(([id]) => id);
     const interactions = datasets.find((id) => id.startsWith('PersonalizeInteractionsDataset'))!;
@@ -67,7 +70,7 @@ describe('Personalize construct', () => {
   });
 
   it('applies the removal policy to every Personalize resource', () => {
-    const { template } = personalizeStack({}, RemovalPolicy.DESTROY);
+    const { template } = personalizeStack(WITH_USERS, RemovalPolicy.DESTROY);
     const resources = template.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string }>;
     const personalize = Object.entries(resources).filter(([, r]) => r.Type.startsWith('AWS::Personalize::'));
     expect(personalize.length).toBe(11);
@@ -75,7 +78,7 @@ describe('Personalize construct', () => {
   });
 
   it('gives each campaign a distinct name that is a valid Personalize name, and its ARN in this account and region', () => {
-    const { personalize } = personalizeStack({});
+    const { personalize } = personalizeStack(WITH_USERS);
     const stack = Stack.of(personalize);
     for (const model of ['user', 'similar'] as const) {
       expect(personalize.campaignNames[model]).toMatch(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/);

@@ -1,4 +1,5 @@
 /** The analytics stack as synthesized: curated Glue tables, segment history delivery, lifecycle, Athena workgroup and views, the profile export and its grants. */
+import { PROPENSITY_SQL_DIR } from '../../../lambda/activation/contracts/propensity';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
@@ -20,9 +21,12 @@ const CONFIG = {
 
 /** The shipped view files, read here independently of the stack. */
 function viewFiles() {
-  const dir = new URL(`../../../${VIEWS_DIR}/`, import.meta.url).pathname;
-  const names = readdirSync(dir).filter((f) => f.endsWith('.sql'));
-  return parseViewFiles(Object.fromEntries(names.map((f) => [f, readFileSync(join(dir, f), 'utf8')])));
+  // The shipped views, then the activation pillar's training views over them.
+  return [VIEWS_DIR, PROPENSITY_SQL_DIR].flatMap((folder) => {
+    const dir = new URL(`../../../${folder}/`, import.meta.url).pathname;
+    const names = readdirSync(dir).filter((f) => f.endsWith('.sql'));
+    return parseViewFiles(Object.fromEntries(names.map((f) => [f, readFileSync(join(dir, f), 'utf8')])));
+  });
 }
 
 const glueColumns = (columns: readonly CuratedColumn[]) =>
