@@ -158,6 +158,10 @@ describe('the dashboard in a browser', () => {
     expect(await page.locator('#traits').textContent()).toContain('Liddell');
     expect(await page.locator('#computed').textContent()).toContain('620');
     expect(await page.locator('#segments').textContent()).toContain('highValue');
+    // Activation: recommendations say which engine answered; Alice has no score and no campaign message yet.
+    expect(await page.locator('#recommendations-source').textContent()).toMatch(/^built-in:/);
+    expect(await page.locator('#scores').textContent()).toContain('Not scored yet');
+    expect(await page.locator('#messages').textContent()).toContain('No campaign message yet');
     await screenshot('customer');
   }, TEST_TIMEOUT);
 
