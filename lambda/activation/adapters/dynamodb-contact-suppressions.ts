@@ -10,30 +10,11 @@
  * trimmed and lower-cased, a phone number put in E.164 (national numbers read
  * in the configured default region), a device token kept as it is.
  */
-import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../../config/activation';
-import { normalizePhone } from '../../shared/normalize';
-import { ACTIVATION_PK, ACTIVATION_SK, CONTACT_SK, contactPk } from '../contracts/table';
+import { ACTIVATION_PK, ACTIVATION_SK, CONTACT_SK, contactAddressHash, contactPk } from '../contracts/table';
 import type { ContactSuppressions } from '../ports';
-
-/** The address as it is hashed: email trimmed and lower-cased, phone in E.164, token as it is. */
-export function normalizeContact(channel: Channel, address: string, defaultPhoneRegion: string): string {
-  switch (channel) {
-    case 'email':
-      return address.trim().toLowerCase();
-    case 'sms':
-      return normalizePhone(address, defaultPhoneRegion) ?? address.trim();
-    case 'push':
-      return address;
-  }
-}
-
-/** The hex SHA-256 of the normalised address: the `<hash>` of its contact item's key. */
-export function contactAddressHash(channel: Channel, address: string, defaultPhoneRegion: string): string {
-  return createHash('sha256').update(normalizeContact(channel, address, defaultPhoneRegion), 'utf8').digest('hex');
-}
 
 /** What a contact item holds besides its key. */
 export interface ContactSuppressionItem {

@@ -14,6 +14,10 @@
  * Every item keyed by a profile id (MSG#, INT#) and every contact item is
  * reached by the erasure (lambda/governance/adapters/, store `activation`).
  */
+import { createHash } from 'node:crypto';
+import type { Channel } from '../../config/activation';
+import { normalizePhone } from '../../shared/normalize';
+
 export const ACTIVATION_PK = 'pk';
 export const ACTIVATION_SK = 'sk';
 export const ACTIVATION_TTL = 'expiresAt';
@@ -27,6 +31,23 @@ export const ITEM_SK = 'ITEM';
 export const CONTACT_PK_PREFIX = 'CONTACT#';
 export const CONTACT_SK = 'SUP';
 export const STATE_PK = 'STATE';
+
+/** The address as it is hashed: email trimmed and lower-cased, phone in E.164, token as it is. */
+export function normalizeContact(channel: Channel, address: string, defaultPhoneRegion: string): string {
+  switch (channel) {
+    case 'email':
+      return address.trim().toLowerCase();
+    case 'sms':
+      return normalizePhone(address, defaultPhoneRegion) ?? address.trim();
+    case 'push':
+      return address;
+  }
+}
+
+/** The hex SHA-256 of the normalised address: the `<hash>` of its contact item's key. */
+export function contactAddressHash(channel: Channel, address: string, defaultPhoneRegion: string): string {
+  return createHash('sha256').update(normalizeContact(channel, address, defaultPhoneRegion), 'utf8').digest('hex');
+}
 
 export const messagePk = (profileId: string) => `${MESSAGE_PK_PREFIX}${profileId}`;
 export const interactionPk = (profileId: string) => `${INTERACTION_PK_PREFIX}${profileId}`;

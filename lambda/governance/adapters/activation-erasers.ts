@@ -16,7 +16,6 @@
  *
  * `personalize` is personalize-eraser.ts.
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { BatchWriteCommand, DeleteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -25,12 +24,12 @@ import {
   ACTIVATION_PK,
   ACTIVATION_SK,
   CONTACT_SK,
+  contactAddressHash,
   contactPk,
   DUE_PK,
   interactionPk,
   messagePk,
 } from '../../activation/contracts/table';
-import { normalizePhone } from '../../shared/normalize';
 import { AUDIENCE_DESTINATIONS, hashForDestination } from '../contracts/audience-hashing';
 import type { ErasureStore, ErasureSubject, StoreReport } from '../contracts/erasure';
 import type { StoreEraser } from '../ports';
@@ -40,8 +39,6 @@ import { S3FileEraser, type S3FileEraserOptions } from './s3-file-eraser';
 /** BatchWriteItem takes 25 requests at most. */
 const BATCH = 25;
 const MAX_UNPROCESSED_ROUNDS = 8;
-
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** Whether a personal value looks like a phone number (seven digits or more). */
 const phoneLike = (v: string) => (v.match(/\d/g)?.length ?? 0) >= 7;
@@ -60,17 +57,16 @@ export interface ContactAddressOptions {
  */
 export function contactKeys(subject: Pick<ErasureSubject, 'identifiers' | 'values'>, opts: ContactAddressOptions): string[] {
   const keys = new Set<string>();
-  // As the contact suppressions hash them: email trimmed and lower-cased, phone in E.164 (else trimmed), token as it is.
-  const email = (v: string) => keys.add(contactPk('email', sha256(v.trim().toLowerCase())));
-  const phone = (v: string) => keys.add(contactPk('sms', sha256(normalizePhone(v, opts.defaultPhoneRegion) ?? v.trim())));
+  // Hashed as the contact suppressions hash them (contracts/table.ts contactAddressHash).
+  const add = (channel: 'email' | 'sms' | 'push', v: string) => keys.add(contactPk(channel, contactAddressHash(channel, v, opts.defaultPhoneRegion)));
   for (const id of subject.identifiers) {
-    if (id.type === opts.pushTokenIdentifier) keys.add(contactPk('push', sha256(id.value)));
-    else if (id.value.includes('@')) email(id.value);
-    else if (id.type === 'phone' || (id.value.trim().startsWith('+') && phoneLike(id.value))) phone(id.value);
+    if (id.type === opts.pushTokenIdentifier) add('push', id.value);
+    else if (id.value.includes('@')) add('email', id.value);
+    else if (id.type === 'phone' || (id.value.trim().startsWith('+') && phoneLike(id.value))) add('sms', id.value);
   }
   for (const v of subject.values) {
-    if (v.includes('@')) email(v);
-    else if (phoneLike(v)) phone(v);
+    if (v.includes('@')) add('email', v);
+    else if (phoneLike(v)) add('sms', v);
   }
   return [...keys].sort();
 }

@@ -17,7 +17,8 @@ import { MessageRejected, SendEmailCommand, SESv2Client, TooManyRequestsExceptio
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { contactAddressHash, DynamoContactSuppressions } from '../../../lambda/activation/adapters/dynamodb-contact-suppressions';
+import { DynamoContactSuppressions } from '../../../lambda/activation/adapters/dynamodb-contact-suppressions';
+import { contactAddressHash } from '../../../lambda/activation/contracts/table';
 import { EventsNotWrittenError, kinesisActivationEvents } from '../../../lambda/activation/adapters/kinesis-activation-events';
 import { localUnsubscribeKey, localUnsubscribeKeyFile } from '../../../lambda/activation/adapters/local-unsubscribe-key';
 import { PushDeliverer } from '../../../lambda/activation/adapters/push';

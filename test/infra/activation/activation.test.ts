@@ -188,7 +188,7 @@ describe('activation stack (default config)', () => {
     const definition = () => {
       const machine = only(template, 'AWS::StepFunctions::StateMachine', 'TrainingStateMachine');
       const parts = machine.Properties.DefinitionString['Fn::Join'][1] as unknown[];
-      // Tokens become placeholders: the structure is what is asserted.
+      // CloudFormation references in the definition are replaced by a marker string so it parses as JSON; the assertions read its structure.
       return { machine, json: JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('')) as any };
     };
 
