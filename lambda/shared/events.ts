@@ -241,9 +241,88 @@ export function parseEvent(payload: Buffer | string, fallbackTimestamp: number, 
   if (!EVENT_TYPES.includes(type as EventType)) {
     return { ok: false, reason: `type must be one of ${EVENT_TYPES.join(', ')}; got ${JSON.stringify(type) ?? 'nothing'}` };
   }
+  // Most events are valid: a plain check of the same rules takes the record as it is; anything it
+  // does not accept goes through the schema, which decides and gives the reason.
+  if (isPlainlyValidEvent(json as Record<string, unknown>)) return toUnifyEvent(json as SegmentEvent, text, fallbackTimestamp, opts);
   const parsed = segmentEventSchema.safeParse(json);
   if (!parsed.success) return { ok: false, reason: `schema: ${describeIssues(parsed.error)}` };
   return toUnifyEvent(parsed.data, text, fallbackTimestamp, opts);
+}
+
+/*
+ * The schema's rules written out by hand, for the common case: true only when
+ * segmentEventSchema accepts the object and would give back the same fields
+ * and values (it copies objects; the event is used as parsed instead). It may
+ * say false for a valid event (a `__proto__` key, say): the schema then
+ * decides. Kept beside the schema, and tested against it on generated events.
+ */
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isText = (v: unknown, min: number, max: number): boolean => typeof v === 'string' && v.length >= min && v.length <= max;
+const optText = (v: unknown, min: number, max: number): boolean => v === undefined || isText(v, min, max);
+const isFiniteNumber = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+const isIdValue = (v: unknown): boolean => v === undefined || v === null || isText(v, 0, 1024) || isFiniteNumber(v);
+const isRequiredId = (v: unknown): boolean => isText(v, 1, 1024) || isFiniteNumber(v);
+/** A record the schema would copy key by key: a plain object whose own keys are ordinary. */
+const isPlainRecord = (v: unknown): boolean => isObj(v) && Object.getPrototypeOf(v) === Object.prototype && !Object.prototype.hasOwnProperty.call(v, '__proto__');
+const optRecord = (v: unknown): boolean => v === undefined || isPlainRecord(v);
+
+function isPlainlyValidContext(c: unknown): boolean {
+  if (c === undefined) return true;
+  if (!isObj(c)) return false;
+  if (!optRecord(c.traits) || !optText(c.channel, 0, 64)) return false;
+  const ext = c.externalIds;
+  if (ext !== undefined) {
+    if (!Array.isArray(ext) || ext.length > 1000) return false;
+    for (const x of ext as unknown[]) {
+      if (!isObj(x) || typeof x.type !== 'string' || (typeof x.id !== 'string' && !isFiniteNumber(x.id))) return false;
+    }
+  }
+  const device = c.device;
+  if (device !== undefined && (!isObj(device) || !(device.token === undefined || device.token === null || isText(device.token, 0, 1024)))) return false;
+  const consent = c.consent;
+  if (consent !== undefined) {
+    if (!isObj(consent)) return false;
+    const prefs = consent.categoryPreferences;
+    if (prefs !== undefined) {
+      if (!isPlainRecord(prefs)) return false;
+      for (const k in prefs as Record<string, unknown>) {
+        if (k.length < 1 || k.length > 128 || typeof (prefs as Record<string, unknown>)[k] !== 'boolean') return false;
+      }
+    }
+    if (!optText(consent.policyVersion, 1, 64)) return false;
+    if (consent.source !== undefined && !(typeof consent.source === 'string' && CONSENT_SOURCE.test(consent.source))) return false;
+  }
+  return true;
+}
+
+export function isPlainlyValidEvent(e: Record<string, unknown>): boolean {
+  if (
+    !optText(e.messageId, 1, 256) ||
+    !optText(e.timestamp, 0, 64) ||
+    !optText(e.originalTimestamp, 0, 64) ||
+    !optText(e.sentAt, 0, 64) ||
+    !optText(e.channel, 0, 64) ||
+    !isIdValue(e.userId) ||
+    !isIdValue(e.anonymousId) ||
+    !isPlainlyValidContext(e.context)
+  ) {
+    return false;
+  }
+  switch (e.type) {
+    case 'track':
+      return isText(e.event, 1, 512) && optRecord(e.properties);
+    case 'identify':
+      return optRecord(e.traits);
+    case 'page':
+    case 'screen':
+      return optText(e.name, 0, 512) && optRecord(e.properties);
+    case 'group':
+      return isRequiredId(e.groupId) && optRecord(e.traits);
+    case 'alias':
+      return isRequiredId(e.previousId);
+    default:
+      return false;
+  }
 }
 
 export function describeIssues(error: z.core.$ZodError): string {
@@ -274,11 +353,13 @@ function toUnifyEvent(e: SegmentEvent, text: string, fallbackTimestamp: number, 
     return { ok: false, reason: 'an event needs a userId or an anonymousId' };
   }
 
-  const contextTraits = e.context?.traits ?? {};
-  const ownTraits = e.type === 'identify' ? (e.traits ?? {}) : {};
+  const contextTraits = e.context?.traits;
+  const ownTraits = e.type === 'identify' ? e.traits : undefined;
   const properties = e.type === 'track' || e.type === 'page' || e.type === 'screen' ? (e.properties ?? {}) : {};
   // Stored as the identifiers are (email lower-cased, phone E.164), the value as sent kept beside it.
-  const traits = normalizeContactTraits({ ...contextTraits, ...ownTraits }, opts.defaultPhoneRegion);
+  // The event's own objects are fresh (parsed from this record), so one alone is used without a copy.
+  const merged = contextTraits === undefined ? (ownTraits ?? {}) : ownTraits === undefined ? contextTraits : { ...contextTraits, ...ownTraits };
+  const traits = normalizeContactTraits(merged, opts.defaultPhoneRegion);
 
   const carried = extractIdentifiers(e, userId, anonymousId, traits, properties, opts);
   if (carried.length > LIMITS.maxIdentifiersPerEvent) {
@@ -316,24 +397,20 @@ function toUnifyEvent(e: SegmentEvent, text: string, fallbackTimestamp: number, 
   const channel = eventChannel(e);
   const messageId = e.messageId ?? `sha256-${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
   const consent = opts.consent === undefined ? [] : consentDecisions(e, ts, messageId, opts.consent);
-  return {
-    ok: true,
-    event: {
-      messageId,
-      type: e.type,
-      ...(name === undefined ? {} : { name }),
-      timestamp: e.timestamp !== undefined && CANONICAL_ISO.test(e.timestamp) ? e.timestamp : new Date(ts).toISOString(),
-      ts,
-      identifiers,
-      ...(rejectedIdentifiers.length === 0 ? {} : { rejectedIdentifiers }),
-      ...(previousId === undefined || opts.blockedReason?.(previousId) !== undefined ? {} : { previousId }),
-      traits,
-      ...(e.type === 'track' || e.type === 'page' || e.type === 'screen' ? { properties } : {}),
-      ...(channel === undefined ? {} : { channel }),
-      ...(revenue === undefined ? {} : { revenue }),
-      ...(consent.length === 0 ? {} : { consent }),
-    },
-  };
+  // Built field by field in this order (the order the journal stores events in), without spreading.
+  const event: { -readonly [K in keyof UnifyEvent]: UnifyEvent[K] } = { messageId, type: e.type } as UnifyEvent;
+  if (name !== undefined) event.name = name;
+  event.timestamp = e.timestamp !== undefined && CANONICAL_ISO.test(e.timestamp) ? e.timestamp : new Date(ts).toISOString();
+  event.ts = ts;
+  event.identifiers = identifiers;
+  if (rejectedIdentifiers.length > 0) event.rejectedIdentifiers = rejectedIdentifiers;
+  if (previousId !== undefined && opts.blockedReason?.(previousId) === undefined) event.previousId = previousId;
+  event.traits = traits;
+  if (e.type === 'track' || e.type === 'page' || e.type === 'screen') event.properties = properties;
+  if (channel !== undefined) event.channel = channel;
+  if (revenue !== undefined) event.revenue = revenue;
+  if (consent.length > 0) event.consent = consent;
+  return { ok: true, event };
 }
 
 /**
@@ -385,10 +462,14 @@ function extractIdentifiers(
   properties: Record<string, unknown>,
   opts: ParseOptions,
 ): Identifier[] {
-  const found = new Map<string, Identifier>();
+  // Few per event: a list scanned for repeats beats a map keyed by type and value.
+  const found: Identifier[] = [];
   const add = (type: string, raw: unknown) => {
+    if (raw === undefined || raw === null) return;
     const value = normalizeIdentifier(type, raw, opts.defaultPhoneRegion);
-    if (value !== undefined) found.set(`${type}\u0000${value}`, { type, value });
+    if (value === undefined) return;
+    for (const id of found) if (id.type === type && id.value === value) return;
+    found.push({ type, value });
   };
   for (const type of opts.identifierTypes) {
     if (type === 'userId') add(type, userId);
@@ -402,5 +483,5 @@ function extractIdentifiers(
       if (type === DEVICE_TOKEN_TYPE) add(type, deviceToken(e));
     }
   }
-  return [...found.values()];
+  return found;
 }

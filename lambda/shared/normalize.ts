@@ -11,26 +11,32 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 export function normalizeEmail(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const email = value.trim().toLowerCase();
-  // Deliberately loose: one @, something on each side, a dot in the domain, no spaces.
-  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? email : undefined;
+  return EMAIL.test(email) ? email : undefined;
 }
+
+/** Deliberately loose: one @, something on each side, a dot in the domain, no spaces. */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Parsing a phone number costs ~10 µs; the same customers' numbers recur, so recent results are kept. */
 const PHONE_MEMO_LIMIT = 10_000;
-const phoneMemo = new Map<string, string | null>();
+/** Default region → number as sent (trimmed) → E.164, or null when it is not a valid number. */
+const phoneMemo = new Map<string, Map<string, string | null>>();
 
 /** E.164 phone number (`+14155550123`); undefined when it is not a valid number. */
 export function normalizePhone(value: unknown, defaultRegion: string): string | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
   const text = String(value).trim();
   if (text.length === 0 || text.length > 40) return undefined;
-  const memoKey = `${defaultRegion}|${text}`;
-  let e164 = phoneMemo.get(memoKey);
+  let memo = phoneMemo.get(defaultRegion);
+  if (memo === undefined) phoneMemo.set(defaultRegion, (memo = new Map()));
+  let e164 = memo.get(text);
   if (e164 === undefined) {
     const phone = parsePhoneNumberFromString(text, defaultRegion as CountryCode);
     e164 = phone?.isValid() ? phone.number : null;
-    if (phoneMemo.size >= PHONE_MEMO_LIMIT) phoneMemo.clear();
-    phoneMemo.set(memoKey, e164);
+    if (memo.size >= PHONE_MEMO_LIMIT - 1) memo.clear();
+    memo.set(text, e164);
+    // The E.164 form normalises to itself: the identifier read from the normalised trait is then a hit too.
+    if (e164 !== null) memo.set(e164, e164);
   }
   return e164 ?? undefined;
 }

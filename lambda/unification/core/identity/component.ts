@@ -17,6 +17,7 @@ import {
   withMergedFrom,
   type MergeRecord,
   type Profile,
+  type RejectedLink,
   type TraitFold,
 } from '../profile/profile';
 import type { Group } from './groups';
@@ -172,25 +173,35 @@ function tombstoneGhosts<E extends UnifyEvent>(step: Step<E>, draft: Draft, ghos
  */
 function applyComponentEvents<E extends UnifyEvent>(step: Step<E>, draft: Draft): { applied: E[]; duplicates: E[] } {
   const { g, rejectedByEvent, nowSeconds, fold } = step;
-  const linked = g.events.map((e) => {
-    const rejected = rejectedByEvent.get(e.messageId);
-    if (rejected === undefined) return e;
-    const out = new Set(rejected.map((r) => idKey(r.type, r.value)));
-    return { ...e, identifiers: e.identifiers.filter((id) => !out.has(idKey(id.type, id.value))) };
-  });
+  // Most batches link every identifier: then the events are applied as they are, with no copies to map back.
+  let replaced = false;
+  const linked =
+    rejectedByEvent.size === 0
+      ? g.events
+      : g.events.map((e) => {
+          const rejected = rejectedByEvent.get(e.messageId);
+          if (rejected === undefined) return e;
+          replaced = true;
+          const out = new Set(rejected.map((r) => idKey(r.type, r.value)));
+          return { ...e, identifiers: e.identifiers.filter((id) => !out.has(idKey(id.type, id.value))) };
+        });
   const { profile: afterEvents, applied: appliedLinked, duplicates: duplicatesLinked } = applyEvents(draft.state, linked, nowSeconds, fold);
-  const original = new Map(g.events.map((e) => [e.messageId, e]));
-  const applied = appliedLinked.map((e) => original.get(e.messageId) as E);
-  const duplicates = duplicatesLinked.map((e) => original.get(e.messageId) as E);
+  let applied = appliedLinked as E[];
+  let duplicates = duplicatesLinked as E[];
+  if (replaced) {
+    const original = new Map(g.events.map((e) => [e.messageId, e]));
+    applied = appliedLinked.map((e) => original.get(e.messageId) as E);
+    duplicates = duplicatesLinked.map((e) => original.get(e.messageId) as E);
+  }
   draft.state = afterEvents;
   if (applied.length > 0) {
     draft.changed = true;
-    draft.state = recordRejected(
-      draft.state,
-      applied.flatMap((e) =>
-        [...(e.rejectedIdentifiers ?? []), ...(rejectedByEvent.get(e.messageId) ?? [])].map((r) => ({ ...r, messageId: e.messageId, at: e.timestamp })),
-      ),
-    );
+    const rejected: RejectedLink[] = [];
+    for (const e of applied) {
+      for (const r of e.rejectedIdentifiers ?? []) rejected.push({ ...r, messageId: e.messageId, at: e.timestamp });
+      for (const r of rejectedByEvent.get(e.messageId) ?? []) rejected.push({ ...r, messageId: e.messageId, at: e.timestamp });
+    }
+    if (rejected.length > 0) draft.state = recordRejected(draft.state, rejected);
   }
   return { applied, duplicates };
 }
