@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { int, section, withDefault } from './builders';
-import { computedTraitsSchema, EXAMPLE_COMPUTED_TRAITS } from './unification/computed-traits';
+import { computedTraitsSectionSchema, EXAMPLE_COMPUTED_TRAITS } from './unification/computed-traits';
 import { matchingRulesSchema } from './unification/matching';
 import { addUnificationCrossIssues } from './unification/cross-checks';
 import { EXAMPLE_SEGMENTS, segmentsSchema } from './unification/segments';
@@ -106,7 +106,7 @@ export const unificationSection = z.prefault(z.strictObject({
    * arrive in, and kept exactly across merges. See unification/computed-traits.ts
    * and lambda/unification/core/traits/.
    */
-  computedTraits: withDefault(computedTraitsSchema, EXAMPLE_COMPUTED_TRAITS as never),
+  computedTraits: z.prefault(computedTraitsSectionSchema, EXAMPLE_COMPUTED_TRAITS as never),
   /**
    * Segments: rules over traits, computed traits, enrichments and
    * identifiers (all/any/not, comparisons, `within`/`olderThan` for times),

@@ -153,6 +153,25 @@ export const computedTraitSchema = z
     }),
   );
 
+/**
+ * The counters every profile has, whatever the config, as definitions: the
+ * number of events, the times of the first and latest events, the number of
+ * orders and their revenue. A configured trait of the same name replaces
+ * one. A definition meaning the same as one of these (such as a sum of
+ * `Order Completed` `$revenue` under another name) is read from the
+ * counters the profile keeps anyway, not stored a second time
+ * (lambda/unification/core/traits/compile.ts).
+ */
+export const DEFAULT_COMPUTED_TRAITS = {
+  eventCount: { description: 'Number of events', op: 'count' },
+  firstSeen: { description: 'Time of the first event', op: 'min', property: '$timestamp' },
+  lastSeen: { description: 'Time of the latest event', op: 'max', property: '$timestamp' },
+  orderCount: { description: 'Number of orders', op: 'count', event: 'Order Completed' },
+  totalRevenue: { description: 'Revenue of all orders', op: 'sum', event: 'Order Completed', property: '$revenue' },
+} as const satisfies Record<string, z.input<typeof computedTraitSchema>>;
+
+export type ComputedTraitDefinition = z.output<typeof computedTraitSchema>;
+
 /** Trait name → definition. */
 export const computedTraitsSchema = namedRecord(
   computedTraitSchema,
@@ -160,9 +179,14 @@ export const computedTraitsSchema = namedRecord(
   (name) => `computed trait "${name}": names start with a letter and hold only letters, digits and _`,
 );
 
+/** The config's `unification.computedTraits`: the configured definitions merged over DEFAULT_COMPUTED_TRAITS. */
+export const computedTraitsSectionSchema = z.pipe(
+  computedTraitsSchema,
+  z.transform((defs): Record<string, ComputedTraitDefinition> => ({ ...(DEFAULT_COMPUTED_TRAITS as Record<string, ComputedTraitDefinition>), ...defs })),
+);
+
 export type ComputedTraitsInput = z.input<typeof computedTraitsSchema>;
 export type ComputedTraits = z.output<typeof computedTraitsSchema>;
-export type ComputedTraitDefinition = z.output<typeof computedTraitSchema>;
 
 /** A realistic set of computed traits for a retail profile (the demo data's events). */
 export const EXAMPLE_COMPUTED_TRAITS = {

@@ -7,13 +7,12 @@
 import type * as z from 'zod/mini';
 import type { SegmentRule } from './segments';
 
-/** Values every profile has under `computed.` besides the configured computed traits (lambda/unification/core/profile/derive.ts). */
-export const BUILT_IN_COMPUTED = ['eventCount', 'firstSeen', 'lastSeen', 'orderCount', 'totalRevenue'] as const;
 /** What the shipped enrichers write under `enriched.` (lambda/unification/core/profile/enrich.ts). */
 export const BUILT_IN_ENRICHED = ['region', 'regionSource'] as const;
 
 interface Section {
   readonly identity: { readonly identifiers: readonly string[]; readonly limits: Readonly<Record<string, number>> };
+  /** The merged definitions: the configured ones over the defaults (computed-traits.ts). */
   readonly computedTraits: Readonly<Record<string, unknown>>;
   readonly segments: Readonly<Record<string, { readonly rule: SegmentRule }>>;
 }
@@ -65,7 +64,7 @@ export function unificationCrossIssues(s: Section): Issue[] {
       issues.push({ path: ['identity', 'limits', type], message: unknownName('identifier type', type, types, 'limits apply to the types in unification.identity.identifiers') });
     }
   }
-  const computed = [...new Set([...BUILT_IN_COMPUTED, ...Object.keys(s.computedTraits ?? {})])];
+  const computed = Object.keys(s.computedTraits ?? {});
   for (const [name, segment] of Object.entries(s.segments ?? {})) {
     if (typeof segment?.rule !== 'object' || segment.rule === null) continue;
     const attrs: Array<{ attr: string; path: (string | number)[] }> = [];
@@ -74,7 +73,7 @@ export function unificationCrossIssues(s: Section): Issue[] {
       const [root, field] = attr.split('.') as [string, string | undefined];
       if (field === undefined) continue;
       if (root === 'computed' && !computed.includes(field)) {
-        issues.push({ path, message: unknownName('computed trait', field, computed, 'segments read the built-in counters and unification.computedTraits') });
+        issues.push({ path, message: unknownName('computed trait', field, computed, 'segments read unification.computedTraits and its defaults') });
       } else if (root === 'identifiers' && !types.includes(field)) {
         issues.push({ path, message: unknownName('identifier type', field, types, 'the identifier types are') });
       } else if (root === 'enriched' && !(BUILT_IN_ENRICHED as readonly string[]).includes(field)) {

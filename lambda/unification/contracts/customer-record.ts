@@ -1,8 +1,9 @@
 /**
  * The customer view as other pillars read it: one live profile as plain data
- * (identifier values, trait values, every computed trait from config
- * evaluated at a given time, the built-in counters, segments with their entry
- * times, merges, rejected identifiers, channels, enrichment, created/updated).
+ * (identifier values, trait values, every computed trait from config, its
+ * defaults included, evaluated at a given time, the stored counters,
+ * segments with their entry times, merges, rejected identifiers, channels,
+ * enrichment, created/updated).
  * The analytics profile export turns it into curated rows; activation and
  * governance read the same shape.
  *
@@ -19,7 +20,12 @@ import type { AggregateValue } from '../core/traits/model';
 
 export type { AggregateValue, ConsentState, MergeRecord, RejectedLink };
 
-/** The built-in counters every profile keeps, whatever the config. */
+/**
+ * The counters every profile keeps, whatever the config, as stored. The
+ * default computed traits of the same names (in `computed`) read these
+ * unless the config redefines them; consumers wanting the configured
+ * meaning read `computed`.
+ */
 export interface CustomerCounters {
   readonly eventCount: number;
   readonly orderCount: number;
@@ -41,8 +47,9 @@ export interface CustomerRecord {
   readonly traits: Readonly<Record<string, unknown>>;
   readonly counters: CustomerCounters;
   /**
-   * Every computed trait from config (unification.computedTraits), by name,
-   * evaluated at `evaluatedAt`: counts and sums of nothing are 0, the others
+   * Every computed trait from config (unification.computedTraits, its
+   * defaults included), by name, evaluated at `evaluatedAt` as segments see
+   * them: counts and sums of nothing are 0, the others
    * null; times ISO-8601, `daysSince` whole days.
    */
   readonly computed: Readonly<Record<string, AggregateValue>>;
@@ -79,7 +86,7 @@ export function customerRecordReader(config: Pick<C360Config, 'unification'> & P
   const purposes: ConsentPurposes | undefined = config.governance?.consent.purposes;
   // Enrichment is stored on the profile when it is written; nothing to derive again here.
   const derivations = compileDerivations(computedTraits, segments, []);
-  const names = derivations.computedTraits.traits.map((t) => t.name);
+  const names = [...derivations.computedTraits.served, ...derivations.computedTraits.traits].map((t) => t.name);
   return (p, nowMs) => {
     const values = computedValues(p, derivations, nowMs);
     const computed: Record<string, AggregateValue> = {};

@@ -12,8 +12,6 @@
  * the profile was written.
  */
 import type { C360Config } from '../../config';
-import { BUILT_IN_COMPUTED } from '../../config/unification/cross-checks';
-import { REVENUE_SCALE } from '../../shared/events';
 import { currentConsent, type ConsentPurposes } from '../core/profile/consent';
 import type { Profile } from '../core/profile/profile';
 import { scoresView } from '../core/profile/scores';
@@ -36,7 +34,7 @@ export interface CustomerView {
   readonly identifiers: Readonly<Record<string, readonly string[]>>;
   /** Trait values (latest by event time). */
   readonly traits: Readonly<Record<string, unknown>>;
-  /** Every computed trait from config evaluated at `asOf`, plus the built-in counters (eventCount, firstSeen, lastSeen, orderCount, totalRevenue). */
+  /** Every computed trait from config evaluated at `asOf`, the default ones (eventCount, firstSeen, lastSeen, orderCount, totalRevenue) included. */
   readonly computed: Readonly<Record<string, unknown>>;
   /** Segment name → entry time (ISO-8601). */
   readonly segments: Readonly<Record<string, string>>;
@@ -59,8 +57,6 @@ export type CustomerViewConfig = Pick<C360Config, 'unification' | 'governance'>;
 interface CompiledView {
   readonly traits: CompiledComputedTraits;
   readonly purposes: ConsentPurposes;
-  /** The built-in counters config does not redefine. */
-  readonly builtIns: ReadonlySet<string>;
 }
 
 /** Compiled once per config object: a view costs the evaluation, not the compilation. */
@@ -69,11 +65,9 @@ const compiledByConfig = new WeakMap<object, CompiledView>();
 function compiledFor(config: CustomerViewConfig): CompiledView {
   let compiled = compiledByConfig.get(config);
   if (compiled === undefined) {
-    const defined = config.unification.computedTraits;
     compiled = {
-      traits: compileComputedTraits(defined),
+      traits: compileComputedTraits(config.unification.computedTraits),
       purposes: Object.fromEntries(Object.entries(config.governance.consent.purposes).map(([name, p]) => [name, { whenMissing: p.whenMissing }])),
-      builtIns: new Set(BUILT_IN_COMPUTED.filter((name) => !Object.prototype.hasOwnProperty.call(defined, name))),
     };
     compiledByConfig.set(config, compiled);
   }
@@ -82,24 +76,14 @@ function compiledFor(config: CustomerViewConfig): CompiledView {
 
 /**
  * The customer view of a live profile at `nowMs`: trait values, every
- * computed trait from config evaluated at `nowMs` plus the built-in counters
- * (a config trait of the same name wins, as in segments), segments with
+ * computed trait from config (its defaults included) evaluated at `nowMs`
+ * by the same function segments use, segments with
  * their entry times, the state of every configured consent purpose (its
  * default when never decided), scores, channels and enrichment.
  */
 export function customerView(profile: Profile, config: CustomerViewConfig, nowMs: number): CustomerView {
   const compiled = compiledFor(config);
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  const builtIn: Record<string, unknown> = {
-    eventCount: profile.computed.eventCount,
-    firstSeen: iso(profile.computed.firstSeen),
-    lastSeen: iso(profile.computed.lastSeen),
-    orderCount: profile.computed.orderCount,
-    totalRevenue: profile.computed.revenue / REVENUE_SCALE,
-  };
-  const computed: Record<string, unknown> = {};
-  for (const name of compiled.builtIns) computed[name] = builtIn[name];
-  Object.assign(computed, evaluateAggregates(compiled.traits, profile.aggregates, nowMs));
+  const computed = evaluateAggregates(compiled.traits, profile.aggregates, nowMs, profile.computed);
   const consent: Record<string, 'granted' | 'denied'> = {};
   for (const [purpose, state] of Object.entries(currentConsent(profile.consent, compiled.purposes))) consent[purpose] = state.status;
   return {

@@ -218,6 +218,11 @@ describe('computed-trait columns of profiles', () => {
     const all = profileTableColumns(parseConfig({}));
     expect(all.slice(0, PROFILE_COLUMNS.length)).toEqual(PROFILE_COLUMNS);
     expect(Object.fromEntries(all.slice(PROFILE_COLUMNS.length).map((c) => [c.name, c.type]))).toEqual({
+      // The default computed traits, merged under the example ones.
+      computed_event_count: 'bigint',
+      computed_first_seen: 'timestamp',
+      computed_last_seen: 'timestamp',
+      computed_total_revenue: 'double',
       computed_lifetime_value: 'double',
       computed_order_count: 'bigint',
       computed_average_order_value: 'double',

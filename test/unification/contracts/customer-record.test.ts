@@ -83,7 +83,17 @@ describe('the customer record contract', () => {
     const p = mergedProfile();
     const soon = read(p, T0 + 3 * DAY).computed;
     const later = read(p, T0 + 10 * DAY).computed;
-    expect(soon).toEqual({ lifetimeValue: 40, ordersLast7Days: 1, daysSinceLastOrder: 3, preferredChannel: 'web', orderCount: 0 });
+    expect(soon).toEqual({
+      eventCount: 3,
+      firstSeen: iso(T0 - DAY),
+      lastSeen: iso(T0 + 1000),
+      totalRevenue: 40,
+      lifetimeValue: 40,
+      ordersLast7Days: 1,
+      daysSinceLastOrder: 3,
+      preferredChannel: 'web',
+      orderCount: 0,
+    });
     // The order left the 7-day window; the days since it kept counting.
     expect(later).toMatchObject({ lifetimeValue: 40, ordersLast7Days: 0, daysSinceLastOrder: 10 });
   });
@@ -97,7 +107,17 @@ describe('the customer record contract', () => {
 
   it('gives every configured trait a value, null or zero for a profile without state', () => {
     const r = read(emptyProfile('p-new', iso(T0)), T0);
-    expect(r.computed).toEqual({ lifetimeValue: 0, ordersLast7Days: 0, daysSinceLastOrder: null, preferredChannel: null, orderCount: 0 });
+    expect(r.computed).toEqual({
+      eventCount: 0,
+      firstSeen: null,
+      lastSeen: null,
+      totalRevenue: 0,
+      lifetimeValue: 0,
+      ordersLast7Days: 0,
+      daysSinceLastOrder: null,
+      preferredChannel: null,
+      orderCount: 0,
+    });
     expect(r).toMatchObject({ segments: {}, merges: [], rejectedIdentifiers: [], enriched: {}, counters: { firstSeen: null, lastSeen: null } });
   });
 

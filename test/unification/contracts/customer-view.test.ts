@@ -1,12 +1,14 @@
 /**
  * customerView: a stored profile as other pillars read it at one moment:
  * windowed computed traits evaluated at that moment (not at the last
- * write), the built-in counters unless config redefines one, consent status
+ * write), the default computed traits (read from the stored counters)
+ * unless config redefines one, consent status
  * for every configured purpose, scores, segments and channels.
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type C360Config } from '../../../lambda/config';
 import { MemoryProfileStore } from '../../../lambda/unification/adapters/memory-profile-store';
+import { customerRecordReader } from '../../../lambda/unification/contracts/customer-record';
 import { customerView } from '../../../lambda/unification/contracts/customer-view';
 import type { Profile } from '../../../lambda/unification/core/profile/profile';
 import { unifySettings } from '../../../lambda/unification/settings';
@@ -98,6 +100,35 @@ describe('customerView', () => {
     expect(view.computed.orderCount).toBe(1);
     expect(view.computed.eventCount).toBe(5);
     expect(view.computed).not.toHaveProperty('ordersLast90Days');
+  });
+
+  it('reads a redefined orderCount the way segments do: view, segment and record agree', async () => {
+    const custom = parseConfig({
+      unification: {
+        computedTraits: { orderCount: { op: 'count', event: 'Order Completed', where: { status: 'paid' } } },
+        segments: { repeatPaid: { rule: { attr: 'computed.orderCount', op: 'gte', value: 2 } }, anyPaid: { rule: { attr: 'computed.orderCount', op: 'gte', value: 1 } } },
+      },
+      activation: { recommendations: { userAttributes: [] } },
+    });
+    const paid = (messageId: string, at: number, status: string) => ({ ...order(messageId, at, 10), properties: { revenue: 10, status } });
+    const profile = await profileOf(custom, [paid('p1', WRITTEN - 3 * DAY, 'paid'), paid('p2', WRITTEN - 2 * DAY, 'refunded'), paid('p3', WRITTEN - DAY, 'pending')]);
+    const view = customerView(profile, custom, WRITTEN);
+    expect(view.computed.orderCount).toBe(1);
+    // The stored counter still counts every order; the redefinition keeps its own state.
+    expect(profile.computed.orderCount).toBe(3);
+    expect(Object.keys(profile.aggregates ?? {})).toEqual(['orderCount']);
+    expect(Object.keys(view.segments)).toEqual(['anyPaid']);
+    expect(customerRecordReader(custom)(profile, WRITTEN).computed.orderCount).toBe(1);
+  });
+
+  it('serves lifetimeValue and totalRevenue from the one stored counter', async () => {
+    const profile = await profileOf(config, EVENTS);
+    const view = customerView(profile, config, WRITTEN);
+    expect(view.computed.lifetimeValue).toBe(150);
+    expect(view.computed.totalRevenue).toBe(150);
+    expect(profile.aggregates ?? {}).not.toHaveProperty('lifetimeValue');
+    expect(profile.aggregates ?? {}).not.toHaveProperty('totalRevenue');
+    expect(profile.aggregates ?? {}).not.toHaveProperty('orderCount');
   });
 
   it('does not share its arrays and objects with the stored profile', async () => {

@@ -1,16 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_COMPUTED_TRAITS,
   EXAMPLE_COMPUTED_TRAITS,
   computedTraitsSchema,
   type ComputedTraits,
   type ComputedTraitsInput,
 } from '../../../lambda/config/unification/computed-traits';
+import { parseConfig } from '../../../lambda/config';
+import { compileDerivations, computedValues, refreshProfile, segmentSubject } from '../../../lambda/unification/core/profile/derive';
+import { applyEvents, emptyProfile } from '../../../lambda/unification/core/profile/profile';
+import { evaluateSegments } from '../../../lambda/unification/core/segments/segments';
 import { compileComputedTraits } from '../../../lambda/unification/core/traits/compile';
 import { aggregatesNextChangeAt, evaluateAggregates } from '../../../lambda/unification/core/traits/evaluate';
 import { foldAggregates, mergeAggregateStates } from '../../../lambda/unification/core/traits/fold';
 import { MAX_DISTINCT_VALUES } from '../../../lambda/unification/core/traits/kinds';
-import type { AggregateEvent } from '../../../lambda/unification/core/traits/model';
+import type { AggregateEvent, BuiltInCounters } from '../../../lambda/unification/core/traits/model';
 import { REVENUE_SCALE, type UnifyEvent } from '../../../lambda/shared/events';
 
 const HOUR = 3_600_000;
@@ -35,9 +40,21 @@ function order(daysAgo: number, amount: number, extra: Partial<AggregateEvent> =
 }
 
 const compile = (defs: ComputedTraitsInput) => compileComputedTraits(computedTraitsSchema.parse(defs));
+/** The counters applyEvents keeps on a profile of these events (Profile.computed), which definitions meaning the same are read from. */
+function countersOf(events: readonly AggregateEvent[]): BuiltInCounters {
+  const orders = events.filter((e) => e.type === 'track' && e.name === 'Order Completed');
+  const times = events.map((e) => e.ts);
+  return {
+    eventCount: events.length,
+    firstSeen: times.length === 0 ? null : Math.min(...times),
+    lastSeen: times.length === 0 ? null : Math.max(...times),
+    orderCount: orders.length,
+    revenue: orders.reduce((sum, e) => sum + (e.revenue ?? 0), 0),
+  };
+}
 function run(defs: ComputedTraitsInput, events: readonly AggregateEvent[], now = NOW) {
   const c = compile(defs);
-  return evaluateAggregates(c, foldAggregates(c, undefined, events, now), now);
+  return evaluateAggregates(c, foldAggregates(c, undefined, events, now), now, countersOf(events));
 }
 function problems(input: unknown): string[] {
   const r = computedTraitsSchema.safeParse(input);
@@ -179,7 +196,7 @@ describe('operations', () => {
   it('reads UnifyEvent as it is', () => {
     const c = compile({ n: { op: 'count', event: 'Order Completed' }, total: { op: 'sum', property: '$revenue' } });
     const u: UnifyEvent = { messageId: 'u1', type: 'track', name: 'Order Completed', timestamp: new Date(NOW).toISOString(), ts: NOW, identifiers: [], traits: {}, revenue: 125_000 };
-    expect(evaluateAggregates(c, foldAggregates(c, undefined, [u], NOW), NOW)).toEqual({ n: 1, total: 12.5 });
+    expect(evaluateAggregates(c, foldAggregates(c, undefined, [u], NOW), NOW, countersOf([u]))).toEqual({ n: 1, total: 12.5 });
   });
 });
 
@@ -224,7 +241,8 @@ describe('filters', () => {
 describe('windows', () => {
   const defs: ComputedTraitsInput = {
     recent: { op: 'count', event: 'Order Completed', window: '90d' },
-    all: { op: 'count', event: 'Order Completed' },
+    // Folded like `recent` (without the where it would be the built-in orderCount, read from the profile's counters).
+    all: { op: 'count', event: 'Order Completed', where: { revenue: { exists: true } } },
   };
 
   it('counts only events inside the window', () => {
@@ -341,7 +359,9 @@ describe('state', () => {
   });
 
   it('starts a trait afresh when its definition changes, and drops traits no longer configured', () => {
-    const before = compile({ n: { op: 'count', event: 'Order Completed' }, gone: { op: 'count' } });
+    // Kept in state: the where keeps them from being the built-in counters read from the profile.
+    const paid = { revenue: { exists: true } };
+    const before = compile({ n: { op: 'count', event: 'Order Completed', where: paid }, gone: { op: 'count', where: paid } });
     const state = foldAggregates(before, undefined, [order(1, 1), order(2, 1)], NOW);
     const after = compile({ n: { op: 'count', event: 'Order Refunded', description: 'now refunds' } });
     expect(evaluateAggregates(after, state, NOW)).toEqual({ n: 0 });
@@ -350,7 +370,7 @@ describe('state', () => {
     expect(evaluateAggregates(after, refunds, NOW)).toEqual({ n: 1 });
     expect(Object.keys(refunds)).toEqual(['n']);
     // A description change keeps the state.
-    const described = compile({ n: { op: 'count', event: 'Order Completed', description: 'orders' }, gone: { op: 'count' } });
+    const described = compile({ n: { op: 'count', event: 'Order Completed', where: paid, description: 'orders' }, gone: { op: 'count', where: paid } });
     expect(evaluateAggregates(described, state, NOW).n).toBe(2);
     // Garbage from elsewhere reads as nothing.
     expect(evaluateAggregates(described, { n: 'nonsense', gone: [null, 3] }, NOW)).toEqual({ n: 0, gone: 0 });
@@ -497,5 +517,81 @@ describe('order independence and merging', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('the default computed traits: one mechanism, stored once', () => {
+  const at = (daysAgo: number) => NOW - daysAgo * DAY;
+  const unify = (messageId: string, daysAgo: number, fields: Partial<UnifyEvent>): UnifyEvent => ({
+    messageId,
+    type: 'track',
+    timestamp: new Date(at(daysAgo)).toISOString(),
+    ts: at(daysAgo),
+    identifiers: [],
+    traits: {},
+    ...fields,
+  });
+  const events = [
+    unify('o1', 30, { name: 'Order Completed', revenue: 1_250_000, properties: { status: 'paid' } }),
+    unify('o2', 20, { name: 'Order Completed', revenue: 300_000, properties: { status: 'refunded' } }),
+    unify('o3', 10, { name: 'Order Completed', revenue: 12_345, properties: { status: 'paid' } }),
+    unify('v1', 5, { type: 'page', name: 'Home' }),
+  ];
+  const profileFor = (config: ReturnType<typeof parseConfig>) => {
+    const derivations = compileDerivations(config.unification.computedTraits, config.unification.segments, []);
+    const profile = applyEvents(emptyProfile('p-1', new Date(NOW).toISOString()), events, NOW / 1000, { compiled: derivations.computedTraits, nowMs: NOW }).profile;
+    return { derivations, profile };
+  };
+
+  it('has the built-in counters as definitions with no user config, and keeps them beside a user config', () => {
+    expect(parseConfig({}).unification.computedTraits).toMatchObject(DEFAULT_COMPUTED_TRAITS);
+    const own = parseConfig({ unification: { computedTraits: { csat: { op: 'avg', event: 'Ticket Closed', property: 'csat' } }, segments: {} } });
+    expect(Object.keys(own.unification.computedTraits).sort()).toEqual(['csat', 'eventCount', 'firstSeen', 'lastSeen', 'orderCount', 'totalRevenue']);
+  });
+
+  it('lets a user definition of the same name replace a default', () => {
+    const paid = { op: 'count', event: 'Order Completed', where: { status: 'paid' } } as const;
+    const c = parseConfig({ unification: { computedTraits: { orderCount: paid }, segments: {} } });
+    expect(c.unification.computedTraits.orderCount).toEqual(paid);
+  });
+
+  it('serves the defaults and lifetimeValue from the stored counters: lifetimeValue and totalRevenue are one stored value', () => {
+    const { derivations, profile } = profileFor(parseConfig({}));
+    expect(derivations.computedTraits.served.map((t) => t.name).sort()).toEqual(['eventCount', 'firstSeen', 'lastSeen', 'lifetimeValue', 'orderCount', 'totalRevenue']);
+    for (const name of ['eventCount', 'firstSeen', 'lastSeen', 'lifetimeValue', 'orderCount', 'totalRevenue']) expect(profile.aggregates ?? {}).not.toHaveProperty(name);
+    // Only the traits with a state of their own and an event to fold (no tickets, no channels here).
+    expect(Object.keys(profile.aggregates ?? {}).sort()).toEqual(['averageOrderValue', 'daysSinceLastOrder', 'lastOrderAt', 'ordersLast90Days']);
+    const values = computedValues(profile, derivations, NOW);
+    expect(values).toMatchObject({
+      eventCount: 4,
+      firstSeen: new Date(at(30)).toISOString(),
+      lastSeen: new Date(at(5)).toISOString(),
+      orderCount: 3,
+      totalRevenue: 156.2345,
+      lifetimeValue: 156.2345,
+    });
+  });
+
+  it('gives a redefined orderCount its own state, and segments read the redefined value', () => {
+    const config = parseConfig({
+      unification: {
+        computedTraits: { orderCount: { op: 'count', event: 'Order Completed', where: { status: 'paid' } } },
+        segments: { threeOrders: { rule: { attr: 'computed.orderCount', op: 'gte', value: 3 } }, twoOrders: { rule: { attr: 'computed.orderCount', op: 'gte', value: 2 } } },
+      },
+      activation: { recommendations: { userAttributes: [] } },
+    });
+    const { derivations, profile } = profileFor(config);
+    expect(Object.keys(profile.aggregates ?? {})).toEqual(['orderCount']);
+    expect(profile.computed.orderCount).toBe(3);
+    const subject = segmentSubject(profile, derivations, NOW);
+    expect(subject.computed.orderCount).toBe(2);
+    expect(evaluateSegments(derivations.segments, subject, NOW)).toEqual(['twoOrders']);
+    expect(refreshProfile(profile, derivations, NOW).segments).toEqual({ twoOrders: new Date(NOW).toISOString() });
+  });
+
+  it('still rejects a segment naming an unknown computed trait, listing the defaults among the known ones', () => {
+    expect(() =>
+      parseConfig({ unification: { computedTraits: {}, segments: { busy: { rule: { attr: 'computed.evntCount', op: 'gte', value: 3 } } } } }),
+    ).toThrow(/unification\.segments\.busy\.rule\.attr: unknown computed trait "evntCount" \(did you mean "eventCount"\?\).*eventCount, firstSeen, lastSeen, orderCount, totalRevenue/);
   });
 });

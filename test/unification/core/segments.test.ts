@@ -204,7 +204,17 @@ describe('the example computed traits and segments together', () => {
 
   function at(events: AggregateEvent[], now: number) {
     const state = foldAggregates(traits, undefined, events, NOW);
-    const computed = evaluateAggregates(traits, state, now);
+    // The counters applyEvents keeps on the profile, which the default traits and lifetimeValue read.
+    const orders = events.filter((e) => e.type === 'track' && e.name === 'Order Completed');
+    const times = events.map((e) => e.ts);
+    const counters = {
+      eventCount: events.length,
+      firstSeen: Math.min(...times),
+      lastSeen: Math.max(...times),
+      orderCount: orders.length,
+      revenue: orders.reduce((sum, e) => sum + (e.revenue ?? 0), 0),
+    };
+    const computed = evaluateAggregates(traits, state, now, counters);
     const s = subject({ computed });
     return { computed, segments: evaluateSegments(segments, s, now), next: segmentsNextChangeAt(segments, s, now) };
   }

@@ -11,7 +11,6 @@ import { compileComputedTraits } from '../traits/compile';
 import { aggregatesNextChangeAt, evaluateAggregates } from '../traits/evaluate';
 import type { AggregateValue, CompiledComputedTraits } from '../traits/model';
 import { enrichProfile, traitValues, type Enricher } from './enrich';
-import { REVENUE_SCALE } from '../../../shared/events';
 import type { Profile } from './profile';
 import { scoreValues } from './scores';
 import {
@@ -48,17 +47,9 @@ export function compileDerivations(computedTraits: ComputedTraits, segments: Seg
   };
 }
 
-/** The profile's computed values at `nowMs`: the built-in ones, then those from config. */
+/** The profile's computed values at `nowMs`: every computed trait from config, its defaults included. */
 export function computedValues(p: Profile, d: ProfileDerivations, nowMs: number): Record<string, AggregateValue> {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  return {
-    eventCount: p.computed.eventCount,
-    firstSeen: iso(p.computed.firstSeen),
-    lastSeen: iso(p.computed.lastSeen),
-    orderCount: p.computed.orderCount,
-    totalRevenue: p.computed.revenue / REVENUE_SCALE,
-    ...evaluateAggregates(d.computedTraits, p.aggregates, nowMs),
-  };
+  return evaluateAggregates(d.computedTraits, p.aggregates, nowMs, p.computed);
 }
 
 export function segmentSubject(p: Profile, d: ProfileDerivations, nowMs: number, traits: Record<string, unknown> = traitValues(p)): SegmentSubject {

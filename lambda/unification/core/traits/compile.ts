@@ -8,6 +8,7 @@
  * trait starts again from nothing (replay the events to backfill it).
  */
 import {
+  DEFAULT_COMPUTED_TRAITS,
   EVENT_TYPE_NAMES,
   TRAIT_WINDOW,
   type ComputedTraitDefinition,
@@ -17,7 +18,18 @@ import {
 import type { EventType } from '../../../shared/events';
 import { SCALE } from './decimal';
 import { avgKind, countKind, distinctKind, extremeKind, MAX_DISTINCT_VALUES, MIN_VALUES_PER_BUCKET, modeKind, pickKind, sumKind } from './kinds';
-import { DAY_MS, HOUR_MS, type AggregateEvent, type CompiledComputedTraits, type CompiledTrait, type Kind, type Reader } from './model';
+import {
+  DAY_MS,
+  HOUR_MS,
+  type AggregateEvent,
+  type BuiltInCounters,
+  type Cell,
+  type CompiledComputedTraits,
+  type CompiledTrait,
+  type Kind,
+  type Reader,
+  type ServedTrait,
+} from './model';
 
 // The config lists the event types a trait may filter on: these do not compile when that list and shared/events.ts disagree.
 const everyEventTypeListed: [Exclude<EventType, (typeof EVENT_TYPE_NAMES)[number]>] extends [never] ? true : false = true;
@@ -197,8 +209,38 @@ function compileTrait(name: string, d: ComputedTraitDefinition): CompiledTrait {
   return { name, fp: fingerprint(d), matches: compileMatcher(d), read, kind, layout, windowMs, bucketMs, cap, daysSince };
 }
 
-/** Compiles validated definitions (computedTraitsSchema output) once, for the functions below. */
+/**
+ * The cell of each built-in counter, by the fingerprint of its default
+ * definition. The cells have the shapes the ops keep: a count, the least or
+ * greatest time, [ten-thousandths, remainder] for a sum.
+ */
+const BUILT_IN_CELLS: ReadonlyMap<string, (c: BuiltInCounters) => Cell | undefined> = new Map<
+  string,
+  (c: BuiltInCounters) => Cell | undefined
+>([
+  [fingerprint(DEFAULT_COMPUTED_TRAITS.eventCount), (c) => c.eventCount],
+  [fingerprint(DEFAULT_COMPUTED_TRAITS.firstSeen), (c) => c.firstSeen ?? undefined],
+  [fingerprint(DEFAULT_COMPUTED_TRAITS.lastSeen), (c) => c.lastSeen ?? undefined],
+  [fingerprint(DEFAULT_COMPUTED_TRAITS.orderCount), (c) => c.orderCount],
+  [fingerprint(DEFAULT_COMPUTED_TRAITS.totalRevenue), (c) => [c.revenue, 0]],
+]);
+
+/**
+ * Compiles validated definitions (computedTraitsSchema output) once, for the
+ * functions below. A definition that folds the same events into the same
+ * state as a built-in counter, whatever its name, is served from the
+ * counters and keeps no state of its own; `as: "daysSince"` is left to the
+ * fold, since its value changes with time and the re-check reads stored
+ * states.
+ */
 export function compileComputedTraits(defs: ComputedTraits | undefined): CompiledComputedTraits {
-  const traits = Object.entries(defs ?? {}).map(([name, d]) => compileTrait(name, d));
-  return { traits, names: new Set(traits.map((t) => t.name)) };
+  const traits: CompiledTrait[] = [];
+  const served: ServedTrait[] = [];
+  for (const [name, d] of Object.entries(defs ?? {})) {
+    const t = compileTrait(name, d);
+    const cell = d.as === undefined ? BUILT_IN_CELLS.get(t.fp) : undefined;
+    if (cell === undefined) traits.push(t);
+    else served.push({ name, kind: t.kind, cell });
+  }
+  return { traits, names: new Set(traits.map((t) => t.name)), served };
 }

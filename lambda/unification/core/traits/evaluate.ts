@@ -1,5 +1,5 @@
 /** The computed traits' values at a time, and the next time at which time alone may change one. */
-import { DAY_MS, type AggregateValue, type Cell, type CompiledComputedTraits, type CompiledTrait } from './model';
+import { DAY_MS, type AggregateValue, type BuiltInCounters, type Cell, type CompiledComputedTraits, type CompiledTrait } from './model';
 import { own, storedBuckets, storedCell, storedLatest } from './state';
 import { bucketExpiry, firstLiveBucket, latestLive } from './windows';
 
@@ -16,18 +16,25 @@ function liveCell(t: CompiledTrait, state: unknown, nowMs: number): Cell | undef
   return acc;
 }
 
+const NO_COUNTERS: BuiltInCounters = { eventCount: 0, firstSeen: null, lastSeen: null, orderCount: 0, revenue: 0 };
+
 /**
- * The traits' values at `nowMs`, by name: count, sum and distinct of nothing
- * are 0, the others null. Sums and averages are decimal numbers ($revenue in
- * currency units), times ISO-8601 strings or whole days (as: daysSince),
- * modes strings.
+ * The traits' values at `nowMs`, by name: those with stored states from
+ * `states`, those meaning the same as a built-in counter from `counters`
+ * (Profile.computed; none given reads as a profile with no events). Count,
+ * sum and distinct of nothing are 0, the others null. Sums and averages are
+ * decimal numbers ($revenue in currency units), times ISO-8601 strings or
+ * whole days (as: daysSince), modes strings. Every reader of computed values
+ * (segments, the API, the customer view and record) goes through this.
  */
 export function evaluateAggregates(
   compiled: CompiledComputedTraits,
   states: Readonly<Record<string, unknown>> | undefined,
   nowMs: number,
+  counters: BuiltInCounters = NO_COUNTERS,
 ): Record<string, AggregateValue> {
   const out: Record<string, AggregateValue> = {};
+  for (const t of compiled.served) out[t.name] = t.kind.value(t.cell(counters), nowMs);
   for (const t of compiled.traits) out[t.name] = t.kind.value(liveCell(t, own(states, t.name), nowMs), nowMs);
   return out;
 }

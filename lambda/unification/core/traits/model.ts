@@ -59,8 +59,32 @@ export interface CompiledTrait {
   readonly daysSince: boolean;
 }
 
+/**
+ * The counters every profile keeps whatever the config (Profile.computed):
+ * times epoch ms, null on a profile with no events; revenue in
+ * ten-thousandths.
+ */
+export interface BuiltInCounters {
+  readonly eventCount: number;
+  readonly firstSeen: number | null;
+  readonly lastSeen: number | null;
+  readonly orderCount: number;
+  readonly revenue: number;
+}
+
+/** A trait whose definition means the same as one of the built-in counters: its cell is read from them, not stored. */
+export interface ServedTrait {
+  readonly name: string;
+  readonly kind: Kind;
+  readonly cell: (c: BuiltInCounters) => Cell | undefined;
+}
+
 /** Definitions compiled once (at cold start) for the hot path. */
 export interface CompiledComputedTraits {
+  /** The traits with their own stored state (Profile.aggregates), folded from events. */
   readonly traits: readonly CompiledTrait[];
+  /** Names of `traits`: a stored state under another name is stale. */
   readonly names: ReadonlySet<string>;
+  /** The traits read from the built-in counters. */
+  readonly served: readonly ServedTrait[];
 }
