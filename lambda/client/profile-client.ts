@@ -11,79 +11,65 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import type { Identifier } from '../shared/events';
-import type { MergeRecord, ProfileView, RejectedLink, UnmergeRecord } from '../unification/core/profile/profile';
-import type { ConsentHistoryEntry, ConsentState, ConsentStatus } from '../unification/core/profile/consent';
+import type {
+  ApiError,
+  ConsentAccepted,
+  ConsentChange,
+  ConsentHistoryEntry,
+  ConsentState,
+  ConsentStatus,
+  Consent,
+  Identifier,
+  IdentifierLink,
+  Identities,
+  MergeHistory,
+  MergeRecord,
+  ProfileField,
+  ProfileView,
+  RejectedIdentifier,
+  RejectedScore,
+  Score,
+  SegmentPage,
+  UnmergeOutcome,
+  UnmergeRecord,
+  UnmergeRequest,
+} from './contract';
 import type { Recommendation, RecommendationAnswer, RecommendationSource } from '../activation/contracts/recommendations';
 
 export type { Recommendation, RecommendationAnswer, RecommendationSource };
-
-export type Profile = ProfileView & {
-  /** Set when the id asked for was merged into this profile. */
-  readonly requestedId?: string;
+export type {
+  ApiError,
+  ConsentAccepted,
+  ConsentChange,
+  ConsentHistoryEntry,
+  ConsentState,
+  ConsentStatus,
+  Consent,
+  Identifier,
+  IdentifierLink,
+  Identities,
+  MergeHistory,
+  MergeRecord,
+  ProfileField,
+  RejectedIdentifier,
+  RejectedScore,
+  Score,
+  SegmentPage,
+  UnmergeOutcome,
+  UnmergeRecord,
+  UnmergeRequest,
 };
 
-export interface Identities {
-  readonly profileId: string;
-  readonly requestedId?: string;
-  readonly identifiers: Readonly<Record<string, readonly string[]>>;
-  readonly rejectedIdentifiers: readonly RejectedLink[];
+/** The customer view (lambda/client/contract.ts): `requestedId` is set when the id asked for was merged into this profile. */
+export type Profile = ProfileView;
+
+/** The part of the view a `fields` selection returns: those fields, profileId and requestedId. */
+export type ProfileParts<F extends ProfileField> = Pick<ProfileView, 'profileId' | 'requestedId' | F>;
+
+export interface ProfileReadOptions<F extends ProfileField> {
+  /** Only these top-level fields of the view (profileId always comes back). @default the whole view */
+  readonly fields?: readonly F[];
 }
-
-export interface MergeHistory {
-  readonly profileId: string;
-  readonly requestedId?: string;
-  /** Every profile merged into this one, directly or through another merge. */
-  readonly mergedFrom: readonly string[];
-  readonly merges: readonly MergeRecord[];
-  readonly unmerges: readonly UnmergeRecord[];
-  /** Profiles an unmerge separated from this one. */
-  readonly separatedFrom: readonly string[];
-}
-
-export interface UnmergeOutcome {
-  readonly unmerge: UnmergeRecord;
-  readonly survivor: ProfileView;
-  readonly restored: ProfileView;
-}
-
-export interface Consent {
-  readonly profileId: string;
-  readonly requestedId?: string;
-  /** Every configured purpose: its latest decision, or (never decided) its default state with source `default`. */
-  readonly purposes: Readonly<Record<string, ConsentState>>;
-  /** The decisions the profile keeps, oldest first. */
-  readonly history: readonly ConsentHistoryEntry[];
-}
-
-export interface ConsentChange {
-  /** Purpose → decision; only configured purposes are accepted. */
-  readonly purposes: Readonly<Record<string, ConsentStatus>>;
-  /** @default the configured policy version (governance.consent.policyVersion) */
-  readonly policyVersion?: string;
-  /** Who recorded the decision, e.g. `support-desk`. @default `api` */
-  readonly source?: string;
-}
-
-/** A consent change accepted: its preference event is on the stream and applies within seconds. */
-export interface ConsentAccepted {
-  readonly profileId: string;
-  readonly requestedId?: string;
-  /** messageId of the preference event that carries the decision. */
-  readonly messageId: string;
-  readonly status: 'accepted';
-}
-
-export type { ConsentHistoryEntry, ConsentState, ConsentStatus };
-
-export interface SegmentPage {
-  readonly segment: string;
-  readonly profileIds: readonly string[];
-  /** Cursor of the next page; absent on the last. */
-  readonly next?: string;
-}
-
-export type { Identifier };
 
 export interface ProfileClientOptions {
   /** The ProfileApiUrl output of the unification stack, or the local runtime's API URL. */
@@ -116,6 +102,10 @@ export class ProfileApiError extends Error {
   }
 }
 
+function fieldsQuery(fields: readonly string[] | undefined): URLSearchParams {
+  return new URLSearchParams(fields === undefined ? {} : { fields: fields.join(',') });
+}
+
 export class ProfileClient {
   private readonly base: URL;
   private readonly activationBase: URL;
@@ -139,17 +129,24 @@ export class ProfileClient {
     }
   }
 
-  /** The profile with this id (a merged-away id answers with its survivor); undefined when there is none. */
-  getProfile(profileId: string): Promise<Profile | undefined> {
-    return this.request('GET', `profiles/${encodeURIComponent(profileId)}`);
+  /**
+   * The profile with this id (a merged-away id answers with its survivor):
+   * identifiers, traits, computed traits evaluated at the request, segments
+   * with entry times, consent, scores, merges and the rest of the view;
+   * undefined when there is none. `fields` asks for part of it.
+   */
+  getProfile<F extends ProfileField = ProfileField>(profileId: string, options: ProfileReadOptions<F> = {}): Promise<ProfileParts<F> | undefined> {
+    return this.request('GET', `profiles/${encodeURIComponent(profileId)}`, fieldsQuery(options.fields));
   }
 
   /** The profile holding this identifier (`email`, `phone`, `userId`, `anonymousId` or a configured type); undefined when none does. */
-  findProfile(type: string, value: string): Promise<Profile | undefined> {
-    return this.request('GET', 'profiles', new URLSearchParams({ [type]: value }));
+  findProfile<F extends ProfileField = ProfileField>(type: string, value: string, options: ProfileReadOptions<F> = {}): Promise<ProfileParts<F> | undefined> {
+    const query = fieldsQuery(options.fields);
+    query.set(type, value);
+    return this.request('GET', 'profiles', query);
   }
 
-  /** The identifiers a profile holds, and those its events carried that were not linked, with the reason. */
+  /** The identifiers a profile holds, the event and rule that linked each, and those its events carried that were not linked, with the reason. */
   getIdentities(profileId: string): Promise<Identities | undefined> {
     return this.request('GET', `profiles/${encodeURIComponent(profileId)}/identities`);
   }

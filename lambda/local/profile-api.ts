@@ -1,7 +1,8 @@
 /**
  * The profile API route of the local server: each request goes to the
  * profile API handler as the API Gateway (REST) event the deployed profile
- * API Lambda gets.
+ * API Lambda gets. It serves `GET /openapi.json` too (the description of
+ * the profile API, generated from the contract's schemas).
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { C360Config } from '../config';
@@ -30,6 +31,7 @@ export function profileApiRoute(config: C360Config, deps: ProfileApiRouteDeps): 
     store: deps.store,
     identifierTypes: config.unification.identity.identifiers,
     defaultPhoneRegion: config.normalization.defaultPhoneRegion,
+    view: config,
     segments: config.unification.segments,
     membership: deps.membership,
     unmerge: (request) => unmergeProfile(request, { store: deps.store, settings: deps.settings }),

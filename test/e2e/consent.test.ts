@@ -74,6 +74,7 @@ describe('consent on the local runtime', () => {
       defaultPhoneRegion: runtime.config.normalization.defaultPhoneRegion,
       consent: consentSettings(runtime.config),
       events: kinesisEventWriter(runtime.kinesis, runtime.streamName),
+      view: runtime.config,
     });
     const profile = await getJson(`${runtime.apiUrl}/profiles?userId=u-ana`);
     const id = String(profile.body.profileId);

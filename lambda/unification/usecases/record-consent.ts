@@ -8,15 +8,12 @@
  * so unmerges and merges), and is ordered against the others by its time.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod/mini';
-import '../../config/zod-locale';
 import type { AuditRecord } from '../../governance/contracts/audit';
 import type { AuditLog, SubjectHasher } from '../../governance/ports';
-import { CONTEXT_CONSENT_SOURCE, describeIssues, type ConsentStatus } from '../../shared/events';
+import type { ConsentStatus } from '../../shared/events';
 import {
   consentHistory,
   currentConsent,
-  DEFAULT_CONSENT_SOURCE,
   type ConsentHistoryEntry,
   type ConsentPurposes,
   type ConsentState,
@@ -55,36 +52,6 @@ export interface ConsentChange {
 
 /** The source of a decision recorded through the API without one. */
 export const API_CONSENT_SOURCE = 'api';
-
-/** The body schema of a consent change against the configured purposes; its errors name the purpose that is wrong. */
-export function consentChangeSchema(purposes: readonly string[]) {
-  return z.strictObject({
-    purposes: z.record(z.string(), z.enum(['granted', 'denied'])).check(
-      z.superRefine((value, ctx) => {
-        const names = Object.keys(value);
-        if (names.length === 0) ctx.addIssue({ code: 'custom', input: value, message: `name at least one purpose; the purposes are ${purposes.join(', ')}` });
-        for (const name of names) {
-          if (!purposes.includes(name)) {
-            ctx.addIssue({ code: 'custom', path: [name], input: name, message: `unknown purpose ${JSON.stringify(name)}; the purposes are ${purposes.join(', ')}` });
-          }
-        }
-      }),
-    ),
-    policyVersion: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
-    source: z.optional(
-      z.string().check(
-        z.regex(/^[a-z][a-z0-9_-]{0,63}$/, 'a lower-case name such as support-desk'),
-        z.refine((s) => s !== CONTEXT_CONSENT_SOURCE && s !== DEFAULT_CONSENT_SOURCE, `"${CONTEXT_CONSENT_SOURCE}" and "${DEFAULT_CONSENT_SOURCE}" are reserved sources`),
-      ),
-    ),
-  });
-}
-
-/** The change in a request body, or why it is refused. */
-export function parseConsentChange(body: unknown, purposes: readonly string[]): { ok: true; change: ConsentChange } | { ok: false; reason: string } {
-  const parsed = consentChangeSchema(purposes).safeParse(body);
-  return parsed.success ? { ok: true, change: parsed.data } : { ok: false, reason: describeIssues(parsed.error) };
-}
 
 export interface RecordConsentDeps {
   readonly events: EventStreamWriter;
