@@ -6,9 +6,17 @@
  * this contract. Keeping the profile as one attribute makes a profile read one
  * item and lets traits hold any JSON; deflating it roughly halves the item.
  *
- * Every stored item carries this encoding: changing it orphans them. Fields
- * added to the Profile later are optional (consent, segments, ...), so that
- * documents written before them still decode.
+ * Every stored item carries this encoding: changing it orphans them. The
+ * document carries a schema version (`schemaVersion`), and decodeProfile
+ * upgrades an older document to the current shape, one version at a time, so
+ * items written by any earlier release keep reading. Documents written before
+ * versioning have no `schemaVersion` and count as version 1.
+ *
+ *   1  the document as first stored (fields added later are optional:
+ *      consent, segments, aggregates, scores, ...)
+ *   2  `links`: per identifier, the event that brought it
+ *      (core/profile/provenance.ts). A version 1 document has none, so its
+ *      identifiers are explained as `unrecorded`.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Profile } from '../core/profile/profile';
@@ -18,15 +26,34 @@ export type { Profile } from '../core/profile/profile';
 /** Attribute of a profile item that holds the encoded document. */
 export const PROFILE_DOC_ATTRIBUTE = 'doc';
 
-/** The document of a profile: its JSON, deflated. */
+/** The schema version this code writes, and the newest it reads. */
+export const PROFILE_DOC_VERSION = 2;
+
+/** The document field that holds the schema version. */
+const VERSION_FIELD = 'schemaVersion';
+
+type StoredDocument = Record<string, unknown> & { profileId: string };
+
+/**
+ * Upgrades from version n to n + 1, by n. Each takes the document as that
+ * version stored it and returns it as the next version stores it.
+ */
+const UPGRADES: Readonly<Record<number, (doc: StoredDocument) => StoredDocument>> = {
+  // Version 2 added `links`; a document without them explains its identifiers as unrecorded.
+  1: (doc) => doc,
+};
+
+/** The document of a profile: its JSON with the schema version, deflated. */
 export function encodeProfile(profile: Profile): Uint8Array {
-  return deflateRawSync(JSON.stringify(profile));
+  return deflateRawSync(JSON.stringify({ [VERSION_FIELD]: PROFILE_DOC_VERSION, ...profile }));
 }
 
 /**
  * The profile in a profile item's `doc` (as written by encodeProfile).
+ * A document of an older schema version is upgraded to the current shape.
  * Throws an Error saying what is wrong when the attribute is missing, is not
- * binary, does not inflate, is not JSON or is not a profile.
+ * binary, does not inflate, is not JSON, is not a profile, or was written by
+ * a newer schema version than this code reads.
  */
 export function decodeProfile(doc: unknown): Profile {
   if (!(doc instanceof Uint8Array)) throw new Error('profile item has no binary doc attribute');
@@ -46,5 +73,17 @@ export function decodeProfile(doc: unknown): Profile {
   if (typeof value !== 'object' || value === null || typeof (value as { profileId?: unknown }).profileId !== 'string') {
     throw new Error('profile document is not a profile (no profileId)');
   }
-  return value as Profile;
+  const { [VERSION_FIELD]: stored, ...fields } = value as StoredDocument;
+  const version = stored === undefined ? 1 : stored;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    throw new Error(`profile document has an invalid ${VERSION_FIELD} (${JSON.stringify(version)}): a positive integer was expected`);
+  }
+  if (version > PROFILE_DOC_VERSION) {
+    throw new Error(
+      `profile document has ${VERSION_FIELD} ${version}, newer than this code reads (up to ${PROFILE_DOC_VERSION}): it was written by a newer c360; deploy that version to read it`,
+    );
+  }
+  let upgraded = fields as StoredDocument;
+  for (let v = version; v < PROFILE_DOC_VERSION; v++) upgraded = (UPGRADES[v] as (d: StoredDocument) => StoredDocument)(upgraded);
+  return upgraded as unknown as Profile;
 }

@@ -1,7 +1,9 @@
-import { deflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeProfile, encodeProfile } from '../../../lambda/unification/contracts/profile-document';
+import { decodeProfile, encodeProfile, PROFILE_DOC_VERSION } from '../../../lambda/unification/contracts/profile-document';
 import { emptyProfile, type Profile } from '../../../lambda/unification/core/profile/profile';
+import { explainIdentifiers } from '../../../lambda/unification/core/profile/provenance';
+import { UNVERSIONED_PROFILE_DOC } from '../fixtures/profile-document-v1';
 
 /**
  * A profile item's `doc` as the profile store wrote it before the encoding
@@ -21,10 +23,40 @@ describe('the profile document contract', () => {
     expect(p.segments).toEqual({ highValue: '2026-11-02T10:00:00.000Z' });
   });
 
-  it('encodes as JSON, deflated: what the previous encoding wrote, byte for byte', () => {
+  it('encodes as JSON with its schema version, deflated, and decodes back to the same profile', () => {
     const p: Profile = { ...emptyProfile('p-2', '2026-11-01T00:00:00.000Z'), channels: { web: 3 }, mergedFrom: ['p-1'] };
-    expect(Buffer.from(encodeProfile(p)).equals(deflateRawSync(JSON.stringify(p)))).toBe(true);
+    const stored = JSON.parse(inflateRawSync(encodeProfile(p)).toString('utf8')) as Record<string, unknown>;
+    expect(stored.schemaVersion).toBe(PROFILE_DOC_VERSION);
     expect(decodeProfile(encodeProfile(p))).toEqual(p);
+    expect(decodeProfile(encodeProfile(p))).not.toHaveProperty('schemaVersion');
+  });
+
+  it('decodes a full document written before documents carried a version, and explains its identifiers as unrecorded', () => {
+    const p = decodeProfile(new Uint8Array(Buffer.from(UNVERSIONED_PROFILE_DOC, 'base64')));
+    expect(p.profileId).toBe('p-fixture-a');
+    expect(p.version).toBe(7);
+    expect(p.identifiers).toEqual({ email: ['ana@example.org'], phone: ['+351912345678'], userId: ['u-1'] });
+    expect(p.traits.city?.v).toBe('Lisboa');
+    expect(p.computed).toMatchObject({ eventCount: 6, orderCount: 2, revenue: 525000 });
+    expect(p.consent?.marketing_email?.at(-1)).toMatchObject({ status: 'granted' });
+    expect(p.scores?.churn?.score).toBe(0.27);
+    expect(Object.keys(p.segments ?? {}).sort()).toEqual(['highValue', 'recentBuyers']);
+    expect(p.rejectedIdentifiers?.map((r) => r.value)).toEqual(['test@test.com']);
+    expect(p.merges).toHaveLength(1);
+    expect(explainIdentifiers(p).map((l) => [l.type, l.rule])).toEqual([
+      ['email', 'unrecorded'],
+      ['phone', 'unrecorded'],
+      ['userId', 'unrecorded'],
+    ]);
+    // Written again, it is a current document and reads the same.
+    expect(decodeProfile(encodeProfile(p))).toEqual(p);
+  });
+
+  it('refuses a document of a newer or invalid schema version, saying which', () => {
+    const doc = (version: unknown) => new Uint8Array(deflateRawSync(JSON.stringify({ schemaVersion: version, profileId: 'p-1' })));
+    expect(() => decodeProfile(doc(PROFILE_DOC_VERSION + 1))).toThrow(`schemaVersion ${PROFILE_DOC_VERSION + 1}, newer than this code reads (up to ${PROFILE_DOC_VERSION})`);
+    expect(() => decodeProfile(doc('2'))).toThrow(/invalid schemaVersion/);
+    expect(() => decodeProfile(doc(0))).toThrow(/invalid schemaVersion/);
   });
 
   it('says what is wrong with a document that cannot be read, without quoting its content', () => {

@@ -228,7 +228,8 @@ function claimIdentifiers<E extends UnifyEvent>(step: Step<E>, draft: Draft): Cl
     if (!draft.state.identifiers[id.type]?.includes(id.value)) missing.push(id);
   }
   if (missing.length > 0) {
-    draft.state = withIdentifiers(draft.state, missing);
+    // Explained by the batch's events that carried them (an alias's previous id by the alias).
+    draft.state = withIdentifiers(draft.state, missing, g.events);
     draft.changed = true;
   }
   for (const key of [...g.owned].sort()) {

@@ -276,6 +276,7 @@ export function planUnmerge(input: UnmergeInput): UnmergeResult {
     profile = withIdentifiers(
       profile,
       [...groups.entries()].filter(([, g]) => resolvedSide(g) === side).map(([key]) => parseIdKey(key)),
+      linked,
     );
     profile = recordRejected(
       profile,
