@@ -67,6 +67,13 @@ export const unificationSection = z.prefault(z.strictObject({
      */
     limits: z.optional(z.record(identifierType, int(1, 100000))),
     /**
+     * Days each entry of a profile's event journal (what unmerge replays) is
+     * kept before the table's TTL deletes it. An unmerge needs every event of
+     * the profile in the journal: once entries have expired it refuses,
+     * saying how many it holds, instead of splitting inexactly.
+     */
+    journalRetentionDays: withDefault(int(1, 3650), 400),
+    /**
      * Values that never link anything, for every identifier type: an exact
      * value (compared case-insensitively) or a `/regular expression/flags`.
      */

@@ -4,7 +4,7 @@
  * (segment membership, then the bus), and the quarantine folder.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoProfileStore } from '../unification/adapters/dynamodb-profile-store';
+import { DynamoProfileStore, type DynamoProfileStoreOptions } from '../unification/adapters/dynamodb-profile-store';
 import { DynamoSegmentStore } from '../unification/adapters/dynamodb-segment-store';
 import { LocalBus } from '../unification/adapters/local-bus';
 import { FileQuarantineSink } from '../unification/adapters/quarantine';
@@ -38,8 +38,15 @@ export interface StoreWrappers {
   readonly wrapQuarantine?: (sink: QuarantineSink) => QuarantineSink;
 }
 
-export function localStores(doc: DynamoDBDocumentClient, tableName: string, paths: DataDir, wrap: StoreWrappers = {}, audit?: StoreAudit): LocalStores {
-  const store = new DynamoProfileStore(doc, tableName);
+export function localStores(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  paths: DataDir,
+  wrap: StoreWrappers = {},
+  audit?: StoreAudit,
+  options: DynamoProfileStoreOptions = {},
+): LocalStores {
+  const store = new DynamoProfileStore(doc, tableName, options);
   // What the table's stream and the segment-changes function do deployed: membership, then the bus.
   const membership = new DynamoSegmentStore(doc, tableName);
   const bus = new LocalBus(paths.busFile);

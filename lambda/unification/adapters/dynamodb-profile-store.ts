@@ -27,12 +27,15 @@ import { retryBatch, type BatchRetryOptions } from '../../shared/retry';
 import type { Claim, VersionedWrite } from '../core/identity/plan-types';
 import type { Profile } from '../core/profile/profile';
 import {
+  DEFAULT_JOURNAL_RETENTION_DAYS,
   IDENTIFIER_SK,
   identifierOfPk,
   identifierPk,
+  journalExpiresAt,
   JOURNAL_SK_PREFIX,
   PK,
   PROFILE_SK,
+  PROFILE_TABLE,
   profileIdOfPk,
   profilePk,
   RECHECK_AT,
@@ -110,8 +113,16 @@ function sameBytes(old: AttributeValue | undefined, ours: unknown): boolean {
   return a !== undefined && ours instanceof Uint8Array && Buffer.from(a).equals(ours);
 }
 
-function journalItem(e: JournalEntry): Record<string, unknown> {
-  return { [PK]: profilePk(e.profileId), [SK]: e.key, at: e.at, doc: encodeJournal(e) };
+const JOURNAL_TTL_ATTRIBUTE = PROFILE_TABLE.timeToLiveAttribute;
+
+/** A journal item, with the time DynamoDB's TTL deletes it (the table's `expiresAt`). */
+function journalItem(e: JournalEntry, retentionDays: number): Record<string, unknown> {
+  return { [PK]: profilePk(e.profileId), [SK]: e.key, at: e.at, doc: encodeJournal(e), [JOURNAL_TTL_ATTRIBUTE]: journalExpiresAt(e.at, retentionDays) };
+}
+
+export interface DynamoProfileStoreOptions {
+  /** Days journal items are kept before the table's TTL deletes them (config unification.identity.journalRetentionDays). @default DEFAULT_JOURNAL_RETENTION_DAYS */
+  readonly journalRetentionDays?: number;
 }
 
 function profileCondition(expectedVersion: number | null) {
@@ -133,10 +144,15 @@ function claimCondition(expectedOwner: string | null) {
 export class DynamoProfileStore implements ProfileStore {
   readonly usage: DynamoUsage = { calls: 0, readUnits: 0, writeUnits: 0, journalWriteUnits: 0, claimWriteUnits: 0 };
 
+  private readonly journalRetentionDays: number;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+    options: DynamoProfileStoreOptions = {},
+  ) {
+    this.journalRetentionDays = options.journalRetentionDays ?? DEFAULT_JOURNAL_RETENTION_DAYS;
+  }
 
   async getOwners(keys: readonly string[]): Promise<Map<string, string>> {
     const items = await this.batchGet(keys.map((k) => identifierPk(k)), IDENTIFIER_SK, `${PK}, profileId`);
@@ -172,7 +188,7 @@ export class DynamoProfileStore implements ProfileStore {
 
   async transact(writes: readonly VersionedWrite[], claims: readonly Claim[], journal: readonly JournalEntry[] = []): Promise<boolean> {
     const items = [
-      ...journal.map((e) => ({ Put: { TableName: this.tableName, Item: journalItem(e) } })),
+      ...journal.map((e) => ({ Put: { TableName: this.tableName, Item: journalItem(e, this.journalRetentionDays) } })),
       ...writes.map((w) => ({ Put: { TableName: this.tableName, Item: profileItem(w.profile), ...profileCondition(w.expectedVersion) } })),
       ...claims.map((c) => ({ Put: { TableName: this.tableName, Item: claimItem(c), ...claimCondition(c.expectedOwner) } })),
     ];
@@ -196,7 +212,7 @@ export class DynamoProfileStore implements ProfileStore {
 
   async putJournal(entries: readonly JournalEntry[]): Promise<void> {
     await this.batchWrite(
-      entries.map((e) => ({ PutRequest: { Item: journalItem(e) } })),
+      entries.map((e) => ({ PutRequest: { Item: journalItem(e, this.journalRetentionDays) } })),
     );
   }
 

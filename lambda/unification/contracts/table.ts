@@ -49,6 +49,14 @@ const RECHECK_SHARD_PREFIX = 'R#';
 export const PROFILE_SK = 'P';
 /** Sort key of an identifier index item. */
 export const IDENTIFIER_SK = 'ID';
+/** Days a journal item is kept when config does not say (unification.identity.journalRetentionDays). */
+export const DEFAULT_JOURNAL_RETENTION_DAYS = 400;
+
+/** Epoch seconds at which DynamoDB's TTL may delete a journal item written at `at` (ISO-8601). */
+export function journalExpiresAt(at: string, retentionDays: number): number {
+  return Math.floor(Date.parse(at) / 1000) + retentionDays * 86_400;
+}
+
 /** Sort keys of a profile's journal items start with this (`J#<version, 10 digits>#<tag>`). */
 export const JOURNAL_SK_PREFIX = 'J#';
 /** Digits of the version in a journal key, so that keys sort in write order. */

@@ -52,4 +52,15 @@ describe('DynamoProfileStore conditional writes', () => {
     // the two failed conditions are billed, and billed to the claims
     expect(store.usage).toMatchObject({ writeUnits: 2, claimWriteUnits: 2, journalWriteUnits: 0 });
   });
+
+  it('writes each journal item with the time the table TTL deletes it, the configured retention after it was written', async () => {
+    const items = (ddb.reset(), fakeDynamoTable(ddb));
+    const kept = new DynamoProfileStore(doc, 'c360-test', { journalRetentionDays: 30 });
+    await kept.putJournal([{ profileId: 'p1', key: 'J#0000000001#a', at: '2026-11-01T00:00:00.000Z', events: [event('m1')] }]);
+    const written = [...items.values()].find((i) => String(i.sk).startsWith('J#'));
+    expect(written?.expiresAt).toBe(Date.UTC(2026, 11, 1) / 1000);
+    // Without a setting, the default retention (400 days).
+    await store.putJournal([{ profileId: 'p2', key: 'J#0000000001#a', at: '2026-11-01T00:00:00.000Z', events: [event('m2')] }]);
+    expect([...items.values()].find((i) => i.pk === 'P#p2')?.expiresAt).toBe(Date.UTC(2026, 10, 1) / 1000 + 400 * 86_400);
+  });
 });
