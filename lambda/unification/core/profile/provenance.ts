@@ -153,24 +153,6 @@ export function mergeLinks(a: ExplainedIdentities, b: ExplainedIdentities): Iden
   return out;
 }
 
-/**
- * Fills in, for identifiers `p` holds without an entry, the entry `from`
- * has (the same customer's document before a rebuild, e.g. an unmerge's
- * replay, whose journal may not reach back to the event that brought them).
- */
-export function keepEarlierLinks<P extends ExplainedIdentities>(p: P, from: ExplainedIdentities): P {
-  let out: Record<string, LinkEntry> | undefined;
-  for (const [type, values] of Object.entries(p.identifiers)) {
-    for (const value of values) {
-      const key = idKey(type, value);
-      const entry = from.links?.[key];
-      if (p.links?.[key] !== undefined || entry === undefined) continue;
-      (out ??= { ...p.links })[key] = entry;
-    }
-  }
-  return out === undefined ? p : { ...p, links: out };
-}
-
 /** Every identifier the profile holds, by type then value, with the event and rule that linked it. */
 export function explainIdentifiers(p: ExplainedIdentities): IdentifierLink[] {
   const out: IdentifierLink[] = [];
