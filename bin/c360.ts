@@ -11,8 +11,9 @@ import { config } from '../lambda/config/load';
 import { kinesisClient } from '../lambda/shared/clients';
 import { demoCatalogCsv, generateDemo } from '../lambda/local/demo';
 import { writeFile } from 'node:fs/promises';
+import { resetDataDir } from '../lambda/local/data-dir';
 import { startLocalRuntime, type LocalRuntime } from '../lambda/local/runtime';
-import { localDataDir, onLauncherExit } from '../lambda/local/runtime-info';
+import { localDataDir, onLauncherExit, runtimeInfoFile, runtimeProblem, type LocalRuntimeInfo } from '../lambda/local/runtime-info';
 import { payloadOf, readEventLines, sendPayloads, sendSummary } from '../lambda/local/send';
 import { registerActivationCommands } from './commands/activation';
 import { registerAuditCommand } from './commands/audit';
@@ -23,6 +24,7 @@ import { registerPlanCommand } from './commands/plan';
 import { localRuntimeInfo } from './commands/local-runtime-info';
 import { registerProfileCommands } from './commands/profiles';
 import { registerQualityCommand } from './commands/quality';
+import { registerReplayCommand } from './commands/replay';
 import { registerResolveCommand } from './commands/resolve';
 import { registerSqlCommand } from './commands/sql';
 
@@ -42,11 +44,16 @@ const positiveInt = (value: string) => {
 program
   .command('start')
   .description('run the platform on this machine: in-process DynamoDB and Kinesis, the consumer, the profile API, and demo data')
-  .option('--no-demo', 'start empty instead of sending the demo dataset')
+  .option('--no-demo', 'do not send the demo dataset (it is sent once per data directory, on the first start)')
+  .option('--fresh', 'remove the local state first (what `c360 reset` removes) and start over')
   .option('--people <n>', 'people in the demo dataset', positiveInt, 250)
   .option('--port <n>', 'port of the profile API', positiveInt, config.local.apiPort)
-  .action(async (opts: { demo: boolean; people: number; port: number }) => {
+  .action(async (opts: { demo: boolean; fresh?: boolean; people: number; port: number }) => {
     const started = performance.now();
+    if (opts.fresh === true) {
+      await refuseWhileRunning(localDataDir(config.local.dataDir));
+      printRemoved(await resetDataDir(localDataDir(config.local.dataDir)));
+    }
     let runtime: LocalRuntime | undefined;
     let stopping: Promise<void> | undefined;
     const stop = () => {
@@ -64,8 +71,14 @@ program
   profile API   ${runtime.apiUrl}
   Kinesis       ${runtime.kinesisEndpoint}  stream ${runtime.streamName}
   DynamoDB      ${runtime.dynamodbEndpoint}  table ${runtime.tableName}
-  lake          ${runtime.lakeDir}`);
-    if (opts.demo) {
+  lake          ${runtime.lakeDir}
+  data          ${runtime.dataDir} (kept across restarts; c360 reset or --fresh starts over)`);
+    const demoSentAt = await readFile(runtime.demoMarker, 'utf8').then(
+      (text) => (JSON.parse(text) as { sentAt?: string }).sentAt ?? 'earlier',
+      () => undefined,
+    );
+    if (opts.demo && demoSentAt !== undefined) console.log(`\nThe demo dataset was sent to this data directory ${demoSentAt === 'earlier' ? 'earlier' : `at ${demoSentAt}`}; profiles are as the last run left them.`);
+    if (opts.demo && demoSentAt === undefined) {
       const demo = generateDemo({ people: opts.people });
       // The item catalog first, as a retailer's feed would be: recommendations and templates name its items.
       await writeFile(join(runtime.activation.paths.itemsDir, 'demo-items.csv'), demoCatalogCsv());
@@ -76,6 +89,7 @@ program
       await sendPayloads(runtime.kinesis, runtime.streamName, payloads.slice(0, half));
       await sendPayloads(runtime.kinesis, runtime.streamName, payloads.slice(half), { aggregateEvery: 25 });
       await sendPayloads(runtime.kinesis, runtime.streamName, demo.poison.map(payloadOf));
+      await writeFile(runtime.demoMarker, JSON.stringify({ sentAt: new Date().toISOString(), people: demo.people.length, events: demo.events.length }) + '\n');
       await runtime.poller?.drain();
       await runtime.lakePoller?.drain();
       // The curated zone right away (then on the schedule), so `c360 sql` and the dashboard have profiles to show.
@@ -133,6 +147,15 @@ Raw events land in ${join(runtime.lakeDir, RAW_ZONE)} by source and event date.`
   });
 
 program
+  .command('reset')
+  .description("remove the local runtime's state (tables, stream, stream positions, lake, reports) so the next start begins empty")
+  .action(async () => {
+    const dataDir = localDataDir(config.local.dataDir);
+    await refuseWhileRunning(dataDir);
+    printRemoved(await resetDataDir(dataDir));
+  });
+
+program
   .command('send')
   .description('send a JSONL file of Segment-spec events to the stream (the local runtime unless --stream is given)')
   .argument('<file>', 'one JSON event per line')
@@ -164,6 +187,7 @@ program
 
 registerImportCommand(program);
 registerResolveCommand(program);
+registerReplayCommand(program);
 registerProfileCommands(program);
 registerSqlCommand(program);
 registerExportCommand(program);
@@ -192,6 +216,23 @@ program
     });
     printReport(report, opts.json === true);
   });
+
+/** Removing the state under a running runtime would pull its tables and stream from under it. */
+async function refuseWhileRunning(dataDir: string): Promise<void> {
+  const text = await readFile(runtimeInfoFile(dataDir), 'utf8').catch(() => undefined);
+  if (text === undefined) return;
+  let info: LocalRuntimeInfo;
+  try {
+    info = JSON.parse(text) as LocalRuntimeInfo;
+  } catch {
+    return;
+  }
+  if ((await runtimeProblem(info)) === undefined) throw new Error(`the local runtime is running (process ${info.pid ?? 'unknown'}): stop it first, then reset`);
+}
+
+function printRemoved(removed: readonly string[]): void {
+  console.log(removed.length === 0 ? 'No local state to remove.' : `Removed the local state:\n${removed.map((p) => `  ${p}`).join('\n')}`);
+}
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`c360: ${err.message}`);

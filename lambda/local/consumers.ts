@@ -12,7 +12,7 @@ import type { SuppressionCheck } from '../governance/ports';
 import type { BatchOutcome, UnifySettings } from '../unification/usecases/unify-batch';
 import type { DataDir } from './data-dir';
 import { createLakeWriter } from './lake-writer';
-import { LocalPoller, type ConsumerHandler, type OnFailureEntry, type PollerOptions } from './poller';
+import { LocalPoller, type ConsumerHandler, type OnFailureEntry, type PollerOptions, type ShardCheckpoints } from './poller';
 import { LOCAL_REGION, type LocalServices } from './servers';
 
 export interface RuntimeTotals {
@@ -75,10 +75,10 @@ export function unifyConsumers(deps: UnifyConsumerDeps): (observe?: (o: BatchOut
 type Stream = Pick<LocalServices, 'kinesis' | 'streamName' | 'streamArn'>;
 
 /** Polls the stream into the unify consumer with the config's batching, retries and record age. */
-export function startUnifyPoller(config: C360Config, stream: Stream, handler: ConsumerHandler, onFailureFile: string): Promise<LocalPoller> {
+export function startUnifyPoller(config: C360Config, stream: Stream, handler: ConsumerHandler, onFailureFile: string, checkpoints?: ShardCheckpoints): Promise<LocalPoller> {
   const c = config.unification.consumer;
   return startPoller({
-    ...pollerBase(config, stream),
+    ...pollerBase(config, stream, checkpoints),
     handler,
     onFailure: appendEntry(onFailureFile),
     batchSize: c.batchSize,
@@ -89,9 +89,9 @@ export function startUnifyPoller(config: C360Config, stream: Stream, handler: Co
 }
 
 /** Polls the stream into the lake writer, which keeps records as long as the stream does. */
-export function startLakePoller(config: C360Config, stream: Stream, paths: DataDir, suppression?: IngestSuppression): Promise<LocalPoller> {
+export function startLakePoller(config: C360Config, stream: Stream, paths: DataDir, suppression?: IngestSuppression, checkpoints?: ShardCheckpoints): Promise<LocalPoller> {
   return startPoller({
-    ...pollerBase(config, stream),
+    ...pollerBase(config, stream, checkpoints),
     handler: createLakeWriter({ lakeDir: paths.lakeDir, sources: Object.keys(config.collection.sources), ...(suppression === undefined ? {} : { suppression }) }),
     onFailure: appendEntry(paths.lakeOnFailureFile),
     batchSize: 1000,
@@ -102,10 +102,17 @@ export function startLakePoller(config: C360Config, stream: Stream, paths: DataD
 }
 
 /** Polls the stream into one of the activation consumers (interactions, event-triggered campaigns), with the unify consumer's retries and record age. */
-export function startActivationPoller(config: C360Config, stream: Stream, handler: ConsumerHandler, onFailureFile: string, name: string): Promise<LocalPoller> {
+export function startActivationPoller(
+  config: C360Config,
+  stream: Stream,
+  handler: ConsumerHandler,
+  onFailureFile: string,
+  name: string,
+  checkpoints?: ShardCheckpoints,
+): Promise<LocalPoller> {
   const c = config.unification.consumer;
   return startPoller({
-    ...pollerBase(config, stream),
+    ...pollerBase(config, stream, checkpoints),
     handler,
     onFailure: appendEntry(onFailureFile),
     batchSize: 1000,
@@ -115,8 +122,9 @@ export function startActivationPoller(config: C360Config, stream: Stream, handle
   });
 }
 
-function pollerBase(config: C360Config, stream: Stream) {
+function pollerBase(config: C360Config, stream: Stream, checkpoints?: ShardCheckpoints) {
   return {
+    ...(checkpoints === undefined ? {} : { checkpoints }),
     kinesis: stream.kinesis,
     streamName: stream.streamName,
     streamArn: stream.streamArn,

@@ -4,7 +4,10 @@
  * - batch size, and a batching window bounded by the poll interval;
  * - partial batch responses: a batch is retried from the lowest failed sequence number;
  * - bisect on error: a batch whose handler throws is split in two and each half retried;
- * - bounded retries and record age, after which the records go to the on-failure destination.
+ * - bounded retries and record age, after which the records go to the on-failure destination;
+ * - a checkpoint per shard (when given): the last sequence number handled, so
+ *   a restarted poller resumes after it (AFTER_SEQUENCE_NUMBER) instead of
+ *   reading the shard again from its trim horizon.
  */
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type _Record } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
@@ -19,6 +22,14 @@ export interface OnFailureEntry {
   readonly batchSize: number;
   /** Lambda's on-failure record carries only the positions; locally the records come along to ease replay. */
   readonly records: ReadonlyArray<{ sequenceNumber: string; partitionKey: string; data: string }>;
+}
+
+/** Where a poller keeps its position in each shard. */
+export interface ShardCheckpoints {
+  /** The last sequence number handled in the shard, if any. */
+  read(shardId: string): Promise<string | undefined>;
+  /** Records that every record up to `sequenceNumber` in the shard has been handled (applied or sent to the on-failure destination). */
+  write(shardId: string, sequenceNumber: string): Promise<void>;
 }
 
 export interface PollerOptions {
@@ -36,6 +47,8 @@ export interface PollerOptions {
   readonly clock?: () => number;
   /** Told of a read that failed (the shard loop waits and reads again). */
   readonly onError?: (err: Error) => void;
+  /** Keeps the position in each shard across restarts; without it every start reads from the trim horizon. */
+  readonly checkpoints?: ShardCheckpoints;
 }
 
 export interface PollerStats {
@@ -85,9 +98,14 @@ export class LocalPoller {
   }
 
   private async pollShard(shardId: string): Promise<void> {
-    const { kinesis, streamName } = this.opts;
+    const { kinesis, streamName, checkpoints } = this.opts;
+    const after = await checkpoints?.read(shardId);
     const it = await kinesis.send(
-      new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      new GetShardIteratorCommand(
+        after === undefined
+          ? { StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }
+          : { StreamName: streamName, ShardId: shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after },
+      ),
     );
     let iterator = it.ShardIterator;
     while (this.running && iterator !== undefined) {
@@ -103,8 +121,10 @@ export class LocalPoller {
       }
       iterator = out.NextShardIterator;
       const records = out.Records ?? [];
-      if (records.length > 0) await this.deliver(shardId, records);
-      else if ((out.MillisBehindLatest ?? 0) === 0) {
+      if (records.length > 0) {
+        await this.deliver(shardId, records);
+        await checkpoints?.write(shardId, records[records.length - 1]?.SequenceNumber as string);
+      } else if ((out.MillisBehindLatest ?? 0) === 0) {
         this.emptyReadStartedAt.set(shardId, startedAt);
         await new Promise((r) => setTimeout(r, this.opts.pollIntervalMs));
       }

@@ -33,6 +33,7 @@ import { unifySettings } from '../unification/settings';
 import { collectorRoute } from './collector';
 import { emptyTotals, startLakePoller, startUnifyPoller, unifyConsumers, type RuntimeTotals } from './consumers';
 import { dashboardRoute, filesVersion, lazyWarehouse } from './dashboard/route';
+import { FileCheckpoints } from './checkpoints';
 import { prepareDataDir } from './data-dir';
 import { serveHttp } from './http';
 import type { ConsumerHandler, LocalPoller } from './poller';
@@ -64,6 +65,11 @@ export interface LocalRuntimeOptions {
   readonly dataDir?: string;
   /** Shards of the local stream (an on-demand stream starts with 2 locally). */
   readonly shards?: number;
+  /**
+   * Keep the tables, the stream and the pollers' positions under the data folder (default), so a restart
+   * resumes where the last run stopped; `false` runs both servers in memory and reads the stream from its start.
+   */
+  readonly persist?: boolean;
   /** Start the poller (consumer); tests of concurrency start their own. */
   readonly startConsumer?: boolean;
   /** Wraps the store and the quarantine sink (fault injection in tests). */
@@ -85,6 +91,8 @@ export interface LocalRuntime {
   readonly dataDir: string;
   readonly lakeDir: string;
   readonly onFailureFile: string;
+  /** Present once the demo dataset has been sent to this data folder. */
+  readonly demoMarker: string;
   readonly kinesisEndpoint: string;
   readonly dynamodbEndpoint: string;
   readonly streamName: string;
@@ -159,11 +167,13 @@ function privacyRoute(api: ReturnType<typeof createPrivacyApi>): Route {
 
 export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const paths = await prepareDataDir(opts.dataDir ?? config.local.dataDir);
-  const services = await startServices(config, opts.shards ?? localShardCount(config));
+  const persist = opts.persist !== false;
+  const services = await startServices(config, opts.shards ?? localShardCount(config), persist ? paths : undefined);
+  const checkpoints = (name: string) => (persist ? new FileCheckpoints(join(paths.checkpointsDir, `${name}.json`)) : undefined);
   const hasher = await localSubjectHasher(paths.dataDir);
   const auditDir = join(paths.dataDir, 'audit');
   const audit = new FileAuditLog(auditDir);
-  const stores = localStores(services.doc, services.tableName, paths, opts, { log: audit, hasher });
+  const stores = localStores(services.doc, services.tableName, paths, opts, { log: audit, hasher }, { journalRetentionDays: config.unification.identity.journalRetentionDays });
   const settings = unifySettings(config);
   const totals = emptyTotals();
 
@@ -248,8 +258,8 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
   const consumer = unifyConsumers({ store: stores.profiles, quarantine: stores.quarantine, settings, totals, suppression: suppressionCheck });
   const startConsumer = opts.startConsumer !== false;
 
-  const poller = startConsumer ? await startUnifyPoller(config, services, opts.wrapHandler?.(consumer()) ?? consumer(), paths.unifyOnFailureFile) : undefined;
-  const lakePoller = startConsumer ? await startLakePoller(config, services, paths, suppression) : undefined;
+  const poller = startConsumer ? await startUnifyPoller(config, services, opts.wrapHandler?.(consumer()) ?? consumer(), paths.unifyOnFailureFile, checkpoints('unify-consumer')) : undefined;
+  const lakePoller = startConsumer ? await startLakePoller(config, services, paths, suppression, checkpoints('lake-writer')) : undefined;
   const recheck = recheckJob(stores.profiles, settings);
   const stopRecheck = startConsumer ? scheduleRecheck(recheck, config.unification.recheckMinutes) : undefined;
   const profileExport = startLocalProfileExport(
@@ -274,8 +284,8 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
   });
   const activationPollers = startConsumer
     ? [
-        await startActivationPoller(config, services, opts.wrapActivation?.(activation.consumers.interactions) ?? activation.consumers.interactions, join(dirname(paths.unifyOnFailureFile), 'interactions.jsonl'), 'the interactions consumer'),
-        await startActivationPoller(config, services, activation.consumers.campaigns, join(dirname(paths.unifyOnFailureFile), 'campaign-events.jsonl'), 'the campaign trigger consumer'),
+        await startActivationPoller(config, services, opts.wrapActivation?.(activation.consumers.interactions) ?? activation.consumers.interactions, join(dirname(paths.unifyOnFailureFile), 'interactions.jsonl'), 'the interactions consumer', checkpoints('interactions')),
+        await startActivationPoller(config, services, activation.consumers.campaigns, join(dirname(paths.unifyOnFailureFile), 'campaign-events.jsonl'), 'the campaign trigger consumer', checkpoints('campaign-events')),
       ]
     : [];
   if (startConsumer) activation.startSchedules((err) => console.error(`c360: an activation job failed: ${err.message}`));
@@ -306,6 +316,7 @@ export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOp
     dataDir: paths.dataDir,
     lakeDir: paths.lakeDir,
     onFailureFile: paths.unifyOnFailureFile,
+    demoMarker: paths.demoMarker,
     kinesisEndpoint,
     dynamodbEndpoint,
     streamName,
