@@ -5,6 +5,7 @@ import { idKey } from '../../../lambda/unification/core/identity/keys';
 import { explainIdentifiers, type IdentifierLink } from '../../../lambda/unification/core/profile/provenance';
 import type { Profile } from '../../../lambda/unification/core/profile/profile';
 import { unifyBatch, type UnifyDeps } from '../../../lambda/unification/usecases/unify-batch';
+import { unmergeProfile } from '../../../lambda/unification/usecases/unmerge';
 import { identify, record, settings, track } from '../../support/events';
 
 const T0 = Date.UTC(2026, 9, 1);
@@ -85,5 +86,21 @@ describe('every identifier on a profile is explained, whatever the batch boundar
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('explains each side of an unmerge by its own events', async () => {
+    const store = new MemoryProfileStore();
+    let n = 0;
+    const now = T0 + 3_600_000;
+    const deps: UnifyDeps = { store, quarantine: { put: async () => {} }, settings, clock: () => now, newProfileId: () => `p${++n}`, sleep: async () => {} };
+    await unifyBatch([record(known), record(storePurchase)], 'b0', 'test', deps);
+    await unifyBatch([record(join)], 'b1', 'test', deps);
+    const survivorId = store.owners.get(idKey('userId', 'u-ana')) as string;
+    const survivor = store.profiles.get(survivorId) as Profile;
+    const [restoredId] = survivor.mergedFrom;
+    const out = await unmergeProfile({ profileId: survivorId, restoredId: restoredId as string }, { store, settings, clock: () => now });
+    const byType = (p: Profile) => Object.fromEntries(explainIdentifiers(p).map((l) => [l.type, l.messageId ?? l.rule]));
+    expect(byType(out.survivor)).toEqual({ email: 'm-known', userId: 'm-known' });
+    expect(byType(out.restored)).toEqual({ anonymousId: 'm-store', phone: 'm-store' });
   });
 });

@@ -298,8 +298,8 @@ export function planUnmerge(input: UnmergeInput): UnmergeResult {
     });
   };
   const fresh = (p: Profile): Profile => {
-    // Consent too is rebuilt from the side's own events: each side gets back the decisions it made.
-    const { mergedInto: _m, segments: _s, aggregates: _a, recheckAt: _r, enriched: _e, rejectedIdentifiers: _ri, consent: _c, scores: _sc, rejectedScores: _rsc, ...rest } = p;
+    // Consent and identifier explanations too are rebuilt from the side's own events: each side gets back the decisions it made and the events that brought its identifiers.
+    const { links: _l, mergedInto: _m, segments: _s, aggregates: _a, recheckAt: _r, enriched: _e, rejectedIdentifiers: _ri, consent: _c, scores: _sc, rejectedScores: _rsc, ...rest } = p;
     const empty = emptyProfile(p.profileId, p.createdAt);
     return { ...rest, identifiers: empty.identifiers, traits: empty.traits, computed: empty.computed, channels: empty.channels, seen: [] };
   };
