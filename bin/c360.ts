@@ -66,7 +66,7 @@ program
       console.log(`\nThe process that started c360 (${pid}) has exited: stopping.`);
       void stop();
     });
-    runtime = await startLocalRuntime(config, { apiPort: opts.port, dataDir: localDataDir(config.local.dataDir) });
+    runtime = await startLocalRuntime(config, { apiPort: opts.port, dataDir: localDataDir(config.local.dataDir), persist: true });
     console.log(`c360 is running locally: dashboard ${runtime.dashboardUrl}
   profile API   ${runtime.apiUrl}
   Kinesis       ${runtime.kinesisEndpoint}  stream ${runtime.streamName}

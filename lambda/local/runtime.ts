@@ -66,8 +66,10 @@ export interface LocalRuntimeOptions {
   /** Shards of the local stream (an on-demand stream starts with 2 locally). */
   readonly shards?: number;
   /**
-   * Keep the tables, the stream and the pollers' positions under the data folder (default), so a restart
-   * resumes where the last run stopped; `false` runs both servers in memory and reads the stream from its start.
+   * Keep the tables, the stream and the pollers' positions under the data folder, so a restart
+   * resumes where the last run stopped (`npm start` does). By default both servers run in memory and
+   * read the stream from its start: LevelDB files keep a deleted value until they compact, so an
+   * erasure cannot yet remove a person from the persisted files (README, "Right to erasure").
    */
   readonly persist?: boolean;
   /** Start the poller (consumer); tests of concurrency start their own. */
@@ -167,7 +169,7 @@ function privacyRoute(api: ReturnType<typeof createPrivacyApi>): Route {
 
 export async function startLocalRuntime(config: C360Config, opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const paths = await prepareDataDir(opts.dataDir ?? config.local.dataDir);
-  const persist = opts.persist !== false;
+  const persist = opts.persist === true;
   const services = await startServices(config, opts.shards ?? localShardCount(config), persist ? paths : undefined);
   const checkpoints = (name: string) => (persist ? new FileCheckpoints(join(paths.checkpointsDir, `${name}.json`)) : undefined);
   const hasher = await localSubjectHasher(paths.dataDir);

@@ -20,7 +20,7 @@ describe('local runtime on a kept data directory', () => {
 
   const start = async (dataDir: string) => {
     const config = parseConfig({ local: { dataDir, apiPort: 0, pollIntervalMs: 20 } });
-    running = await startLocalRuntime(config, { apiPort: 0, dataDir });
+    running = await startLocalRuntime(config, { apiPort: 0, dataDir, persist: true });
     return running;
   };
   const stop = async () => {
