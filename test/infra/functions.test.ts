@@ -63,6 +63,7 @@ describe('every Lambda function', () => {
       'unification/SegmentsSegmentChanges',
       'unification/SegmentsSegmentRecheck',
       'unification/UnifyConsumer',
+      'unification/UnmergeHandler',
     ]);
   });
 

@@ -85,6 +85,7 @@ const STATEFUL_RESOURCES: Readonly<Record<(typeof PILLARS)[number], Readonly<Rec
     ProfileApiHandlerLogGroup35B6822C: 'AWS::Logs::LogGroup',
     ProfileApiAccessLogs8345A87F: 'AWS::Logs::LogGroup',
     ProfileApiABF5D3F3: 'AWS::ApiGateway::RestApi',
+    UnmergeHandlerLogGroupB7057011: 'AWS::Logs::LogGroup',
     ApplyMatchesLogGroup929DF31C: 'AWS::Logs::LogGroup',
     EntityResolutionSnapshotTableF7AD2C23: 'AWS::Glue::Table',
     EntityResolutionSchemaMappingD827691A: 'AWS::EntityResolution::SchemaMapping',

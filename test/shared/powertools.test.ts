@@ -132,9 +132,9 @@ const ENTRIES: Array<{ name: string; load: () => Promise<Entry>; event: unknown 
   { name: 'unify-consumer', load: () => import('../../lambda/unification/functions/unify-consumer'), event: { Records: [] } },
   { name: 'segment-changes', load: () => import('../../lambda/unification/functions/segment-changes'), event: { Records: [] } },
   {
-    name: 'profile-api',
-    load: () => import('../../lambda/unification/functions/profile-api'),
-    // An unmerge: the entry logs the request (a lookup logs nothing of its own).
+    name: 'unmerge-api',
+    load: () => import('../../lambda/unification/functions/unmerge-api'),
+    // An unmerge: the entry logs the request.
     event: {
       httpMethod: 'POST',
       path: '/profiles/p-1/unmerge',

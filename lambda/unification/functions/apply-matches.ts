@@ -14,7 +14,9 @@ import { createApplyMatchesHandler, type ObjectCreatedEvent } from '../handlers/
 const s3 = traced(new S3Client({}));
 const apply = createApplyMatchesHandler({
   s3,
-  store: new DynamoProfileStore(traced(documentClient()), requireEnv(UNIFICATION_ENV.table)),
+  store: new DynamoProfileStore(traced(documentClient()), requireEnv(UNIFICATION_ENV.table), {
+    journalRetentionDays: config.unification.identity.journalRetentionDays,
+  }),
   settings: unifySettings(config),
   readJob: readJobMatchOutput,
   successFolderOf,

@@ -1,4 +1,9 @@
-/** Lambda entry of the profile API (API Gateway REST proxy integration, IAM auth). */
+/**
+ * Lambda entry of the profile API's reading routes and consent changes (API
+ * Gateway REST proxy integration, IAM auth). Its role only reads the profile
+ * table: a consent change is an event on the stream, and unmerge, the one
+ * route that writes the table, has its own function (unmerge-api.ts).
+ */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { config } from '../../config/load';
 import { DynamoProfileStore } from '../adapters/dynamodb-profile-store';
@@ -8,9 +13,8 @@ import { requireEnv } from '../../shared/env';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics, traced, withPowertools } from '../../shared/powertools';
 import { UNIFICATION_ENV } from '../contracts/env';
-import { consentSettings, unifySettings } from '../settings';
+import { consentSettings } from '../settings';
 import { kinesisEventWriter } from '../adapters/kinesis-event-writer';
-import { unmergeProfile } from '../usecases/unmerge';
 import { createProfileApi } from '../handlers/profile-api';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -21,7 +25,6 @@ import { GOVERNANCE_ENV } from '../../governance/contracts/env';
 const doc = traced(documentClient());
 const tableName = requireEnv(UNIFICATION_ENV.table);
 const store = new DynamoProfileStore(doc, tableName);
-const settings = unifySettings(config);
 // Set when the stack gives the API the event stream (ProfileApiProps.stream): consent is then recorded through it.
 const streamName = process.env[UNIFICATION_ENV.eventStream];
 // Reads and consent changes are audited with the caller's principal; the person is a keyed hash.
@@ -34,12 +37,9 @@ const build = async () =>
     store,
     identifierTypes: config.unification.identity.identifiers,
     defaultPhoneRegion: config.normalization.defaultPhoneRegion,
+    view: config,
     segments: config.unification.segments,
     membership: new DynamoSegmentStore(doc, tableName),
-    unmerge: (request) => {
-      logger.info('unmerge requested', { ...request });
-      return unmergeProfile(request, { store, settings });
-    },
     consent: consentSettings(config),
     audit,
     hasher: await secretsSubjectHasher(secrets, hashKeySecret),

@@ -14,7 +14,9 @@ import { UNIFICATION_ENV } from '../contracts/env';
 import { unifySettings } from '../settings';
 import { createUnifyConsumer } from '../handlers/unify-consumer';
 
-const store = new DynamoProfileStore(traced(documentClient()), requireEnv(UNIFICATION_ENV.table));
+const store = new DynamoProfileStore(traced(documentClient()), requireEnv(UNIFICATION_ENV.table), {
+  journalRetentionDays: config.unification.identity.journalRetentionDays,
+});
 const quarantine = new S3QuarantineSink(traced(new S3Client({})), requireEnv(UNIFICATION_ENV.lakeBucket));
 
 /** Erased people's events are dropped, not applied nor quarantined (SUPPRESSION_TABLE, HASH_KEY_SECRET_ARN). */

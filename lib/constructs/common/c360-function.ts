@@ -141,6 +141,13 @@ export interface UseTableOptions {
   readonly access: TableAccess;
   /** Global secondary indexes the function queries (by name): read access to each, and no other index. */
   readonly indexes?: readonly string[];
+  /**
+   * With `read-write`: the only partition keys the function may write, as IAM
+   * `StringLike` patterns (e.g. `SEG#*`). The write actions then carry a
+   * `dynamodb:LeadingKeys` condition; reads stay on the whole table.
+   * @default - writes anywhere in the table
+   */
+  readonly writeLeadingKeys?: readonly string[];
 }
 
 export interface PutObjectsOptions {
@@ -239,9 +246,29 @@ export class C360Function extends NodejsFunction {
     this.addEnvironment(options.envVar, table.tableName);
     const write = options.access === 'read-write';
     // Named resources, instead of table.grant's `<table>/index/*` once the table has an index.
-    this.addToRolePolicy(
-      new iam.PolicyStatement({ actions: [...TABLE_READ_ACTIONS, ...(write ? TABLE_WRITE_ACTIONS : [])], resources: [table.tableArn] }),
-    );
+    const leadingKeys = options.writeLeadingKeys;
+    if (leadingKeys !== undefined && (!write || leadingKeys.length === 0)) {
+      throw new Error(`useTable(${options.envVar}): writeLeadingKeys needs access 'read-write' and at least one pattern`);
+    }
+    if (write && leadingKeys !== undefined) {
+      this.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_READ_ACTIONS], resources: [table.tableArn] }));
+      // ForAllValues is also true when the key is absent from the request, so the Null check requires it;
+      // every item-level write carries the partition keys it touches.
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: [...TABLE_WRITE_ACTIONS],
+          resources: [table.tableArn],
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] },
+            Null: { 'dynamodb:LeadingKeys': 'false' },
+          },
+        }),
+      );
+    } else {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({ actions: [...TABLE_READ_ACTIONS, ...(write ? TABLE_WRITE_ACTIONS : [])], resources: [table.tableArn] }),
+      );
+    }
     if (options.indexes !== undefined && options.indexes.length > 0) {
       this.addToRolePolicy(
         new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: options.indexes.map((index) => `${table.tableArn}/index/${index}`) }),

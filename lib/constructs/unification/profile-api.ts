@@ -11,6 +11,8 @@ import { C360Function } from '../common/c360-function';
 
 /** Powertools service name of the profile API function. */
 export const PROFILE_API_SERVICE_NAME = 'profile-api';
+/** Powertools service name of the unmerge function. */
+export const UNMERGE_API_SERVICE_NAME = 'profile-unmerge';
 
 /** Stage throttling of the profile API. */
 export interface ProfileApiThrottle {
@@ -21,7 +23,7 @@ export interface ProfileApiThrottle {
 }
 
 export interface ProfileApiProps {
-  /** The single customer view the API reads, and an unmerge rewrites. */
+  /** The single customer view the API reads (read-only), and the unmerge function rewrites. */
   readonly table: dynamodb.ITable;
   /**
    * Identifier types a profile can be looked up by (`GET /profiles?<type>=<value>`):
@@ -50,8 +52,9 @@ export interface ProfileApiProps {
 
 /**
  * The profile API: a regional REST API whose every method takes AWS_IAM
- * (SigV4) authorization, served by one function that reads the profile table
- * (and writes it for an unmerge).
+ * (SigV4) authorization. One function serves every route but unmerge and
+ * only reads the profile table (a consent change goes to the stream); the
+ * unmerge route has its own function, the only one with write access.
  *
  *   GET  /profiles?<type>=<value>        look a profile up by one identifier
  *   GET  /profiles/{id}                  the profile, /identities, /merges
@@ -59,12 +62,14 @@ export interface ProfileApiProps {
  *   GET  /profiles/{id}/consent          consent per purpose and its history
  *   PUT  /profiles/{id}/consent          { purposes, policyVersion?, source? }, validated by a model: a preference event on the stream
  *   GET  /segments, /segments/{name}/members?limit&cursor
+ *   GET  /openapi.json                   the API's OpenAPI description
  *
  * The `v1` stage throttles, and logs every request as JSON to its own log
  * group; metrics and X-Ray tracing are on.
  *
  * Construct IDs are a contract (they name logical IDs): `ProfileApiHandler`
  * (with its `ProfileApiHandlerLogGroup` and `ProfileApiHandlerServiceRole`),
+ * `UnmergeHandler` (likewise),
  * `ProfileApiAccessLogs` and `ProfileApi` (whose id is also the API's name).
  * They are the ids these resources had when the unification stack created
  * them itself; the stack adds this construct with the id `Default`, which
@@ -72,6 +77,8 @@ export interface ProfileApiProps {
  */
 export class ProfileApi extends Construct {
   public readonly handler: C360Function;
+  /** Serves `POST /profiles/{id}/unmerge`: read-write on the table. */
+  public readonly unmergeHandler: C360Function;
   public readonly api: apigateway.RestApi;
   /** The `v1` stage's access logs. */
   public readonly accessLogs: logs.LogGroup;
@@ -84,15 +91,26 @@ export class ProfileApi extends Construct {
     this.handler = new C360Function(this, 'ProfileApiHandler', {
       entry: 'lambda/unification/functions/profile-api.ts',
       serviceName: PROFILE_API_SERVICE_NAME,
-      description: 'Serves unified profiles, their identities, merge history, consent and segments; unmerges; records consent decisions',
+      description: 'Serves unified profiles, their identities, merge history, consent and segments; records consent decisions',
+      logRetention,
+      removalPolicy,
+      ...(props.logEncryptionKey === undefined ? {} : { logEncryptionKey: props.logEncryptionKey }),
+    });
+    // Read-only: every route of this function reads; unmerge, the one that writes, is the next function's.
+    this.handler.useTable(props.table, { envVar: UNIFICATION_ENV.table, access: 'read' });
+    // A consent change is an event on the stream, not a table write: it goes through the consumer like any other.
+    if (props.stream !== undefined) this.handler.putRecords(props.stream, { envVar: UNIFICATION_ENV.eventStream });
+
+    this.unmergeHandler = new C360Function(this, 'UnmergeHandler', {
+      entry: 'lambda/unification/functions/unmerge-api.ts',
+      serviceName: UNMERGE_API_SERVICE_NAME,
+      description: 'Splits a merged-away profile back out (POST /profiles/{id}/unmerge of the profile API)',
       logRetention,
       removalPolicy,
       ...(props.logEncryptionKey === undefined ? {} : { logEncryptionKey: props.logEncryptionKey }),
     });
     // Read-write: an unmerge rewrites two profiles and repoints identifiers in one transaction.
-    this.handler.useTable(props.table, { envVar: UNIFICATION_ENV.table, access: 'read-write' });
-    // A consent change is an event on the stream, not a table write: it goes through the consumer like any other.
-    if (props.stream !== undefined) this.handler.putRecords(props.stream, { envVar: UNIFICATION_ENV.eventStream });
+    this.unmergeHandler.useTable(props.table, { envVar: UNIFICATION_ENV.table, access: 'read-write' });
 
     this.accessLogs = new logs.LogGroup(this, 'ProfileApiAccessLogs', {
       retention: logRetention,
@@ -122,6 +140,7 @@ export class ProfileApi extends Construct {
       validateRequestBody: true,
     });
     const integration = new apigateway.LambdaIntegration(this.handler, { allowTestInvoke: false });
+    const unmergeIntegration = new apigateway.LambdaIntegration(this.unmergeHandler, { allowTestInvoke: false });
 
     const profiles = this.api.root.addResource('profiles');
     // `GET /profiles?<type>=<value>`: any configured identifier type, each optional
@@ -148,7 +167,7 @@ export class ProfileApi extends Construct {
         },
       },
     });
-    const unmerge = profileById.addResource('unmerge').addMethod('POST', integration, { ...withId, requestModels: { 'application/json': unmergeModel } });
+    const unmerge = profileById.addResource('unmerge').addMethod('POST', unmergeIntegration, { ...withId, requestModels: { 'application/json': unmergeModel } });
     // The purposes themselves are the config's: the handler checks them and names the one it does not know.
     const consentModel = this.api.addModel('ConsentRequest', {
       contentType: 'application/json',
@@ -184,7 +203,10 @@ export class ProfileApi extends Construct {
     // A liveness answer that reads no store; signed like every other method (the API is IAM-only).
     const health = this.api.root.addResource('health').addMethod('GET', integration, { authorizationType: apigateway.AuthorizationType.IAM });
 
-    for (const method of [lookup, byId, identities, merges, unmerge, getConsent, putConsent, listSegments, members, health]) {
+    // The API's own OpenAPI description, served by the handler from the schemas it validates with.
+    const openApi = this.api.root.addResource('openapi.json').addMethod('GET', integration, { authorizationType: apigateway.AuthorizationType.IAM });
+
+    for (const method of [lookup, byId, identities, merges, unmerge, getConsent, putConsent, listSegments, members, health, openApi]) {
       Validations.of(method).acknowledge({
         id: 'AwsSolutions-COG4',
         reason:

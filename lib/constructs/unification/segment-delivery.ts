@@ -9,7 +9,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { UNIFICATION_ENV } from '../../../lambda/unification/contracts/env';
-import { PROFILE_SK, RECHECK_INDEX, SK } from '../../../lambda/unification/contracts/table';
+import { PROFILE_SK, RECHECK_INDEX, SK, segmentPk } from '../../../lambda/unification/contracts/table';
 import { C360Function } from '../common/c360-function';
 import { LeastPrivilegeSqsDlq, onFailureQueue } from '../common/on-failure-queue';
 
@@ -67,7 +67,8 @@ export class SegmentDelivery extends Construct {
       removalPolicy,
       logEncryptionKey: key,
     });
-    this.changes.useTable(table, { envVar: UNIFICATION_ENV.table, access: 'read-write' });
+    // It writes membership items only (`SEG#<segment>` partitions): a condition on the leading key holds it to them.
+    this.changes.useTable(table, { envVar: UNIFICATION_ENV.table, access: 'read-write', writeLeadingKeys: [segmentPk('*')] });
     this.changes.putEvents(this.bus, { envVar: UNIFICATION_ENV.eventBus, busKey: key });
     this.changes.addEventSource(
       new DynamoEventSource(table, {

@@ -50,6 +50,66 @@ describe('ProfileApi', () => {
   });
 });
 
+describe('ProfileApi: who may write the table', () => {
+  let api: ProfileApi;
+  let template: Template;
+  let stack: Stack;
+  let tableId: string;
+  beforeAll(() => {
+    stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'ProfileApiRolesTest');
+    const table = new dynamodb.Table(stack, 'Table', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
+    const stream = new kinesis.Stream(stack, 'Events');
+    api = new ProfileApi(stack, 'Default', { table, identifierTypes: ['email'], stream, removalPolicy: RemovalPolicy.DESTROY, logRetention: RetentionDays.ONE_WEEK });
+    template = Template.fromStack(stack);
+    tableId = stack.getLogicalId(table.node.defaultChild as CfnElement);
+  }, SYNTH_TIMEOUT_MS);
+
+  const roleOf = (fn: lambda.IFunction) => stack.getLogicalId(fn.role?.node.defaultChild as CfnElement);
+  const tableActions = (fn: lambda.IFunction) =>
+    actionsOf(roleStatements(template, roleOf(fn)).filter((s) => JSON.stringify(s.Resource).includes(tableId))).filter((a) => a.startsWith('dynamodb:'));
+  const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'];
+
+  it('gives the function of the reading routes and consent read-only access to the table', () => {
+    const actions = tableActions(api.handler);
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    expect(actions.filter((a) => WRITES.includes(a) || a.includes('Write') || a.includes('Delete') || a.includes('Update') || a.includes('Put'))).toEqual([]);
+  });
+
+  it('gives unmerge its own function, with read-write on the table', () => {
+    expect(api.unmergeHandler.node.path).not.toBe(api.handler.node.path);
+    expect(tableActions(api.unmergeHandler)).toEqual(expect.arrayContaining([...WRITES, 'dynamodb:GetItem']));
+    expect(actionsOf(roleStatements(template, roleOf(api.unmergeHandler))).filter((a) => a.startsWith('kinesis:'))).toEqual([]);
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'profile-unmerge' }) } });
+  });
+
+  function methodOn(pathPart: string, httpMethod: string) {
+    const [resourceId] = Object.keys(template.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: pathPart } }));
+    expect(resourceId, pathPart).toBeDefined();
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: httpMethod, ResourceId: { Ref: resourceId } } }));
+    expect(methods).toHaveLength(1);
+    return methods[0]!.Properties as { AuthorizationType: string; Integration: { Uri: unknown } };
+  }
+  const integrates = (method: { Integration: { Uri: unknown } }, fn: lambda.IFunction) =>
+    JSON.stringify(method.Integration.Uri).includes(`"${stack.getLogicalId(fn.node.defaultChild as CfnElement)}"`);
+
+  it('routes POST /profiles/{id}/unmerge to the unmerge function, and the other methods to the reading one', () => {
+    const unmerge = methodOn('unmerge', 'POST');
+    expect(integrates(unmerge, api.unmergeHandler)).toBe(true);
+    expect(integrates(unmerge, api.handler)).toBe(false);
+    for (const [part, verb] of [['{id}', 'GET'], ['merges', 'GET'], ['consent', 'PUT']] as const) {
+      const method = methodOn(part, verb);
+      expect(integrates(method, api.handler), `${verb} ${part}`).toBe(true);
+      expect(integrates(method, api.unmergeHandler), `${verb} ${part}`).toBe(false);
+    }
+  });
+
+  it('serves GET /openapi.json from the reading function, IAM-authorized like every method', () => {
+    const openApi = methodOn('openapi.json', 'GET');
+    expect(openApi.AuthorizationType).toBe('AWS_IAM');
+    expect(integrates(openApi, api.handler)).toBe(true);
+  });
+});
+
 describe('ProfileApi with the event stream', () => {
   let api: ProfileApi;
   let template: Template;

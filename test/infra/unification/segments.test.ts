@@ -1,6 +1,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { actionsOf, logicalId, roleStatements, SYNTH_TIMEOUT_MS, testApp, type TestApp } from '../../support/infra-fixture';
+import { actionsOf, logicalId, type PolicyStatement, roleStatements, SYNTH_TIMEOUT_MS, testApp, type TestApp } from '../../support/infra-fixture';
+
+const conditionOf = (statement: PolicyStatement | undefined) => (statement as { Condition?: unknown } | undefined)?.Condition;
 
 describe('unification: segments and batch matching', () => {
   let t: TestApp;
@@ -48,6 +50,23 @@ describe('unification: segments and batch matching', () => {
     const put = statements.filter((s) => JSON.stringify(s.Action).includes('events:PutEvents'));
     expect(put).toHaveLength(1);
     expect(put[0]?.Resource).toEqual({ 'Fn::GetAtt': [logicalId(segments.bus), 'Arn'] });
+  });
+
+  it('lets the segment-changes function write membership items (SEG# partitions) only, and read the table', () => {
+    const segments = t.stacks.unification.segments;
+    const tableId = logicalId(t.stacks.unification.table);
+    const onTable = roleStatements(template, logicalId(segments.changes.role!)).filter(
+      (s) => JSON.stringify(s.Resource).includes(tableId) && actionsOf([s]).some((a) => a.startsWith('dynamodb:')),
+    );
+    const writes = onTable.filter((s) => actionsOf([s]).some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:DeleteItem' || a === 'dynamodb:BatchWriteItem'));
+    expect(writes).toHaveLength(1);
+    expect(conditionOf(writes[0])).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SEG#*'] },
+      Null: { 'dynamodb:LeadingKeys': 'false' },
+    });
+    const unconditioned = onTable.filter((s) => conditionOf(s) === undefined);
+    expect(actionsOf(unconditioned)).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    expect(actionsOf(unconditioned).filter((a) => /Put|Update|Delete|Write|ConditionCheck/.test(a))).toEqual([]);
   });
 
   it('re-checks on the configured schedule, querying the re-check index only', () => {
