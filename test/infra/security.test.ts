@@ -77,7 +77,7 @@ describe('security defaults across every stack', () => {
     const template = t.template('unification');
     const keyArn = { 'Fn::GetAtt': [Object.keys(template.findResources('AWS::KMS::Key'))[0], 'Arn'] };
     const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    expect(logGroups).toHaveLength(7);
+    expect(logGroups).toHaveLength(8);
     for (const logGroup of logGroups) expect(logGroup.Properties.KmsKeyId).toEqual(keyArn);
     const queues = Object.values(template.findResources('AWS::SQS::Queue'));
     expect(queues).toHaveLength(2);
