@@ -9,22 +9,14 @@ import type { C360Config } from '../config';
 import { createUnifyConsumer } from '../unification/handlers/unify-consumer';
 import type { ProfileStore, QuarantineSink } from '../unification/ports';
 import type { SuppressionCheck } from '../governance/ports';
-import type { BatchOutcome, UnifySettings } from '../unification/usecases/unify-batch';
+import { addOutcome, type BatchOutcome, type OutcomeCounts, type UnifySettings } from '../unification/usecases/unify-batch';
 import type { DataDir } from './data-dir';
 import { createLakeWriter } from './lake-writer';
 import { LocalPoller, type ConsumerHandler, type OnFailureEntry, type PollerOptions, type ShardCheckpoints } from './poller';
 import { LOCAL_REGION, type LocalServices } from './servers';
 
-export interface RuntimeTotals {
-  batches: number;
-  records: number;
-  payloads: number;
-  applied: number;
-  duplicates: number;
-  quarantined: number;
-  /** Events of erased people the consumer dropped. */
-  suppressed: number;
-  merges: number;
+/** The consumer's running counts (suppressed: events of erased people it dropped) and its store round trips. */
+export interface RuntimeTotals extends OutcomeCounts {
   /** Sequential store round trips, summed over batches, and the most in one batch. */
   storeRoundTrips: number;
   maxStoreRoundTrips: number;
@@ -35,14 +27,7 @@ export function emptyTotals(): RuntimeTotals {
 }
 
 function addBatch(totals: RuntimeTotals, o: BatchOutcome): void {
-  totals.batches++;
-  totals.records += o.records;
-  totals.payloads += o.payloads;
-  totals.applied += o.applied;
-  totals.duplicates += o.duplicates;
-  totals.quarantined += o.quarantined;
-  totals.suppressed += o.suppressed ?? 0;
-  totals.merges += o.merges;
+  addOutcome(totals, o);
   totals.storeRoundTrips += o.storeRoundTrips;
   totals.maxStoreRoundTrips = Math.max(totals.maxStoreRoundTrips, o.storeRoundTrips);
 }

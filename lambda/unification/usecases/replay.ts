@@ -8,7 +8,7 @@
  * exactly such a range.
  */
 import type { StreamRecord } from '../core/records';
-import { unifyBatch, type BatchOutcome, type UnifyDeps } from './unify-batch';
+import { addOutcome, emptyOutcomeCounts, unifyBatch, type BatchOutcome, type UnifyDeps } from './unify-batch';
 
 /** Where a replay starts or ends: an arrival time (epoch ms) or a shard's sequence number. */
 export type StreamPosition = { readonly atMs: number } | { readonly sequenceNumber: string };
@@ -55,7 +55,7 @@ export async function replayRange(
   } else if ('sequenceNumber' in range.from && all.length > 1) {
     throw new Error(`a sequence number belongs to one shard: name it with --shard (the stream has ${all.join(', ')})`);
   }
-  const totals = { batches: 0, records: 0, payloads: 0, applied: 0, duplicates: 0, quarantined: 0, suppressed: 0, merges: 0 };
+  const totals = emptyOutcomeCounts();
   const failed: string[] = [];
   const shards: Array<ReplayOutcome['shards'][number]> = [];
   for (const shardId of shardIds) {
@@ -69,14 +69,7 @@ export async function replayRange(
       records += batch.length;
       const outcome = await unifyBatch(batch, `replay-${shardId}-${batch[0]?.sequenceNumber}-${batch.length}`, 'kinesis', deps);
       deps.observe?.(outcome);
-      totals.batches++;
-      totals.records += outcome.records;
-      totals.payloads += outcome.payloads;
-      totals.applied += outcome.applied;
-      totals.duplicates += outcome.duplicates;
-      totals.quarantined += outcome.quarantined;
-      totals.suppressed += outcome.suppressed ?? 0;
-      totals.merges += outcome.merges;
+      addOutcome(totals, outcome);
       failed.push(...outcome.failedSequenceNumbers);
     }
     shards.push({ shardId, records, ...(first === undefined ? {} : { firstSequenceNumber: first }), ...(last === undefined ? {} : { lastSequenceNumber: last }) });

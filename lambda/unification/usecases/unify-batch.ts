@@ -67,6 +67,34 @@ export interface UnifyDeps extends ResolveDeps {
   readonly suppression?: SuppressionCheck;
 }
 
+/** Running counts of batch outcomes: the local runtime's totals and a replay's. */
+export interface OutcomeCounts {
+  batches: number;
+  records: number;
+  payloads: number;
+  applied: number;
+  duplicates: number;
+  quarantined: number;
+  suppressed: number;
+  merges: number;
+}
+
+export function emptyOutcomeCounts(): OutcomeCounts {
+  return { batches: 0, records: 0, payloads: 0, applied: 0, duplicates: 0, quarantined: 0, suppressed: 0, merges: 0 };
+}
+
+/** Adds one batch's outcome to running counts. */
+export function addOutcome(counts: OutcomeCounts, o: BatchOutcome): void {
+  counts.batches++;
+  counts.records += o.records;
+  counts.payloads += o.payloads;
+  counts.applied += o.applied;
+  counts.duplicates += o.duplicates;
+  counts.quarantined += o.quarantined;
+  counts.suppressed += o.suppressed ?? 0;
+  counts.merges += o.merges;
+}
+
 export interface BatchOutcome {
   readonly records: number;
   /** Plain records plus KPL sub-records. */
