@@ -1,7 +1,8 @@
 /**
  * `c360 replay`: re-drives a range of the event stream through the unify
- * consumer's batch use case, so events a profile already holds count as
- * duplicates and are not applied twice.
+ * consumer's batch use case, so events still in a profile's de-duplication
+ * window count as duplicates and are not applied twice (older ones are not
+ * recognised: a replay further back than the window may count them again).
  *
  *   c360 replay --from <ISO time | sequence number> [--to …] [--shard <id>]   a range (the local runtime's stream)
  *   c360 replay --on-failure <file>                                           exactly the batches an on-failure message names
@@ -83,7 +84,7 @@ export function formatReplay(streamName: string, o: ReplayOutcome): string {
 export function registerReplayCommand(program: Command): void {
   program
     .command('replay')
-    .description('re-drive a range of the event stream through the unify consumer (de-duplicated: nothing is applied twice)')
+    .description('re-drive a range of the event stream through the unify consumer (events still in a profile's de-duplication window are counted as duplicates, not applied again)')
     .option('--from <position>', 'where to start: an ISO 8601 time (AT_TIMESTAMP) or a sequence number (AT_SEQUENCE_NUMBER, with --shard on a stream of several shards)')
     .option('--to <position>', 'where to end, inclusive: a time or a sequence number (default: what the stream holds now)')
     .option('--shard <id>', 'replay one shard only')
