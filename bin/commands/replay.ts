@@ -84,7 +84,7 @@ export function formatReplay(streamName: string, o: ReplayOutcome): string {
 export function registerReplayCommand(program: Command): void {
   program
     .command('replay')
-    .description('re-drive a range of the event stream through the unify consumer (events still in a profile's de-duplication window are counted as duplicates, not applied again)')
+    .description('re-drive a range of the event stream through the unify consumer (events still in the profile de-duplication window are counted as duplicates, not applied again)')
     .option('--from <position>', 'where to start: an ISO 8601 time (AT_TIMESTAMP) or a sequence number (AT_SEQUENCE_NUMBER, with --shard on a stream of several shards)')
     .option('--to <position>', 'where to end, inclusive: a time or a sequence number (default: what the stream holds now)')
     .option('--shard <id>', 'replay one shard only')
