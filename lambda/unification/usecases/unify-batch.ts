@@ -35,7 +35,7 @@ import type { Claim, ComponentPlan, MatchLink, RejectedMatch } from '../core/ide
 import { keysToLookUp, profilesToLoad } from '../core/identity/reads';
 import type { Profile } from '../core/profile/profile';
 import { decodeRecords, type QuarantineEntry, type SourcedEvent, type StreamRecord } from '../core/records';
-import { journalKey } from '../contracts/table';
+import { journalEntriesFor } from './journal-writes';
 import type { JournalEntry, ProfileStore, QuarantineSink } from '../ports';
 import type { SuppressionCheck } from '../../governance/ports';
 import { suppressionIdentifiers, type SuppressionIdentifierOptions } from '../../governance/contracts/suppression';
@@ -425,25 +425,19 @@ async function commit<E extends UnifyEvent>(
   if (survivors.length > 0) trips.count++;
   // The journal goes in alongside the survivors, so every committed event is journaled; a
   // survivor that loses its race has its entry removed (and its events journaled again on retry).
-  const journal = new Map<Plan, JournalEntry>();
+  const journal = new Map<Plan, JournalEntry[]>();
   for (const p of survivors) {
-    if (p.applied.length === 0) continue;
-    const survivor = (p.survivor as NonNullable<Plan['survivor']>).profile;
-    journal.set(p, {
-      profileId: survivor.profileId,
-      key: journalKey(survivor.version, randomUUID().slice(0, 8)),
-      at: survivor.updatedAt,
-      events: p.applied,
-    });
+    const entries = journalEntriesFor(p);
+    if (entries.length > 0) journal.set(p, entries);
   }
   const [survivorResults] = await Promise.all([
     store.putProfiles(survivors.map((p) => p.survivor as NonNullable<Plan['survivor']>)),
-    store.putJournal([...journal.values()]),
+    store.putJournal([...journal.values()].flat()),
   ]);
   survivorResults.forEach((ok, i) => {
     if (!ok) conflicted.add(survivors[i] as Plan);
   });
-  const orphans = survivors.filter((p) => conflicted.has(p) && journal.has(p)).map((p) => journal.get(p) as JournalEntry);
+  const orphans = survivors.filter((p) => conflicted.has(p)).flatMap((p) => journal.get(p) ?? []);
 
   const survivorWritten = new Set(plans.filter((p) => !conflicted.has(p)));
   const repoints = claimsWhere(false).filter(({ p }) => survivorWritten.has(p));

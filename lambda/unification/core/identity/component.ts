@@ -88,6 +88,7 @@ export function planComponent<E extends UnifyEvent>(g: Group<E>, batch: BatchCon
     marks: draft.marks,
     claims,
     ...(survivor === undefined ? {} : { survivor }),
+    ...(survivorBefore === undefined ? {} : { before: survivorBefore }),
     merges: draft.merges,
   };
 }

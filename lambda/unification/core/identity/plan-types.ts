@@ -32,6 +32,8 @@ export interface ComponentPlan<E extends UnifyEvent = UnifyEvent> {
   readonly claims: readonly Claim[];
   /** Phase 2: the surviving profile; undefined when nothing changed (a pure replay). */
   readonly survivor?: VersionedWrite;
+  /** The survivor as it was read, before this plan; undefined when the plan creates it. */
+  readonly before?: Profile;
   readonly merges: readonly MergeRecord[];
 }
 

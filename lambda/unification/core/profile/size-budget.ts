@@ -1,0 +1,78 @@
+/**
+ * The size budget of stored items. DynamoDB refuses an item over 400 KB, and
+ * a write it refuses fails its whole batch: one profile that outgrew the
+ * limit would stall its shard. So every item is kept under it by design:
+ *
+ *  - a profile document may hold at most PROFILE_BUDGET_BYTES of JSON. The
+ *    budget is on the JSON before it is deflated: what deflate makes of it
+ *    depends on the data, and raw DEFLATE never grows its input by more than
+ *    a few bytes per 64 KB block, so a document within the budget fits
+ *    whatever it holds, with room left for the item's other attributes;
+ *  - journal items hold the events of one write in chunks of at most
+ *    JOURNAL_CHUNK_BYTES (chunkEvents);
+ *  - an event that would break either (on its own, or by what it adds to its
+ *    profile or by the merge it causes) is not applied: the planner reports it
+ *    with a reason naming the limit, and the consumer quarantines it.
+ *
+ * Sizes are UTF-8 bytes of JSON.stringify, the form the store encodes.
+ */
+import type { UnifyEvent } from '../../../shared/events';
+
+/** DynamoDB's item size limit (names and values of every attribute). */
+export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024;
+
+/** The most JSON a profile document may hold (see above): 50 KB short of the item limit, for the item's other attributes. */
+export const PROFILE_BUDGET_BYTES = 350 * 1024;
+
+/** The most event JSON one journal item holds; a larger write is split over several items. */
+export const JOURNAL_CHUNK_BYTES = 300 * 1024;
+
+/** UTF-8 bytes of a value's JSON. */
+export function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
+
+/** Why a profile document of `bytes` cannot be stored, or undefined when it fits. */
+export function profileOverBudget(bytes: number): string | undefined {
+  return bytes <= PROFILE_BUDGET_BYTES
+    ? undefined
+    : `profile size limit: the profile would hold ${kb(bytes)} of JSON, over its budget of ${kb(PROFILE_BUDGET_BYTES)} ` +
+        `(DynamoDB items are limited to ${kb(DYNAMODB_ITEM_LIMIT_BYTES)})`;
+}
+
+/** Why an event cannot be journaled, or undefined when it fits one journal item. */
+export function eventOverBudget(event: UnifyEvent): string | undefined {
+  const bytes = jsonBytes(event);
+  return bytes <= JOURNAL_CHUNK_BYTES
+    ? undefined
+    : `event size limit: the event is ${kb(bytes)} of JSON, over the ${kb(JOURNAL_CHUNK_BYTES)} a journal item holds ` +
+        `(DynamoDB items are limited to ${kb(DYNAMODB_ITEM_LIMIT_BYTES)})`;
+}
+
+/**
+ * Splits events, in order, into chunks of at most `budget` bytes of JSON
+ * each (an event larger than the budget on its own gets a chunk of its own:
+ * the planner keeps such events out, see eventOverBudget).
+ */
+export function chunkEvents<E>(events: readonly E[], budget: number = JOURNAL_CHUNK_BYTES): E[][] {
+  const chunks: E[][] = [];
+  let current: E[] = [];
+  let bytes = 0;
+  for (const e of events) {
+    // Array brackets and commas: one byte per element over its own JSON.
+    const size = jsonBytes(e) + 1;
+    if (current.length > 0 && bytes + size > budget) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(e);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function kb(bytes: number): string {
+  return `${Math.ceil(bytes / 1024)} KB`;
+}
