@@ -288,5 +288,9 @@ export class GovernanceStack extends Stack {
     new CfnOutput(this, 'PrivacyApiUrl', { value: this.privacyApi.api.url, description: 'Privacy API base URL (SigV4, service execute-api)' });
     new CfnOutput(this, 'ErasureStateMachineArn', { value: this.erasure.stateMachine.stateMachineArn, description: 'Right-to-erasure workflow' });
     new CfnOutput(this, 'AuditDeliveryStreamName', { value: this.audit.deliveryStreamName, description: 'Firehose stream of the audit log' });
+    if (this.lakeFormation !== undefined) {
+      new CfnOutput(this, 'ClassTagKey', { value: this.lakeFormation.classTagKey, description: 'Lake Formation tag of how personal a table or column is' });
+      new CfnOutput(this, 'DomainTagKey', { value: this.lakeFormation.domainTagKey, description: 'Lake Formation tag of what kind of data a column holds' });
+    }
   }
 }

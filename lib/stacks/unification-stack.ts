@@ -215,5 +215,6 @@ export class UnificationStack extends Stack {
     new CfnOutput(this, 'OnFailureQueueUrl', { value: this.onFailureQueue.queueUrl, description: 'Batches the consumer gave up on' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'SNS topic every pipeline alarm notifies' });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName, description: 'CloudWatch dashboard of the pipeline' });
+    new CfnOutput(this, 'MatchingWorkflowName', { value: this.entityResolution.workflowName, description: 'Entity Resolution matching workflow of the profile snapshot' });
   }
 }

@@ -19,6 +19,7 @@ import { Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import * as quicksight from 'aws-cdk-lib/aws-quicksight';
 import { Construct, type IDependable } from 'constructs';
 import type { C360Config } from '../../../lambda/config';
+import { NAME_RULES, uniquePhysicalName } from '../common/physical-names';
 import { barChart, kpi, lineChart, pieChart, sheet, table, type Sheet } from './quicksight-visuals';
 
 /** The SQL types of the shipped views' columns, as the view SQL (Athena / DuckDB) returns them. */
@@ -194,7 +195,10 @@ export function checkSheetColumns(sheets: readonly Sheet[]): void {
 }
 
 export interface C360DashboardProps {
-  /** The deployment's name: asset ids are `<app>-athena`, `<app>-<view>`, `<app>-c360`. */
+  /**
+   * The deployment's name: asset ids are `<app>-athena-<suffix>`, `<app>-<view>-<suffix>` and
+   * `<app>-c360-<suffix>`, lower case, the suffix unique to the deployment (physical-names.ts).
+   */
   readonly appName: string;
   /** The QuickSight user or group ARN that owns every asset. */
   readonly principalArn: string;
@@ -232,12 +236,12 @@ export class C360Dashboard extends Construct {
   constructor(scope: Construct, id: string, props: C360DashboardProps) {
     super(scope, id);
     const account = Stack.of(this).account;
-    const app = props.appName.toLowerCase();
+    const assetId = (what: string) => uniquePhysicalName(this, `${props.appName}-${what}`, NAME_RULES.quickSightId);
     const owner = (actions: string[]) => [{ principal: props.principalArn, actions }];
 
     this.dataSource = new quicksight.CfnDataSource(this, 'AthenaSource', {
       awsAccountId: account,
-      dataSourceId: `${app}-athena`,
+      dataSourceId: assetId('athena'),
       name: `c360 ${props.appName} (Athena)`,
       type: 'ATHENA',
       dataSourceParameters: { athenaParameters: { workGroup: props.athenaWorkgroupName } },
@@ -249,7 +253,7 @@ export class C360Dashboard extends Construct {
     for (const view of DASHBOARD_VIEWS) {
       const dataSet = new quicksight.CfnDataSet(this, `DataSet-${view}`, {
         awsAccountId: account,
-        dataSetId: `${app}-${tableKey(view)}`,
+        dataSetId: assetId(tableKey(view)),
         name: `c360 ${view}`,
         importMode: 'DIRECT_QUERY',
         // Map keys take letters, digits and hyphens only.
@@ -276,7 +280,7 @@ export class C360Dashboard extends Construct {
     checkSheetColumns(sheets);
     this.dashboard = new quicksight.CfnDashboard(this, 'Dashboard', {
       awsAccountId: account,
-      dashboardId: `${app}-c360`,
+      dashboardId: assetId('c360'),
       name: `c360 ${props.appName}: customer 360`,
       definition: {
         dataSetIdentifierDeclarations: DASHBOARD_VIEWS.map((view) => ({ identifier: view, dataSetArn: (dataSets.get(view) as quicksight.CfnDataSet).attrArn })),

@@ -49,6 +49,7 @@ import { REDSHIFT_DIR } from '../../../lambda/analytics/contracts/views';
 import { C360Function } from '../common/c360-function';
 import type { IDataKey } from '../common/data-key';
 import { acknowledgeWildcardResource } from '../common/nag';
+import { NAME_RULES, uniquePhysicalName } from '../common/physical-names';
 import { parseConfig } from '../../../lambda/config';
 import { RedshiftSql, recreateEventsStreamStatements, redshiftGovernanceStatements, type RedshiftStatement } from './redshift-sql';
 
@@ -196,7 +197,7 @@ export function redshiftStatements(values: RedshiftSqlValues, files: Readonly<Re
 export type RedshiftConfig = C360Config['analytics']['redshift'];
 
 export interface RedshiftWarehouseProps {
-  /** The deployment's name: the namespace and workgroup are `<app>-warehouse` (lower case). */
+  /** The deployment's name: the namespace and workgroup are `<app>-warehouse-<suffix>` (lower case; the suffix unique to the deployment, physical-names.ts). */
   readonly appName: string;
   /** `analytics.redshift` of the config. */
   readonly config: RedshiftConfig;
@@ -275,8 +276,7 @@ export class RedshiftWarehouse extends Construct {
     const { config } = props;
     if (!config.enabled) throw new Error('RedshiftWarehouse: analytics.redshift.enabled is false; do not create the warehouse');
     const stack = Stack.of(this);
-    const name = `${props.appName.toLowerCase()}-warehouse`;
-    if (!/^[a-z0-9-]{3,64}$/.test(name)) throw new Error(`RedshiftWarehouse: ${name} is not a valid namespace name (a-z, 0-9, -; 3 to 64)`);
+    const name = uniquePhysicalName(this, `${props.appName}-warehouse`, NAME_RULES.redshiftServerless);
     this.namespaceName = name;
     this.workgroupName = name;
     const curatedPrefix = props.curatedPrefix ?? EXPORTS_PREFIX;

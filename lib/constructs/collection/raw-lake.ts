@@ -6,7 +6,7 @@ import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import {
   FIREHOSE_QUARANTINE_SOURCE,
   LAKE_FILE_EXTENSION,
@@ -22,6 +22,7 @@ import { LANDING_PREFIX } from '../../../lambda/collection/contracts/landing';
 import type { IDataKey } from '../common/data-key';
 import type { GovernedTable } from '../common/governed-lake';
 import { acknowledgeWildcardResource } from '../common/nag';
+import { NAME_RULES, uniquePhysicalName } from '../common/physical-names';
 
 /** Where Firehose writes accepted events: one prefix per event source and event day (Hive-style, for Athena). */
 export const RAW_PREFIX = lakePrefix(RAW_ZONE, '!{partitionKeyFromQuery:source}', '!{partitionKeyFromQuery:dt}');
@@ -136,7 +137,7 @@ export interface RawLakeProps {
    * @default - the landing bucket is not encrypted with a customer-managed key
    */
   readonly landingKey?: kms.IKey;
-  /** The deployment's name (`appName`): the Glue database is `<app>_lake` (see `lakeDatabaseName`), descriptions name it. */
+  /** The deployment's name (`appName`): the Glue database is `<app>_lake_<suffix>` (see `lakeDatabaseName`), descriptions name it. */
   readonly appName: string;
   /** Names of the configured sources (`collection.sources`): the values of the `source` partition, with the fallback `kinesis`. */
   readonly sources: readonly string[];
@@ -163,9 +164,14 @@ export interface RawLakeProps {
   readonly lakeFormationGoverned?: boolean;
 }
 
-/** A Glue database name derived from the app name (Glue names are lower case, letters, digits and `_`). */
-export function lakeDatabaseName(appName: string): string {
-  return `${appName.toLowerCase().replace(/[^a-z0-9]+/g, '_')}_lake`;
+/**
+ * The lake's Glue database name: `<app>_lake_<suffix>`, the app name in
+ * Glue's characters (lower case, letters, digits and `_`) and the suffix of
+ * `scope`'s deployment, so that two deployments in one account and Region
+ * never share a database.
+ */
+export function lakeDatabaseName(scope: IConstruct, appName: string): string {
+  return uniquePhysicalName(scope, `${appName}_lake`, NAME_RULES.glueDatabase);
 }
 
 interface JsonTableOptions {
@@ -383,7 +389,7 @@ export class RawLake extends Construct {
 
     // --- Glue catalog over the lake ---------------------------------------------------------------
 
-    this.databaseName = lakeDatabaseName(appName);
+    this.databaseName = lakeDatabaseName(this, appName);
     const database = new glue.CfnDatabase(this, 'Database', {
       catalogId: stack.account,
       databaseInput: {

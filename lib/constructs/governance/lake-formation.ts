@@ -20,10 +20,14 @@ import { classification, columnClassification, governanceRoles, maxClass } from 
 import { C360Function } from '../common/c360-function';
 import { lakeReaderRolePath, type GovernedTable } from '../common/governed-lake';
 import { acknowledgeWildcardResource } from '../common/nag';
+import { NAME_RULES, uniquePhysicalName } from '../common/physical-names';
 
-/** The LF-tag of how personal a table or column is (`direct`, `indirect`, `none`). */
+/**
+ * The LF-tag of how personal a table or column is (`direct`, `indirect`, `none`). LF-tags are
+ * one namespace per account and Region: the deployed key is `c360:class:<app>-<suffix>` (`classTagKey`).
+ */
 export const CLASS_TAG = 'c360:class';
-/** The LF-tag of what kind of data it is (the classification's categories). */
+/** The LF-tag of what kind of data it is (the classification's categories); deployed as `c360:domain:<app>-<suffix>` (`domainTagKey`). */
 export const DOMAIN_TAG = 'c360:domain';
 /** Where the README explains the bootstrap of an account that already has data lake admins. */
 export const BOOTSTRAP_SECTION = 'README.md, section "Lake Formation bootstrap"';
@@ -112,7 +116,8 @@ export function deployRoleArn(stack: Stack): string {
  *   data-access role of this construct (read and decrypt on those prefixes
  *   only), under the lake-readers IAM path the buckets' policies exempt.
  * - Tags: `c360:class` (direct, indirect, none) and `c360:domain` (the
- *   categories in use), on every table (its most personal class) and every
+ *   categories in use), each key ending in the app name and the deployment's
+ *   suffix, on every table (its most personal class) and every
  *   column (its own class and category, from the classification).
  * - Grants by tag expression: each role of `governanceRoles(config)` with
  *   principals gets SELECT and DESCRIBE on the columns whose class it sees;
@@ -129,6 +134,10 @@ export class LakeFormation extends Construct {
   public readonly adminReady: IDependable;
   public readonly classTag: lakeformation.CfnTag;
   public readonly domainTag: lakeformation.CfnTag;
+  /** The deployed key of the class tag (`c360:class:<app>-<suffix>`). */
+  public readonly classTagKey: string;
+  /** The deployed key of the domain tag (`c360:domain:<app>-<suffix>`). */
+  public readonly domainTagKey: string;
   /** The admin check (with `existingAdmins`). */
   public readonly check?: CustomResource;
 
@@ -192,8 +201,12 @@ export class LakeFormation extends Construct {
     // --- tags ------------------------------------------------------------------------------------
     const classified = props.tables.map((table) => ({ table, ...tableClassification(config, table) }));
     const categories = [...new Set(classified.flatMap((t) => t.columns.map((c) => c.category)))].sort();
-    this.classTag = new lakeformation.CfnTag(this, 'ClassTag', { catalogId, tagKey: CLASS_TAG, tagValues: [...PII_CLASSES] });
-    this.domainTag = new lakeformation.CfnTag(this, 'DomainTag', { catalogId, tagKey: DOMAIN_TAG, tagValues: categories });
+    const classKey = uniquePhysicalName(this, `${CLASS_TAG}:${config.appName}`, NAME_RULES.lakeFormationTag);
+    const domainKey = uniquePhysicalName(this, `${DOMAIN_TAG}:${config.appName}`, NAME_RULES.lakeFormationTag);
+    this.classTagKey = classKey;
+    this.domainTagKey = domainKey;
+    this.classTag = new lakeformation.CfnTag(this, 'ClassTag', { catalogId, tagKey: classKey, tagValues: [...PII_CLASSES] });
+    this.domainTag = new lakeformation.CfnTag(this, 'DomainTag', { catalogId, tagKey: domainKey, tagValues: categories });
     for (const tag of [this.classTag, this.domainTag]) tag.node.addDependency(this.adminReady);
     const tags = [this.classTag, this.domainTag];
     const after = [...tags, ...(props.dependsOn ?? [])];
@@ -205,17 +218,17 @@ export class LakeFormation extends Construct {
         a.node.addDependency(...after, ...(table.resource === undefined ? [] : [table.resource]));
         return a;
       };
-      association(`${tableId}TableClass`, { table: { catalogId, databaseName, name: table.name } }, CLASS_TAG, tableClass);
+      association(`${tableId}TableClass`, { table: { catalogId, databaseName, name: table.name } }, classKey, tableClass);
       const groups = (key: 'class' | 'category') => {
         const byValue = new Map<string, string[]>();
         for (const c of columns) byValue.set(c[key], [...(byValue.get(c[key]) ?? []), c.name]);
         return [...byValue.entries()].sort(([a], [b]) => a.localeCompare(b));
       };
       for (const [cls, names] of groups('class')) {
-        association(`${tableId}Columns${idOf(cls)}`, { tableWithColumns: { catalogId, databaseName, name: table.name, columnNames: names } }, CLASS_TAG, cls);
+        association(`${tableId}Columns${idOf(cls)}`, { tableWithColumns: { catalogId, databaseName, name: table.name, columnNames: names } }, classKey, cls);
       }
       for (const [category, names] of groups('category')) {
-        association(`${tableId}Domain${idOf(category)}`, { tableWithColumns: { catalogId, databaseName, name: table.name, columnNames: names } }, DOMAIN_TAG, category);
+        association(`${tableId}Domain${idOf(category)}`, { tableWithColumns: { catalogId, databaseName, name: table.name, columnNames: names } }, domainKey, category);
       }
     }
 
@@ -231,7 +244,7 @@ export class LakeFormation extends Construct {
       return g;
     };
     const byClass = (classes: readonly PiiClass[]) => ({
-      lfTagPolicy: { catalogId, resourceType: 'TABLE', expression: [{ tagKey: CLASS_TAG, tagValues: [...classes] }] },
+      lfTagPolicy: { catalogId, resourceType: 'TABLE', expression: [{ tagKey: classKey, tagValues: [...classes] }] },
     });
     const database = { database: { catalogId, name: databaseName } };
 

@@ -23,10 +23,11 @@ import {
 import { UNIFICATION_ENV } from '../../../lambda/unification/contracts/env';
 import { C360Function } from '../common/c360-function';
 import { acknowledgeWildcardResource } from '../common/nag';
+import { NAME_RULES, uniquePhysicalName } from '../common/physical-names';
 
 /** Where Entity Resolution writes its results: `<prefix><workflow>/<jobId>/success/…` and `…/error/…`. */
 export const MATCH_OUTPUT_PREFIX = 'entity-resolution/output/';
-/** The Glue table over the snapshot. */
+/** The Glue table over the snapshot: a table name is unique within its database, which is the deployment's own. */
 export const SNAPSHOT_TABLE_NAME = 'profile_snapshot';
 /** Daily at 04:00 UTC, after the landing crawler (03:00). */
 export const DEFAULT_MATCHING_SCHEDULE = 'cron(0 4 * * ? *)';
@@ -67,7 +68,10 @@ export const ER_ATTRIBUTE_TYPES: Readonly<Record<PersonField, string>> = {
 export type MatchingMode = 'rule' | 'ml';
 
 export interface EntityResolutionProps {
-  /** The deployment's name (`appName`): the workflow is `<app>-profiles`, the schema mapping `<app>-profile-snapshot`. */
+  /**
+   * The deployment's name (`appName`): the workflow is `<app>-profiles-<suffix>`, the schema
+   * mapping `<app>-profile-snapshot-<suffix>`, the suffix unique to the deployment (physical-names.ts).
+   */
   readonly appName: string;
   /** Applied to the snapshot table, the schema mapping, the workflow and the export function's log group. */
   readonly removalPolicy: RemovalPolicy;
@@ -84,7 +88,7 @@ export interface EntityResolutionProps {
   readonly lakeKey: kms.IKey;
   /** The profile table the snapshot is exported from. */
   readonly table: dynamodb.ITable;
-  /** The lake's Glue database (RawLake's `<app>_lake`), where the `profile_snapshot` table is declared. */
+  /** The lake's Glue database (RawLake's `databaseName`), where the `profile_snapshot` table is declared. */
   readonly glueDatabaseName: string;
   /** `rule`: rule-based matching with the rules' conditions. `ml`: Entity Resolution's machine-learning matching. */
   readonly mode: MatchingMode;
@@ -201,8 +205,8 @@ export class EntityResolution extends Construct {
     const fields = matchingFields(rules, mode);
     if (fields.length === 0) throw new Error('EntityResolution: no person field to match on');
 
-    this.workflowName = `${appName}-profiles`;
-    this.schemaName = `${appName}-profile-snapshot`;
+    this.workflowName = uniquePhysicalName(this, `${appName}-profiles`, NAME_RULES.entityResolution);
+    this.schemaName = uniquePhysicalName(this, `${appName}-profile-snapshot`, NAME_RULES.entityResolution);
     this.workflowArn = stack.formatArn({ service: 'entityresolution', resource: 'matchingworkflow', resourceName: this.workflowName });
     const snapshotLocation = `s3://${lakeBucket.bucketName}/${SNAPSHOT_PREFIX}`;
     const outputPath = `s3://${lakeBucket.bucketName}/${MATCH_OUTPUT_PREFIX}`;

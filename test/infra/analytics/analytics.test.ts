@@ -40,8 +40,11 @@ describe('analytics stack', () => {
   let template: Template;
   let curatedBucket: string;
   let key: string;
+  /** The lake database: its name ends in the deployment suffix. */
+  let db: string;
   beforeAll(() => {
     t = testApp(CONFIG);
+    db = t.stacks.collection.rawLake.databaseName;
     template = t.template('analytics');
     curatedBucket = logicalId(t.stacks.analytics.curatedBucket);
     key = logicalId(t.stacks.analytics.key);
@@ -58,7 +61,7 @@ describe('analytics stack', () => {
     it.each(EXPORT_TABLES)('declares %s in the lake database as external Parquet under exports/<table>/, partitioned by export_id', (table) => {
       const columns = table === 'profiles' ? profileTableColumns(t.config) : EXPORT_TABLE_COLUMNS[table];
       template.hasResourceProperties('AWS::Glue::Table', {
-        DatabaseName: 'c360_lake',
+        DatabaseName: db,
         TableInput: Match.objectLike({
           Name: table,
           TableType: 'EXTERNAL_TABLE',
@@ -96,7 +99,7 @@ describe('analytics stack', () => {
 
     it('declares segment_events as JSON lines (OpenX SerDe) under segment_events/, partitioned by dt with projection', () => {
       template.hasResourceProperties('AWS::Glue::Table', {
-        DatabaseName: 'c360_lake',
+        DatabaseName: db,
         TableInput: Match.objectLike({
           Name: 'segment_events',
           PartitionKeys: [Match.objectLike({ Name: 'dt', Type: 'string' })],
@@ -227,7 +230,7 @@ describe('analytics stack', () => {
       expect(resources).toHaveLength(1);
       expect(resources[0]?.Properties).toMatchObject({
         WorkGroup: t.stacks.analytics.workgroupName,
-        Database: 'c360_lake',
+        Database: db,
         Views: files.map((v) => ({ Name: v.name, Sql: v.sql })),
       });
     });
@@ -249,9 +252,9 @@ describe('analytics stack', () => {
       expect(glueWrites).toHaveLength(1);
       expect(actions(glueWrites[0]!).sort()).toEqual(['glue:CreateTable', 'glue:DeleteTable', 'glue:UpdateTable']);
       const written = JSON.stringify(resources(glueWrites[0]!));
-      for (const view of viewFiles()) expect(written).toContain(`:table/c360_lake/${view.name}"`);
-      expect(written).not.toContain(':table/c360_lake/*');
-      expect(written).not.toContain(':table/c360_lake/raw_events"');
+      for (const view of viewFiles()) expect(written).toContain(`:table/${db}/${view.name}"`);
+      expect(written).not.toContain(`:table/${db}/*`);
+      expect(written).not.toContain(`:table/${db}/raw_events"`);
       expect(statements.flatMap(actions)).not.toContain('dynamodb:Scan');
     });
 
@@ -278,7 +281,7 @@ describe('analytics stack', () => {
           Variables: Match.objectLike({
             TABLE_NAME: Match.anyValue(),
             CURATED_BUCKET: { Ref: curatedBucket },
-            GLUE_DATABASE: 'c360_lake',
+            GLUE_DATABASE: db,
             EXPORT_SEGMENTS: '6',
             EXPORT_RETENTION_DAYS: '14',
           }),
@@ -298,7 +301,7 @@ describe('analytics stack', () => {
       expect(glue).toHaveLength(1);
       expect(actions(glue[0]!).sort()).toEqual(['glue:BatchCreatePartition', 'glue:BatchDeletePartition', 'glue:GetPartitions', 'glue:GetTable']);
       const tables = resources(glue[0]!).map((r) => JSON.stringify(r).match(/:table\/([^"]+)"/)?.[1]).filter((n) => n !== undefined);
-      expect(tables.sort()).toEqual(EXPORT_TABLES.map((n) => `c360_lake/${n}`).sort());
+      expect(tables.sort()).toEqual(EXPORT_TABLES.map((n) => `${db}/${n}`).sort());
       const keys = statements.filter((s) => actions(s).some((a) => a.startsWith('kms:')));
       expect(keys).toContainEqual({ Effect: 'Allow', Action: 'kms:Decrypt', Resource: { 'Fn::GetStackOutput': expect.objectContaining({ StackName: 'c360-unification' }) } });
     });

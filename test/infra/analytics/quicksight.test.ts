@@ -60,7 +60,7 @@ describe('C360Dashboard', () => {
     const t = build();
     t.template.hasResourceProperties('AWS::QuickSight::DataSource', {
       AwsAccountId: '123456789012',
-      DataSourceId: 'acme-athena',
+      DataSourceId: Match.stringLikeRegexp('^acme-athena-[0-9a-f]{8}$'),
       Type: 'ATHENA',
       DataSourceParameters: { AthenaParameters: { WorkGroup: 'acme-analytics' } },
       Permissions: [{ Principal: PRINCIPAL, Actions: Match.arrayWith(['quicksight:DescribeDataSource', 'quicksight:PassDataSource']) }],
@@ -109,7 +109,7 @@ describe('C360Dashboard', () => {
       identity: ['LineChartVisual:merges-per-day', 'BarChartVisual:identifiers-per-profile'],
     });
     t.template.hasResourceProperties('AWS::QuickSight::Dashboard', {
-      DashboardId: 'acme-c360',
+      DashboardId: Match.stringLikeRegexp('^acme-c360-[0-9a-f]{8}$'),
       Permissions: [{ Principal: PRINCIPAL, Actions: Match.arrayWith(['quicksight:DescribeDashboard', 'quicksight:QueryDashboard']) }],
       Definition: { DataSetIdentifierDeclarations: Match.arrayWith([{ Identifier: 'customers_overview', DataSetArn: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }) }]) },
     });

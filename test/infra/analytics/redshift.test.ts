@@ -82,7 +82,7 @@ describe('RedshiftWarehouse (defaults: own VPC, hourly refresh)', () => {
   it('encrypts the namespace with the analytics key, lets Redshift manage the admin password, exports its logs and sets the role as default', () => {
     t.template.resourceCountIs('AWS::RedshiftServerless::Namespace', 1);
     t.template.hasResourceProperties('AWS::RedshiftServerless::Namespace', {
-      NamespaceName: 'acme-warehouse',
+      NamespaceName: Match.stringLikeRegexp('^acme-warehouse-[0-9a-f]{8}$'),
       DbName: 'c360',
       KmsKeyId: { 'Fn::GetAtt': [t.ids.key, 'Arn'] },
       ManageAdminPassword: true,
@@ -95,8 +95,8 @@ describe('RedshiftWarehouse (defaults: own VPC, hourly refresh)', () => {
 
   it('makes a private workgroup with enhanced VPC routing, base capacity from config, in three subnets of three AZs', () => {
     t.template.hasResourceProperties('AWS::RedshiftServerless::Workgroup', {
-      WorkgroupName: 'acme-warehouse',
-      NamespaceName: 'acme-warehouse',
+      WorkgroupName: t.warehouse.workgroupName,
+      NamespaceName: t.warehouse.namespaceName,
       BaseCapacity: 8,
       PubliclyAccessible: false,
       EnhancedVpcRouting: true,
@@ -188,7 +188,7 @@ describe('RedshiftWarehouse (defaults: own VPC, hourly refresh)', () => {
     expect(sqlOf(t, '040-events_last_hour')).toContain('CREATE OR REPLACE VIEW events_last_hour AS');
     expect(sqlOf(t, '045-events_today')).toContain('CREATE OR REPLACE VIEW events_today AS');
     const resource = Object.values(t.template.findResources('Custom::C360RedshiftSql'))[0]!;
-    expect(resource.Properties).toMatchObject({ WorkgroupName: 'acme-warehouse', Database: 'c360' });
+    expect(resource.Properties).toMatchObject({ WorkgroupName: t.warehouse.workgroupName, Database: 'c360' });
     expect(resource.DependsOn).toEqual(expect.arrayContaining([t.stack.getLogicalId(t.warehouse.workgroup)]));
   });
 
@@ -226,7 +226,7 @@ describe('RedshiftWarehouse (defaults: own VPC, hourly refresh)', () => {
     expect(byPrefix('WarehouseDatabase')?.Value).toBe('c360');
     expect(JSON.stringify(byPrefix('WarehouseAdminSecretArn')?.Value)).toContain('namespace.adminPasswordSecretArn');
     t.template.hasResourceProperties('Custom::AWS', {
-      Update: Match.serializedJson(Match.objectLike({ service: 'RedshiftServerless', action: 'getNamespace', parameters: { namespaceName: 'acme-warehouse' } })),
+      Update: Match.serializedJson(Match.objectLike({ service: 'RedshiftServerless', action: 'getNamespace', parameters: { namespaceName: t.warehouse.namespaceName } })),
     });
   });
 

@@ -256,10 +256,10 @@ describe('RawLake', () => {
   });
 
   describe('Glue catalog', () => {
-    it('creates a database named after the app', () => {
-      expect(b.lake.databaseName).toBe('c360_lake');
-      expect(lakeDatabaseName('My-Shop')).toBe('my_shop_lake');
-      b.template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'c360_lake' } });
+    it('creates a database named after the app, with the deployment suffix', () => {
+      expect(b.lake.databaseName).toMatch(/^c360_lake_[0-9a-f]{8}$/);
+      expect(lakeDatabaseName(b.lake, 'My-Shop')).toMatch(/^my_shop_lake_[0-9a-f]{8}$/);
+      b.template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: b.lake.databaseName } });
     });
 
     function table(name: string): Record<string, any> {

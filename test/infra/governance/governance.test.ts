@@ -31,12 +31,24 @@ function functionRole(template: Template, idPrefix: string): string {
 describe('governance stack', () => {
   let t: TestApp;
   let template: Template;
+  let classKey: string;
+  let domainKey: string;
   beforeAll(() => {
     t = testApp({ governance: { roles: { analyst: { sees: ['none', 'indirect'], principals: [ANALYST] } } } });
     template = t.template('governance');
+    classKey = t.stacks.governance.lakeFormation?.classTagKey ?? 'no Lake Formation';
+    domainKey = t.stacks.governance.lakeFormation?.domainTagKey ?? 'no Lake Formation';
   }, SYNTH_TIMEOUT_MS);
 
   describe('Lake Formation', () => {
+    it('names its LF-tags c360:class and c360:domain after the app and the deployment, and publishes the keys', () => {
+      expect(classKey).toMatch(/^c360:class:c360-[0-9a-f]{8}$/);
+      expect(domainKey).toMatch(/^c360:domain:c360-[0-9a-f]{8}$/);
+      template.hasResourceProperties('AWS::LakeFormation::Tag', { TagKey: classKey, TagValues: ['direct', 'indirect', 'none'] });
+      template.hasResourceProperties('AWS::LakeFormation::Tag', { TagKey: domainKey });
+      expect(Object.values(template.findOutputs('*')).map((o) => o.Value)).toEqual(expect.arrayContaining([classKey, domainKey]));
+    });
+
     it('makes the CDK deploy role (CloudFormation execution role) a data lake admin, appending to the admins', () => {
       template.hasResourceProperties('AWS::LakeFormation::DataLakeSettings', {
         MutationType: 'APPEND',
@@ -47,20 +59,20 @@ describe('governance stack', () => {
     it('tags the columns of the curated profiles table from the classification: email direct, event_count none, the table direct', () => {
       const { tableClass, columns } = tagsOf(template, 'profiles');
       expect(tableClass).toBe('direct');
-      expect(columns.email?.['c360:class']).toBe('direct');
-      expect(columns.email?.['c360:domain']).toBe('contact');
-      expect(columns.event_count?.['c360:class']).toBe('none');
-      expect(columns.profile_id?.['c360:class']).toBe('indirect');
+      expect(columns.email?.[classKey]).toBe('direct');
+      expect(columns.email?.[domainKey]).toBe('contact');
+      expect(columns.event_count?.[classKey]).toBe('none');
+      expect(columns.profile_id?.[classKey]).toBe('indirect');
       // Partition keys are tagged too, so that a role that sees only `none` can still filter on them.
-      expect(columns.export_id?.['c360:class']).toBe('none');
+      expect(columns.export_id?.[classKey]).toBe('none');
     });
 
     it('tags every table of the lake database, the audit log and the raw events included', () => {
       for (const table of ['raw_events', 'quarantine', 'profiles', 'identities', 'segment_events', 'audit_log', 'profile_snapshot']) {
         expect(tagsOf(template, table).tableClass, table).toBeDefined();
       }
-      expect(tagsOf(template, 'raw_events').columns.context?.['c360:class']).toBe('direct');
-      expect(tagsOf(template, 'raw_events').columns.dt?.['c360:class']).toBe('none');
+      expect(tagsOf(template, 'raw_events').columns.context?.[classKey]).toBe('direct');
+      expect(tagsOf(template, 'raw_events').columns.dt?.[classKey]).toBe('none');
     });
 
     it('grants the analyst SELECT and DESCRIBE by a tag expression that leaves direct columns out', () => {
@@ -70,7 +82,7 @@ describe('governance stack', () => {
       const byTag = grants.find((g) => g.Properties.Resource.LFTagPolicy !== undefined);
       expect(byTag?.Properties.Permissions).toEqual(['SELECT', 'DESCRIBE']);
       expect(byTag?.Properties.PermissionsWithGrantOption).toEqual([]);
-      expect(byTag?.Properties.Resource.LFTagPolicy).toMatchObject({ ResourceType: 'TABLE', Expression: [{ TagKey: 'c360:class', TagValues: ['none', 'indirect'] }] });
+      expect(byTag?.Properties.Resource.LFTagPolicy).toMatchObject({ ResourceType: 'TABLE', Expression: [{ TagKey: classKey, TagValues: ['none', 'indirect'] }] });
       expect(grants.some((g) => g.Properties.Resource.Database !== undefined)).toBe(true);
     });
 

@@ -101,7 +101,8 @@ describe('EntityResolution (rule-based, default rules)', () => {
 
   it('generates the schema mapping from the person fields the rules use: types, one match key per field', () => {
     const mapping = props(t, 'AWS::EntityResolution::SchemaMapping');
-    expect(mapping.SchemaName).toBe('acme-profile-snapshot');
+    expect(mapping.SchemaName).toMatch(/^acme-profile-snapshot-[0-9a-f]{8}$/);
+    expect(mapping.SchemaName).toBe(t.er.schemaName);
     expect(mapping.MappedInputFields).toEqual([
       { FieldName: 'profile_id', Type: 'UNIQUE_ID' },
       { FieldName: 'first_name', Type: 'NAME_FIRST', MatchKey: 'firstName' },
@@ -116,7 +117,8 @@ describe('EntityResolution (rule-based, default rules)', () => {
 
   it('makes one Advanced rule per matching rule, its condition toEntityResolutionCondition of the rule', () => {
     const workflow = props(t, 'AWS::EntityResolution::MatchingWorkflow');
-    expect(workflow.WorkflowName).toBe('acme-profiles');
+    expect(workflow.WorkflowName).toMatch(/^acme-profiles-[0-9a-f]{8}$/);
+    expect(workflow.WorkflowName).toBe(t.er.workflowName);
     expect(workflow.ResolutionTechniques).toEqual({
       ResolutionType: 'RULE_MATCHING',
       RuleConditionProperties: { Rules: t.rules.rules.map((r) => ({ RuleName: r.name, Condition: toEntityResolutionCondition(r) })) },
@@ -188,7 +190,7 @@ describe('EntityResolution (rule-based, default rules)', () => {
       TABLE_NAME: { Ref: logicalId(t.table) },
       LAKE_BUCKET: { Ref: logicalId(t.lakeBucket) },
       SNAPSHOT_SEGMENTS: '4',
-      MATCHING_WORKFLOW_NAME: 'acme-profiles',
+      MATCHING_WORKFLOW_NAME: t.er.workflowName,
       DATE_ORDER: 'MDY',
     });
     const statements = statementsOf(t, (fn.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]);
@@ -197,7 +199,7 @@ describe('EntityResolution (rule-based, default rules)', () => {
     expect(statements.filter((s) => actionsOf([s]).includes('s3:PutObject')).flatMap(resources)).toEqual([objectArn(t, 'profiles/snapshot/*')]);
     const start = statements.filter((s) => actionsOf([s]).includes('entityresolution:StartMatchingJob'));
     expect(start.flatMap(resources)).toEqual([
-      'arn:aws:entityresolution:eu-west-1:123456789012:matchingworkflow/acme-profiles',
+      `arn:aws:entityresolution:eu-west-1:123456789012:matchingworkflow/${t.er.workflowName}`,
     ]);
     expect(actionsOf(statements).filter((a) => a.startsWith('s3:') && a !== 's3:PutObject')).toEqual([]);
   });
