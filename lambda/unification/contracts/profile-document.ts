@@ -20,6 +20,7 @@
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Profile } from '../core/profile/profile';
+import { profileJson } from '../core/profile/size-budget';
 
 export type { Profile } from '../core/profile/profile';
 
@@ -45,7 +46,9 @@ const UPGRADES: Readonly<Record<number, (doc: StoredDocument) => StoredDocument>
 
 /** The document of a profile: its JSON with the schema version, deflated. */
 export function encodeProfile(profile: Profile): Uint8Array {
-  return deflateRawSync(JSON.stringify({ [VERSION_FIELD]: PROFILE_DOC_VERSION, ...profile }));
+  // The version goes first, then the profile's JSON as the size budget measured it (core/profile/size-budget.ts).
+  const json = profileJson(profile);
+  return deflateRawSync(`{"${VERSION_FIELD}":${PROFILE_DOC_VERSION},${json.slice(1)}`);
 }
 
 /**

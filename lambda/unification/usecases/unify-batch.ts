@@ -139,6 +139,27 @@ function payloadFinder(records: readonly StreamRecord[]): (event: SourcedEvent) 
   };
 }
 
+/** The quarantine entry of a decoded event that is not applied: its record's payload, with the reason. */
+function quarantineEntry(
+  record: StreamRecord & { payload: Buffer },
+  event: Pick<SourcedEvent, 'subSequence'>,
+  source: string,
+  reason: string,
+): QuarantineEntry {
+  const text = record.payload.toString('utf8');
+  const utf8 = Buffer.from(text, 'utf8').equals(record.payload);
+  return {
+    reason,
+    source,
+    sequenceNumber: record.sequenceNumber,
+    ...(event.subSequence === undefined ? {} : { subSequence: event.subSequence }),
+    partitionKey: record.partitionKey,
+    receivedAt: new Date(record.arrivalMs).toISOString(),
+    data: utf8 ? text : record.payload.toString('base64'),
+    encoding: utf8 ? 'utf8' : 'base64',
+  };
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -168,18 +189,7 @@ function enforcePlan(
     const eventSource = typeof context.source === 'string' && context.source.length > 0 ? context.source : source;
     const verdict = planVerdict(plan, eventSource, raw);
     if (verdict.action === 'reject') {
-      const text = payload.toString('utf8');
-      const utf8 = Buffer.from(text, 'utf8').equals(payload);
-      quarantined.push({
-        reason: rejectionReason(raw, verdict.violations),
-        source,
-        sequenceNumber: record.sequenceNumber,
-        ...(event.subSequence === undefined ? {} : { subSequence: event.subSequence }),
-        partitionKey: record.partitionKey,
-        receivedAt: new Date(record.arrivalMs).toISOString(),
-        data: utf8 ? text : payload.toString('base64'),
-        encoding: utf8 ? 'utf8' : 'base64',
-      });
+      quarantined.push(quarantineEntry({ ...record, payload }, event, source, rejectionReason(raw, verdict.violations)));
       continue;
     }
     if (verdict.action === 'flag') flagged++;
@@ -236,12 +246,15 @@ export async function unifyBatch(
     }
   }
   const resolved = await resolveAndWrite(unique, [], deps);
-  if (quarantineWrite !== undefined) await quarantineWrite;
+  // Events the size budget kept out are quarantined with the limit they would break.
+  const find = resolved.oversize.length > 0 ? payloadFinder(records) : undefined;
+  const oversize = resolved.oversize.map(({ event, reason }) => quarantineEntry((find as NonNullable<typeof find>)(event), event, source, reason));
+  await Promise.all([quarantineWrite, oversize.length > 0 ? deps.quarantine.put(`${batchId}-size`, oversize) : undefined]);
 
   return {
     records: records.length,
     payloads: decoded.payloads,
-    quarantined: toQuarantine.length,
+    quarantined: toQuarantine.length + oversize.length,
     applied: resolved.applied,
     duplicates: resolved.duplicates + repeats,
     merges: resolved.merges,
@@ -267,6 +280,8 @@ export interface ResolveOutcome<E extends UnifyEvent> {
   readonly linksPending: boolean;
   /** Profiles match groups could not merge, with the reason. */
   readonly rejectedMatches: readonly RejectedMatch[];
+  /** Events left out because they would take a profile over the size budget, with the reason: neither applied nor pending. */
+  readonly oversize: ReadonlyArray<{ readonly event: E; readonly reason: string }>;
 }
 
 /**
@@ -287,6 +302,7 @@ export async function resolveAndWrite<E extends UnifyEvent>(
   let merges = 0;
   let profilesWritten = 0;
   let rejectedMatches: RejectedMatch[] = [];
+  const oversize = new Map<string, { event: E; reason: string }>();
   const trips = { count: 0 };
   /** Events this invocation applied: seen again on a later attempt, they are not duplicates. */
   const appliedIds = new Set<string>();
@@ -297,8 +313,16 @@ export async function resolveAndWrite<E extends UnifyEvent>(
       const pendingEvents = pendingWork.flatMap((w) => ('event' in w ? [w.event] : []));
       const pendingLinks = pendingWork.flatMap((w) => ('link' in w ? [w.link] : []));
       const rejectedNow: RejectedMatch[] = [];
-      const plans = await plan(pendingEvents, pendingLinks, store, settings, clock(), deps.newProfileId ?? randomUUID, trips, (r) =>
-        rejectedNow.push(r),
+      const plans = await plan(
+        pendingEvents,
+        pendingLinks,
+        store,
+        settings,
+        clock(),
+        deps.newProfileId ?? randomUUID,
+        trips,
+        (r) => rejectedNow.push(r),
+        (event, reason) => oversize.set(event.messageId, { event, reason }),
       );
       if (pendingLinks.length > 0) rejectedMatches = rejectedNow;
       const { conflicted, survivorWritten } = await commit(plans, store, trips);
@@ -340,6 +364,7 @@ export async function resolveAndWrite<E extends UnifyEvent>(
     pending: unsent.flatMap((w) => ('event' in w ? [w.event] : [])),
     linksPending: unsent.some((w) => 'link' in w),
     rejectedMatches,
+    oversize: [...oversize.values()],
   };
 }
 
@@ -355,6 +380,7 @@ async function plan<E extends UnifyEvent>(
   newProfileId: () => string,
   trips: { count: number },
   onRejectedMatch: (r: RejectedMatch) => void,
+  onOversize: (event: E, reason: string) => void,
 ): Promise<ComponentPlan<E>[]> {
   trips.count++;
   const owners = events.length > 0 ? await store.getOwners(keysToLookUp(events)) : new Map<string, string>();
@@ -375,6 +401,7 @@ async function plan<E extends UnifyEvent>(
     events,
     links,
     onRejectedMatch,
+    onOversize,
     owners,
     profiles,
     rules: settings.rules,

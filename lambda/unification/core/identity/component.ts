@@ -23,7 +23,8 @@ import {
 import type { Group } from './groups';
 import { idKey, parseIdKey } from './keys';
 import { mergeReason } from './merge-reason';
-import type { Claim, ComponentPlan, PlanInput, VersionedWrite } from './plan-types';
+import type { Claim, ComponentPlan, Oversize, PlanInput, VersionedWrite } from './plan-types';
+import { profileBytes, profileOverBudget } from '../profile/size-budget';
 
 /** What every component of a batch is planned against. */
 export interface BatchContext<E extends UnifyEvent> {
@@ -77,9 +78,14 @@ export function planComponent<E extends UnifyEvent>(g: Group<E>, batch: BatchCon
   resumePendingMerges(step, draft, live);
   mergeLosers(step, draft, live.slice(1));
   tombstoneGhosts(step, draft, ghosts);
+  const base = { ...draft, merges: [...draft.merges], marks: [...draft.marks], absorbed: [...draft.absorbed] };
   const { applied, duplicates } = applyComponentEvents(step, draft);
   const claims = claimIdentifiers(step, draft);
   const survivor = survivorWrite(step, draft, survivorBefore);
+  const overBudget = survivor === undefined ? undefined : profileOverBudget(profileBytes(survivor.profile));
+  if (overBudget !== undefined) {
+    return { profileId: survivorId, events: g.events, applied: [], duplicates: [], marks: [], claims: [], merges: [], oversize: oversize(step, base, survivorBefore, overBudget) };
+  }
   return {
     profileId: survivorId,
     events: g.events,
@@ -91,6 +97,42 @@ export function planComponent<E extends UnifyEvent>(g: Group<E>, batch: BatchCon
     ...(survivorBefore === undefined ? {} : { before: survivorBefore }),
     merges: draft.merges,
   };
+}
+
+/**
+ * What to leave out of a component whose survivor would break the size
+ * budget (core/profile/size-budget.ts), each with the reason: when its
+ * merges alone break it, the events and match groups that caused them; else
+ * the events that, applied in event-time order, would each take the profile
+ * over it. The planner re-plans the batch without them.
+ */
+function oversize<E extends UnifyEvent>(step: Step<E>, base: Draft, before: Profile | undefined, overall: string): Oversize<E> {
+  const mergedOnly = survivorWrite(step, { ...base, changed: true }, before);
+  const mergeBreaks = mergedOnly === undefined ? undefined : profileOverBudget(profileBytes(mergedOnly.profile));
+  if (mergeBreaks !== undefined) {
+    const causes = new Set(base.merges.flatMap((m) => (m.messageId === undefined ? [] : [m.messageId])));
+    const matchIds = [...new Set(base.merges.flatMap((m) => (m.matchId === undefined ? [] : [m.matchId])))];
+    const events = step.g.events.filter((e) => causes.has(e.messageId));
+    if (events.length > 0 || matchIds.length > 0) {
+      const reason = `${mergeBreaks}; the merge of ${base.merges.map((m) => m.merged).join(', ')} into ${base.survivorId} is not made`;
+      return { events: events.map((event) => ({ event, reason })), matchIds: matchIds.map((matchId) => ({ matchId, reason })) };
+    }
+  }
+  // Greedy in event-time order: each event is kept if the profile with it still fits.
+  const ordered = [...step.g.events].sort((a, b) => (a.ts !== b.ts ? a.ts - b.ts : a.messageId < b.messageId ? -1 : 1));
+  const out: Array<{ event: E; reason: string }> = [];
+  let current: Draft = base;
+  for (const event of ordered) {
+    const trial: Draft = { ...current, merges: [...current.merges], marks: [...current.marks], absorbed: [...current.absorbed] };
+    applyComponentEvents(step, trial, [event]);
+    const write = survivorWrite(step, { ...trial, changed: true }, before);
+    const breaks = write === undefined ? undefined : profileOverBudget(profileBytes(write.profile));
+    if (breaks === undefined) current = trial;
+    else out.push({ event, reason: breaks });
+  }
+  // Nothing single broke it (the identifiers claimed beside the events did): leave out the latest event.
+  if (out.length === 0 && ordered.length > 0) out.push({ event: ordered[ordered.length - 1] as E, reason: overall });
+  return { events: out, matchIds: [] };
 }
 
 function byAge(a: Profile, b: Profile): number {
@@ -172,14 +214,14 @@ function tombstoneGhosts<E extends UnifyEvent>(step: Step<E>, draft: Draft, ghos
  * unlinked identifiers left out of the profile's identifiers and recorded as
  * rejected instead.
  */
-function applyComponentEvents<E extends UnifyEvent>(step: Step<E>, draft: Draft): { applied: E[]; duplicates: E[] } {
-  const { g, rejectedByEvent, nowSeconds, fold } = step;
+function applyComponentEvents<E extends UnifyEvent>(step: Step<E>, draft: Draft, events: readonly E[] = step.g.events): { applied: E[]; duplicates: E[] } {
+  const { rejectedByEvent, nowSeconds, fold } = step;
   // Most batches link every identifier: then the events are applied as they are, with no copies to map back.
   let replaced = false;
   const linked =
     rejectedByEvent.size === 0
-      ? g.events
-      : g.events.map((e) => {
+      ? events
+      : events.map((e) => {
           const rejected = rejectedByEvent.get(e.messageId);
           if (rejected === undefined) return e;
           replaced = true;
@@ -190,7 +232,7 @@ function applyComponentEvents<E extends UnifyEvent>(step: Step<E>, draft: Draft)
   let applied = appliedLinked as E[];
   let duplicates = duplicatesLinked as E[];
   if (replaced) {
-    const original = new Map(g.events.map((e) => [e.messageId, e]));
+    const original = new Map(events.map((e) => [e.messageId, e]));
     applied = appliedLinked.map((e) => original.get(e.messageId) as E);
     duplicates = duplicatesLinked.map((e) => original.get(e.messageId) as E);
   }

@@ -35,6 +35,17 @@ export interface ComponentPlan<E extends UnifyEvent = UnifyEvent> {
   /** The survivor as it was read, before this plan; undefined when the plan creates it. */
   readonly before?: Profile;
   readonly merges: readonly MergeRecord[];
+  /**
+   * Set when the survivor would break the size budget: what the planner must
+   * leave out (the plan itself is then empty and is re-planned without them).
+   */
+  readonly oversize?: Oversize<E>;
+}
+
+/** Events and match groups left out of a batch because of the size budget (core/profile/size-budget.ts), with the reason. */
+export interface Oversize<E extends UnifyEvent = UnifyEvent> {
+  readonly events: ReadonlyArray<{ readonly event: E; readonly reason: string }>;
+  readonly matchIds: ReadonlyArray<{ readonly matchId: string; readonly reason: string }>;
 }
 
 /** Profiles a batch matcher found to be one person (an Entity Resolution match group). */
@@ -58,6 +69,8 @@ export interface PlanInput<E extends UnifyEvent> {
   readonly links?: readonly MatchLink[];
   /** Told each profile a match group could not merge. */
   readonly onRejectedMatch?: (rejected: RejectedMatch) => void;
+  /** Told each event left out because it would break the size budget, with the reason (the caller quarantines it). */
+  readonly onOversize?: (event: E, reason: string) => void;
   readonly owners: ReadonlyMap<string, string>;
   readonly profiles: ReadonlyMap<string, Profile>;
   readonly rules: IdentityRules;

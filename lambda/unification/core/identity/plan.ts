@@ -25,8 +25,44 @@ import { Groups } from './groups';
 import { linkEvents, linkMatchGroups } from './linking';
 import type { ComponentPlan, PlanInput } from './plan-types';
 
-/** Groups the batch's events and the profiles they reach into components, then plans each component's writes. */
+/**
+ * Groups the batch's events and the profiles they reach into components, then
+ * plans each component's writes. Events and match groups that would take a
+ * profile over the size budget (core/profile/size-budget.ts) are left out,
+ * each reported with the reason (onOversize, onRejectedMatch), and the batch
+ * is planned again without them: every plan returned fits.
+ */
 export function planBatch<E extends UnifyEvent>(input: PlanInput<E>): ComponentPlan<E>[] {
+  const leftOut = new Map<E, string>();
+  const rejectedLinks = new Map<string, string>();
+  let events = input.events;
+  let links = input.links ?? [];
+  const report = (plans: ComponentPlan<E>[]) => {
+    for (const [event, reason] of leftOut) input.onOversize?.(event, reason);
+    for (const link of input.links ?? []) {
+      const reason = rejectedLinks.get(link.matchId);
+      if (reason !== undefined) for (const profileId of link.profileIds) input.onRejectedMatch?.({ matchId: link.matchId, profileId, reason });
+    }
+    return plans.filter((p) => p.oversize === undefined);
+  };
+  for (;;) {
+    const plans = planOnce({ ...input, events, links });
+    const over = plans.flatMap((p) => (p.oversize === undefined ? [] : [p.oversize]));
+    if (over.length === 0) return report(plans);
+    // Each round leaves out at least one event or match group, so the loop ends; a component
+    // with nothing left to leave out (its merges were resumed, not caused here) is not written.
+    const before = leftOut.size + rejectedLinks.size;
+    for (const o of over) {
+      for (const { event, reason } of o.events) leftOut.set(event, reason);
+      for (const { matchId, reason } of o.matchIds) rejectedLinks.set(matchId, reason);
+    }
+    if (leftOut.size + rejectedLinks.size === before) return report(plans);
+    events = events.filter((e) => !leftOut.has(e));
+    links = links.filter((l) => !rejectedLinks.has(l.matchId));
+  }
+}
+
+function planOnce<E extends UnifyEvent>(input: PlanInput<E>): ComponentPlan<E>[] {
   // Owners join the groups as linking reaches them, resolved through their merge pointers;
   // the order groups are made in is the order of the plans (and of new profile ids).
   const groups = new Groups<E>(input.owners, input.profiles);

@@ -9,15 +9,14 @@
  *    a few bytes per 64 KB block, so a document within the budget fits
  *    whatever it holds, with room left for the item's other attributes;
  *  - journal items hold the events of one write in chunks of at most
- *    JOURNAL_CHUNK_BYTES (chunkEvents);
- *  - an event that would break either (on its own, or by what it adds to its
- *    profile or by the merge it causes) is not applied: the planner reports it
- *    with a reason naming the limit, and the consumer quarantines it.
+ *    JOURNAL_CHUNK_BYTES (chunkEvents); the parser refuses events over 32 KB
+ *    (shared/events.ts), so every event fits a chunk;
+ *  - an event that would break the profile's budget (by what it adds, or by
+ *    the merge it causes) is not applied: the planner reports it with a reason
+ *    naming the limit, and the consumer quarantines it.
  *
  * Sizes are UTF-8 bytes of JSON.stringify, the form the store encodes.
  */
-import type { UnifyEvent } from '../../../shared/events';
-
 /** DynamoDB's item size limit (names and values of every attribute). */
 export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024;
 
@@ -26,6 +25,23 @@ export const PROFILE_BUDGET_BYTES = 350 * 1024;
 
 /** The most event JSON one journal item holds; a larger write is split over several items. */
 export const JOURNAL_CHUNK_BYTES = 300 * 1024;
+
+const jsonOfProfile = new WeakMap<object, string>();
+
+/**
+ * A profile's JSON, computed once per profile object: the budget check
+ * measures it and the store encodes the same string (contracts/profile-document.ts).
+ */
+export function profileJson(profile: object): string {
+  let json = jsonOfProfile.get(profile);
+  if (json === undefined) jsonOfProfile.set(profile, (json = JSON.stringify(profile)));
+  return json;
+}
+
+/** UTF-8 bytes of a profile's JSON (see profileJson). */
+export function profileBytes(profile: object): number {
+  return Buffer.byteLength(profileJson(profile), 'utf8');
+}
 
 /** UTF-8 bytes of a value's JSON. */
 export function jsonBytes(value: unknown): number {
@@ -40,19 +56,9 @@ export function profileOverBudget(bytes: number): string | undefined {
         `(DynamoDB items are limited to ${kb(DYNAMODB_ITEM_LIMIT_BYTES)})`;
 }
 
-/** Why an event cannot be journaled, or undefined when it fits one journal item. */
-export function eventOverBudget(event: UnifyEvent): string | undefined {
-  const bytes = jsonBytes(event);
-  return bytes <= JOURNAL_CHUNK_BYTES
-    ? undefined
-    : `event size limit: the event is ${kb(bytes)} of JSON, over the ${kb(JOURNAL_CHUNK_BYTES)} a journal item holds ` +
-        `(DynamoDB items are limited to ${kb(DYNAMODB_ITEM_LIMIT_BYTES)})`;
-}
-
 /**
  * Splits events, in order, into chunks of at most `budget` bytes of JSON
- * each (an event larger than the budget on its own gets a chunk of its own:
- * the planner keeps such events out, see eventOverBudget).
+ * each (an event larger than the budget on its own gets a chunk of its own).
  */
 export function chunkEvents<E>(events: readonly E[], budget: number = JOURNAL_CHUNK_BYTES): E[][] {
   const chunks: E[][] = [];
