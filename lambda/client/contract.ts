@@ -114,6 +114,13 @@ export const ProfileViewSchema = z.object({
   separatedFrom: z.array(z.string()).check(z.describe('Profiles an unmerge separated from this one: never linked again')),
   rejectedIdentifiers: z.array(RejectedIdentifierSchema),
   rejectedScores: z.array(RejectedScoreSchema).check(z.describe('Score events that changed no score, with the reason')),
+  dropped: z
+    .object({ merges: z.optional(z.number()), rejectedIdentifiers: z.optional(z.number()), rejectedScores: z.optional(z.number()) })
+    .check(
+      z.describe(
+        'How many entries each capped list no longer holds, the oldest dropped first (merges beyond 200, rejected identifiers and rejected score events beyond 100); empty while nothing was dropped',
+      ),
+    ),
   enriched: z.record(z.string(), z.unknown()).check(z.describe('Attributes the enrichers derived from the traits')),
   createdAt: isoTime('When the profile was created'),
   updatedAt: isoTime('When the profile was last written'),

@@ -203,6 +203,7 @@ export function createProfileApi(deps: ProfileApiDeps) {
       separatedFrom: [...(p.separatedFrom ?? [])],
       rejectedIdentifiers: rejectedIdentifiers(p),
       rejectedScores: (p.rejectedScores ?? []).map((r) => ({ messageId: r.messageId, at: r.at, reason: r.reason })),
+      dropped: { ...(p.dropped ?? {}) },
       enriched: { ...view.enriched },
       createdAt: view.createdAt,
       updatedAt: view.updatedAt,

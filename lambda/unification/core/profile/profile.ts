@@ -135,6 +135,36 @@ export interface Profile {
   readonly rejectedScores?: readonly RejectedScore[];
   /** Per identifier key, the earliest event that carried it (./provenance.ts); one held without an entry is unrecorded. */
   readonly links?: IdentifierLinks;
+  /**
+   * How many entries each capped list no longer holds (the oldest go first):
+   * merges beyond MAX_MERGE_RECORDS, rejected identifiers beyond MAX_REJECTED,
+   * rejected score events beyond MAX_REJECTED_SCORES. Absent while nothing was dropped.
+   */
+  readonly dropped?: Dropped;
+}
+
+/** Entries dropped from the capped lists of a profile, per list. */
+export type Dropped = Readonly<Partial<Record<'merges' | 'rejectedIdentifiers' | 'rejectedScores', number>>>;
+
+/** How many merge records a profile keeps (the most recent); the rest are counted in `dropped.merges`. */
+export const MAX_MERGE_RECORDS = 200;
+
+/** Sums counts of dropped entries (absent counts are zero; the result is absent when all are). */
+function addDropped(...counts: ReadonlyArray<Dropped | undefined>): Dropped | undefined {
+  const out: Record<string, number> = {};
+  for (const c of counts) for (const [list, n] of Object.entries(c ?? {})) if (n !== undefined && n > 0) out[list] = (out[list] ?? 0) + n;
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/** The profile with `n` more entries of `list` dropped. */
+function withDropped(profile: Profile, list: keyof Dropped, n: number): Profile {
+  return n <= 0 ? profile : { ...profile, dropped: addDropped(profile.dropped, { [list]: n }) };
+}
+
+/** The most recent MAX_MERGE_RECORDS of merges sorted oldest first, and how many older ones were left out. */
+function capMerges(merges: MergeRecord[]): { merges: MergeRecord[]; dropped: number } {
+  const dropped = Math.max(0, merges.length - MAX_MERGE_RECORDS);
+  return { merges: dropped === 0 ? merges : merges.slice(dropped), dropped };
 }
 
 export interface RejectedLink extends RejectedIdentifier {
@@ -151,8 +181,9 @@ export function recordRejected(profile: Profile, rejected: readonly RejectedLink
   if (rejected.length === 0) return profile;
   const key = (r: RejectedLink) => `${r.at}|${r.messageId}|${r.type}|${r.value}`;
   const all = new Map([...(profile.rejectedIdentifiers ?? []), ...rejected].map((r) => [key(r), r]));
-  const kept = [...all.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1)).slice(-MAX_REJECTED);
-  return { ...profile, rejectedIdentifiers: kept };
+  const sorted = [...all.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1));
+  const kept = sorted.slice(-MAX_REJECTED);
+  return withDropped({ ...profile, rejectedIdentifiers: kept }, 'rejectedIdentifiers', sorted.length - kept.length);
 }
 
 /** How many recent message keys a profile keeps for de-duplication. */
@@ -224,8 +255,9 @@ export function applyEvents<E extends UnifyEvent>(
   let scored: Array<{ model: ScoreModel; score: ProfileScore }> | undefined;
   let badScores: RejectedScore[] | undefined;
   let draft:
-    | (Omit<Profile, 'traits' | 'channels' | 'seen' | 'computed' | 'identifiers' | 'aggregates' | 'consent' | 'scores' | 'rejectedScores'> & {
+    | (Omit<Profile, 'traits' | 'channels' | 'seen' | 'computed' | 'identifiers' | 'aggregates' | 'consent' | 'scores' | 'rejectedScores' | 'dropped'> & {
         aggregates?: Readonly<Record<string, unknown>>;
+        dropped?: Dropped;
         consent?: ConsentHistory;
         scores?: ProfileScores;
         rejectedScores?: readonly RejectedScore[];
@@ -285,7 +317,12 @@ export function applyEvents<E extends UnifyEvent>(
   }
   if (draft !== undefined && decisions !== undefined) draft.consent = addDecisions(profile.consent, decisions);
   if (draft !== undefined && scored !== undefined) draft.scores = addScores(profile.scores, scored);
-  if (draft !== undefined && badScores !== undefined) draft.rejectedScores = addRejectedScores(profile.rejectedScores, badScores);
+  if (draft !== undefined && badScores !== undefined) {
+    const kept = addRejectedScores(profile.rejectedScores, badScores) ?? [];
+    draft.rejectedScores = kept;
+    const dropped = addDropped(profile.dropped, { rejectedScores: (profile.rejectedScores?.length ?? 0) + badScores.length - kept.length });
+    if (dropped !== undefined) draft.dropped = dropped;
+  }
   if (draft !== undefined && traits !== undefined && traits.compiled.traits.length > 0) {
     draft.aggregates = foldAggregates(traits.compiled, profile.aggregates, applied, traits.nowMs);
   }
@@ -325,9 +362,24 @@ export function mergeProfiles(survivor: Profile, loser: Profile, record: MergeRe
   for (const [name, n] of Object.entries(loser.channels)) channels[name] = (channels[name] ?? 0) + n;
   const a = survivor.computed;
   const b = loser.computed;
-  const merges = [...survivor.merges, ...loser.merges, record].sort((x, y) =>
-    x.at !== y.at ? (x.at < y.at ? -1 : 1) : x.merged < y.merged ? -1 : 1,
+  const capped = capMerges(
+    [...survivor.merges, ...loser.merges, record].sort((x, y) => (x.at !== y.at ? (x.at < y.at ? -1 : 1) : x.merged < y.merged ? -1 : 1)),
   );
+  const merges = capped.merges;
+  const rejected =
+    survivor.rejectedIdentifiers === undefined && loser.rejectedIdentifiers === undefined
+      ? undefined
+      : recordRejected(survivor, loser.rejectedIdentifiers ?? []);
+  const rejectedScores =
+    survivor.rejectedScores === undefined && loser.rejectedScores === undefined
+      ? undefined
+      : addRejectedScores(survivor.rejectedScores, loser.rejectedScores ?? []);
+  const scoresDropped = (survivor.rejectedScores?.length ?? 0) + (loser.rejectedScores?.length ?? 0) - (rejectedScores?.length ?? 0);
+  // The survivor's own counts are in `rejected.dropped` when it was recomputed, else added here.
+  const dropped = addDropped(rejected === undefined ? survivor.dropped : rejected.dropped, loser.dropped, {
+    merges: capped.dropped,
+    rejectedScores: scoresDropped,
+  });
   return {
     ...survivor,
     identifiers: addIdentifiers(survivor.identifiers, flatten(loser.identifiers)),
@@ -342,9 +394,8 @@ export function mergeProfiles(survivor: Profile, loser: Profile, record: MergeRe
     },
     channels,
     merges,
-    ...(survivor.rejectedIdentifiers === undefined && loser.rejectedIdentifiers === undefined
-      ? {}
-      : { rejectedIdentifiers: recordRejected(survivor, loser.rejectedIdentifiers ?? []).rejectedIdentifiers }),
+    ...(rejected === undefined ? {} : { rejectedIdentifiers: rejected.rejectedIdentifiers }),
+    ...(dropped === undefined ? {} : { dropped }),
     mergedFrom: [...new Set([...survivor.mergedFrom, ...loser.mergedFrom, loser.profileId])].sort(),
     ...(fold === undefined || (survivor.aggregates === undefined && loser.aggregates === undefined)
       ? {}
@@ -357,9 +408,7 @@ export function mergeProfiles(survivor: Profile, loser: Profile, record: MergeRe
       : { unmerges: [...(survivor.unmerges ?? []), ...(loser.unmerges ?? [])].sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0)) }),
     ...(survivor.consent === undefined && loser.consent === undefined ? {} : { consent: mergeConsent(survivor.consent, loser.consent) }),
     ...(survivor.scores === undefined && loser.scores === undefined ? {} : { scores: mergeScores(survivor.scores, loser.scores) }),
-    ...(survivor.rejectedScores === undefined && loser.rejectedScores === undefined
-      ? {}
-      : { rejectedScores: addRejectedScores(survivor.rejectedScores, loser.rejectedScores ?? []) }),
+    ...(rejectedScores === undefined ? {} : { rejectedScores }),
     seen: unionSeen(survivor.seen, loser.seen),
     createdAt: survivor.createdAt < loser.createdAt ? survivor.createdAt : loser.createdAt,
   };
@@ -367,11 +416,10 @@ export function mergeProfiles(survivor: Profile, loser: Profile, record: MergeRe
 
 /** Adds ids to the profiles this one absorbed, with the records that explain them. */
 export function withMergedFrom(profile: Profile, ids: readonly string[], records: readonly MergeRecord[] = []): Profile {
-  return {
-    ...profile,
-    mergedFrom: [...new Set([...profile.mergedFrom, ...ids])].sort(),
-    ...(records.length === 0 ? {} : { merges: [...profile.merges, ...records] }),
-  };
+  const mergedFrom = [...new Set([...profile.mergedFrom, ...ids])].sort();
+  if (records.length === 0) return { ...profile, mergedFrom };
+  const capped = capMerges([...profile.merges, ...records]);
+  return withDropped({ ...profile, mergedFrom, merges: capped.merges }, 'merges', capped.dropped);
 }
 
 /** A profile that never held anything: a placeholder id that only redirects. */
