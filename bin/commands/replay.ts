@@ -1,8 +1,9 @@
 /**
  * `c360 replay`: re-drives a range of the event stream through the unify
  * consumer's batch use case, so events still in a profile's de-duplication
- * window count as duplicates and are not applied twice (older ones are not
- * recognised: a replay further back than the window may count them again).
+ * window count as duplicates and are not applied twice. Older ones are not
+ * recognised, so a range reaching back past the window is refused unless
+ * --allow-older-than-window says its records were never applied.
  *
  *   c360 replay --from <ISO time | sequence number> [--to …] [--shard <id>]   a range (the local runtime's stream)
  *   c360 replay --on-failure <file>                                           exactly the batches an on-failure message names
@@ -43,6 +44,7 @@ export interface ReplayOptions {
   readonly lakeBucket?: string;
   readonly suppressionTable?: string;
   readonly hashKeySecret?: string;
+  readonly allowOlderThanWindow?: boolean;
 }
 
 /** The ranges the options name; throws a message naming the flag when they do not make one. */
@@ -94,6 +96,10 @@ export function registerReplayCommand(program: Command): void {
     .option('--lake-bucket <bucket>', 'the deployed lake bucket (where quarantined records go)')
     .option('--suppression-table <name>', "the deployed suppression list, so erased people's events are dropped as the consumer drops them (with --hash-key-secret)")
     .option('--hash-key-secret <arn>', 'the secret holding the subject hash key (with --suppression-table)')
+    .option(
+      '--allow-older-than-window',
+      'replay records that arrived before the de-duplication window too (refused by default: an event already applied among them would count twice); for batches that were never applied',
+    )
     .addHelpText(
       'after',
       `
@@ -150,7 +156,12 @@ Without --stream, the running local runtime's stream and table are used.`,
       try {
         const reader = new KinesisRangeReader(kinesis, streamName);
         for (const range of ranges) {
-          console.log(formatReplay(streamName, await replayRange(reader, range, { ...deps, batchSize: config.unification.consumer.batchSize })));
+          const outcome = await replayRange(reader, range, {
+            ...deps,
+            batchSize: config.unification.consumer.batchSize,
+            ...(opts.allowOlderThanWindow === true ? { allowOlderThanWindow: true } : {}),
+          });
+          console.log(formatReplay(streamName, outcome));
         }
       } finally {
         kinesis.destroy();

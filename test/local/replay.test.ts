@@ -23,12 +23,13 @@ describe('replay against the local stream', () => {
   }, 60_000);
   afterAll(async () => runtime?.stop());
 
-  const replay = (range: Parameters<typeof replayRange>[1]) =>
+  const replay = (range: Parameters<typeof replayRange>[1], extra: Partial<Parameters<typeof replayRange>[2]> = {}) =>
     replayRange(new KinesisRangeReader(runtime.kinesis, runtime.streamName), range, {
       store: runtime.store,
       quarantine: new FileQuarantineSink(runtime.lakeDir),
       settings: unifySettings(runtime.config),
       batchSize: 50,
+      ...extra,
     });
 
   it('re-drives the whole stream from a time and applies nothing twice: every event counts as a duplicate', async () => {
@@ -55,6 +56,21 @@ describe('replay against the local stream', () => {
     expect(out.records).toBe(3);
     expect(out.shards).toEqual([{ shardId, records: 3, firstSequenceNumber: all[2], lastSequenceNumber: all[4] }]);
     expect(out.applied).toBe(0);
+  });
+
+  it('refuses, before applying anything, a range that reaches back past the de-duplication window, unless told the records were never applied', async () => {
+    const before = await allProfiles(runtime);
+    // Two days on, the records sent above are older than the 24 h window.
+    const later = Date.now() + 2 * 86_400_000;
+    await expect(replay({ from: { atMs: 0 } }, { clock: () => later })).rejects.toThrow(
+      /before the de-duplication window \(unification\.dedupeWindowHours: 24 h\).*Replay from .* or later, or pass --allow-older-than-window/,
+    );
+    expect(await allProfiles(runtime)).toEqual(before);
+    // A range inside the window is not refused.
+    const recent = await replay({ from: { atMs: Date.now() - 3_600_000 } });
+    expect(recent.records).toBe(payloads.length + poison.length);
+    const forced = await replay({ from: { atMs: 0 } }, { clock: () => later, allowOlderThanWindow: true });
+    expect(forced.records).toBe(payloads.length + poison.length);
   });
 
   it('refuses a shard the stream does not have', async () => {

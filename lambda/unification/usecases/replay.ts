@@ -6,6 +6,14 @@
  * optional end, and optionally one shard; an on-failure message of the
  * consumer (Lambda's Kinesis batch info, or the local runtime's entry) names
  * exactly such a range.
+ *
+ * De-duplication only reaches back as far as the profiles' window
+ * (`unification.dedupeWindowHours`, and at most MAX_SEEN keys a profile): an
+ * event that arrived before it is no longer recognised, so replaying it
+ * would count it again. A range that starts before the window is refused,
+ * naming the oldest position that is safe, before anything is applied;
+ * `allowOlderThanWindow` replays it anyway (for records known never to have
+ * been applied, such as a batch that failed whole).
  */
 import type { StreamRecord } from '../core/records';
 import { addOutcome, emptyOutcomeCounts, unifyBatch, type BatchOutcome, type UnifyDeps } from './unify-batch';
@@ -42,11 +50,14 @@ export interface ReplayOutcome {
   readonly failedSequenceNumbers: string[];
 }
 
-export async function replayRange(
-  reader: StreamRangeReader,
-  range: ReplayRange,
-  deps: UnifyDeps & { readonly batchSize: number; readonly observe?: (o: BatchOutcome) => void },
-): Promise<ReplayOutcome> {
+export interface ReplayDeps extends UnifyDeps {
+  readonly batchSize: number;
+  readonly observe?: (o: BatchOutcome) => void;
+  /** Replay records older than the de-duplication window too, though events already applied among them count again. */
+  readonly allowOlderThanWindow?: boolean;
+}
+
+export async function replayRange(reader: StreamRangeReader, range: ReplayRange, deps: ReplayDeps): Promise<ReplayOutcome> {
   const all = await reader.shardIds();
   let shardIds = all;
   if (range.shardId !== undefined) {
@@ -55,6 +66,7 @@ export async function replayRange(
   } else if ('sequenceNumber' in range.from && all.length > 1) {
     throw new Error(`a sequence number belongs to one shard: name it with --shard (the stream has ${all.join(', ')})`);
   }
+  if (deps.allowOlderThanWindow !== true) await refuseOlderThanWindow(reader, shardIds, range, deps);
   const totals = emptyOutcomeCounts();
   const failed: string[] = [];
   const shards: Array<ReplayOutcome['shards'][number]> = [];
@@ -75,6 +87,30 @@ export async function replayRange(
     shards.push({ shardId, records, ...(first === undefined ? {} : { firstSequenceNumber: first }), ...(last === undefined ? {} : { lastSequenceNumber: last }) });
   }
   return { shards, ...totals, failedSequenceNumbers: failed };
+}
+
+/** Throws, saying from where a replay is safe, when a shard's first record in the range arrived before the de-duplication window. */
+async function refuseOlderThanWindow(reader: StreamRangeReader, shardIds: readonly string[], range: ReplayRange, deps: ReplayDeps): Promise<void> {
+  const nowMs = (deps.clock ?? Date.now)();
+  const windowSeconds = deps.settings.dedupeWindowSeconds;
+  const cutoffMs = nowMs - windowSeconds * 1000;
+  for (const shardId of shardIds) {
+    // Records of a shard arrive in order: its first record in the range is its oldest.
+    let first: StreamRecord | undefined;
+    for await (const batch of reader.read(shardId, range.from, range.to, 1)) {
+      first = batch[0];
+      if (first !== undefined) break;
+    }
+    if (first !== undefined && first.arrivalMs < cutoffMs) {
+      const hours = Math.round(windowSeconds / 360) / 10;
+      throw new Error(
+        `${shardId} has records in the range that arrived at ${new Date(first.arrivalMs).toISOString()}, before the de-duplication window ` +
+          `(unification.dedupeWindowHours: ${hours} h): profiles no longer remember whether they applied those events, so replaying them would count ` +
+          `any that were applied twice. Replay from ${new Date(cutoffMs).toISOString()} or later, or pass --allow-older-than-window if the records ` +
+          `were never applied (a batch that failed whole).`,
+      );
+    }
+  }
 }
 
 /** Whether a record at (`sequenceNumber`, `arrivalMs`) is past the range's end. */
