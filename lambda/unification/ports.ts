@@ -12,9 +12,9 @@ import type { SegmentChange } from './core/segments/segment-changes';
 export type { QuarantineEntry, SegmentChange };
 
 /**
- * The events applied to a profile in one write, kept so that a profile can be
- * rebuilt and an unmerge can replay them (items `pk = P#<profileId>`,
- * `sk = J#…`).
+ * The events applied to a profile in one write from its first merge on, kept
+ * so that an unmerge can split it (items `pk = P#<profileId>`, `sk = J#…`);
+ * or, once per first merge, the base: the profile as it was just before.
  */
 export interface JournalEntry {
   readonly profileId: string;
@@ -25,6 +25,12 @@ export interface JournalEntry {
   readonly events: readonly UnifyEvent[];
   /** messageIds journaled under this profile earlier that an unmerge moved to another profile. */
   readonly moved?: readonly string[];
+  /**
+   * The profile's doc just before its first merge (at `base.version`): it
+   * stands for every event the profile had then, and for the entries at or
+   * below that version.
+   */
+  readonly base?: Profile;
 }
 
 /** The single customer view: profiles and the identifier index. */

@@ -3,7 +3,8 @@
  *   identifier index  pk = `ID#<type>#<value>`  sk = `ID`  → profileId
  *   profile           pk = `P#<profileId>`      sk = `P`   → version, mergedInto, doc (the profile, JSON, deflated),
  *                                                            and `rs`/`recheckAt` for the sparse re-check index
- *   journal           pk = `P#<profileId>`      sk = `J#…` → at, doc (the events one write applied, deflated)
+ *   journal           pk = `P#<profileId>`      sk = `J#…` → at, doc (the events one write applied, deflated),
+ *                                                            and `base` (the profile before its first merge, as a profile doc)
  * (the key attributes and values are defined in contracts/table.ts, the
  * document's encoding in contracts/profile-document.ts).
  * Keeping the profile as one attribute makes a profile read one item and lets
@@ -59,7 +60,7 @@ function encodeJournal(entry: JournalEntry): Uint8Array {
   return deflateRawSync(JSON.stringify({ events, ...(entry.moved === undefined ? {} : { moved: entry.moved }) }));
 }
 
-function decodeJournal(profileId: string, key: string, at: string, doc: unknown): JournalEntry {
+function decodeJournal(profileId: string, key: string, at: string, doc: unknown, base: unknown): JournalEntry {
   if (!(doc instanceof Uint8Array)) throw new Error(`journal item ${key} of profile ${profileId} has no binary doc`);
   const body = JSON.parse(inflateRawSync(doc).toString('utf8')) as { events: Array<Omit<UnifyEvent, 'timestamp'>>; moved?: string[] };
   return {
@@ -68,8 +69,13 @@ function decodeJournal(profileId: string, key: string, at: string, doc: unknown)
     at,
     events: body.events.map((e) => ({ ...e, timestamp: new Date(e.ts).toISOString() })),
     ...(body.moved === undefined ? {} : { moved: body.moved }),
+    // Encoded as a profile doc, so that a base written by an older schema version is upgraded when read.
+    ...(base === undefined ? {} : { base: decodeProfile(base) }),
   };
 }
+
+/** Attribute of a journal item that holds a base (a profile doc, contracts/profile-document.ts). */
+const JOURNAL_BASE_ATTRIBUTE = 'base';
 
 /** BatchWriteItem takes at most 25 requests per call. */
 const BATCH_WRITE_LIMIT = 25;
@@ -117,7 +123,14 @@ const JOURNAL_TTL_ATTRIBUTE = PROFILE_TABLE.timeToLiveAttribute;
 
 /** A journal item, with the time DynamoDB's TTL deletes it (the table's `expiresAt`). */
 function journalItem(e: JournalEntry, retentionDays: number): Record<string, unknown> {
-  return { [PK]: profilePk(e.profileId), [SK]: e.key, at: e.at, doc: encodeJournal(e), [JOURNAL_TTL_ATTRIBUTE]: journalExpiresAt(e.at, retentionDays) };
+  return {
+    [PK]: profilePk(e.profileId),
+    [SK]: e.key,
+    at: e.at,
+    doc: encodeJournal(e),
+    ...(e.base === undefined ? {} : { [JOURNAL_BASE_ATTRIBUTE]: encodeProfile(e.base) }),
+    [JOURNAL_TTL_ATTRIBUTE]: journalExpiresAt(e.at, retentionDays),
+  };
 }
 
 export interface DynamoProfileStoreOptions {
@@ -237,7 +250,7 @@ export class DynamoProfileStore implements ProfileStore {
             }),
           );
           this.meter('read', out.ConsumedCapacity);
-          for (const item of out.Items ?? []) entries.push(decodeJournal(profileId, String(item[SK]), String(item.at), item.doc));
+          for (const item of out.Items ?? []) entries.push(decodeJournal(profileId, String(item[SK]), String(item.at), item.doc, item[JOURNAL_BASE_ATTRIBUTE]));
           start = out.LastEvaluatedKey;
         } while (start !== undefined);
         return entries;

@@ -1,8 +1,12 @@
 /**
  * Unmerge a profile: read the survivor, the docs of the profiles it absorbed
- * and their journals; replay (core/identity/unmerge.ts); then write both profiles,
- * the identifier repoints and the moved journal entries in one transaction,
- * so that a reader sees the profile merged or split, never half of each.
+ * and their journals (bases and journaled events); split them
+ * (core/identity/unmerge.ts); then write both profiles, the identifier
+ * repoints, the moved journal entries (keyed by the new version of the
+ * profile they are written under, so that a later base stands for them too)
+ * and, when the restored profile keeps profiles it absorbed, its base, in one
+ * transaction, so that a reader sees the profile merged or split, never half
+ * of each.
  * A concurrent write to either profile makes the transaction fail and the
  * whole unmerge is read and planned again.
  */
@@ -13,7 +17,7 @@ import { idKey } from '../core/identity/keys';
 import type { Claim } from '../core/identity/plan-types';
 import type { Profile } from '../core/profile/profile';
 import { planUnmerge, UnmergeError, type UnmergeResult } from '../core/identity/unmerge';
-import { journalKey } from '../contracts/table';
+import { JOURNAL_SK_PREFIX, journalKey } from '../contracts/table';
 import type { JournalEntry, ProfileStore } from '../ports';
 import type { UnifySettings } from './unify-batch';
 
@@ -81,7 +85,7 @@ async function plan(request: UnmergeRequest, deps: UnmergeDeps, nowMs: number) {
   const result = planUnmerge({
     survivor,
     absorbed,
-    journal,
+    journal: journal.map((e) => ({ ...e, version: journalVersion(e.key) })),
     restoredId: request.restoredId,
     rules: deps.settings.rules,
     nowMs,
@@ -102,24 +106,37 @@ async function plan(request: UnmergeRequest, deps: UnmergeDeps, nowMs: number) {
     if (owner !== profileId) claims.push({ key, profileId, expectedOwner: owner, soft: false });
   }
 
-  // Events journaled under one side that replay gave the other: copied to the new side, hidden from the old.
+  // Events journaled under one side that the split gave the other: copied to the new side, hidden from the old.
   const at = new Date(nowMs).toISOString();
-  const journalWrites: JournalEntry[] = result.moves.flatMap((m) => {
-    const suffix = randomUUID().slice(0, 8);
-    return [
-      { profileId: m.to, key: journalKey('last', `unmerge-${suffix}`), at, events: m.events },
-      { profileId: m.from, key: journalKey('last', `moved-${suffix}`), at, events: [], moved: m.events.map((e) => e.messageId) },
-    ];
-  });
+  const written = new Map([result.survivor, result.restored].map((p) => [p.profileId, p.version]));
+  /** A profile written here journals at its new version; a merged-away one (frozen) at the version it has. */
+  const versionOf = (id: string) => written.get(id) ?? absorbed.get(id)?.version ?? survivor.version;
+  const suffix = randomUUID().slice(0, 8);
+  const journalWrites: JournalEntry[] = result.moves.flatMap((m, i) => [
+    { profileId: m.to, key: journalKey(versionOf(m.to), `unmerge-${suffix}-${i}`), at, events: m.events },
+    { profileId: m.from, key: journalKey(versionOf(m.from), `moved-${suffix}-${i}`), at, events: [], moved: m.events.map((e) => e.messageId) },
+  ]);
+  if (result.restoredBase !== undefined) {
+    journalWrites.push({ profileId: result.restored.profileId, key: journalKey(result.restored.version, `${suffix}-base`), at, events: [], base: result.restoredBase });
+  }
   const restoredBefore = absorbed.get(request.restoredId) as Profile;
   const profiles = [
     { profile: result.survivor, expectedVersion: survivor.version },
     { profile: result.restored, expectedVersion: restoredBefore.version },
+    // Profiles absorbed after the merge that the split gave the restored side redirect to it now.
+    ...result.rehomed.map((p) => ({ profile: { ...p, mergedInto: result.restored.profileId, updatedAt: at, version: p.version + 1 }, expectedVersion: p.version })),
   ];
   return {
     result,
     writes: { profiles, claims, journal: journalWrites, items: profiles.length + claims.length + journalWrites.length },
   };
+}
+
+/** The profile version in a journal key (contracts/table.ts journalKey: `J#<version, zero-padded>#<tag>`). */
+function journalVersion(key: string): number {
+  const version = Number(key.slice(JOURNAL_SK_PREFIX.length, key.indexOf('#', JOURNAL_SK_PREFIX.length)));
+  if (!Number.isSafeInteger(version)) throw new Error(`journal key ${key} holds no version`);
+  return version;
 }
 
 async function liveProfile(store: ProfileStore, id: string): Promise<Profile> {

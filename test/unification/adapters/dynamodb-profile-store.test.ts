@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -62,5 +62,26 @@ describe('DynamoProfileStore conditional writes', () => {
     // Without a setting, the default retention (400 days).
     await store.putJournal([{ profileId: 'p2', key: 'J#0000000001#a', at: '2026-11-01T00:00:00.000Z', events: [event('m2')] }]);
     expect([...items.values()].find((i) => i.pk === 'P#p2')?.expiresAt).toBe(Date.UTC(2026, 10, 1) / 1000 + 400 * 86_400);
+  });
+
+  it('keeps a base in its journal item as a profile doc, and reads it back with the entry', async () => {
+    const items = (ddb.reset(), fakeDynamoTable(ddb));
+    ddb.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, string> }) => {
+      const { ':pk': pk, ':j': prefix } = input.ExpressionAttributeValues;
+      const found = [...items.values()].filter((i) => i.pk === pk && String(i.sk).startsWith(prefix as string));
+      return { Items: found.sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : 1)) };
+    });
+    const base = next(emptyProfile('p1', '2026-11-01T00:00:00.000Z'), 'm1');
+    await store.putJournal([
+      { profileId: 'p1', key: 'J#0000000002#a-base', at: '2026-11-01T00:00:00.000Z', events: [], base },
+      { profileId: 'p1', key: 'J#0000000002#a', at: '2026-11-01T00:00:00.000Z', events: [event('m2')] },
+    ]);
+    const stored = [...items.values()].find((i) => i.sk === 'J#0000000002#a-base');
+    expect(stored?.base).toBeInstanceOf(Uint8Array);
+    const read = await store.readJournal(['p1']);
+    expect(read.map((e) => [e.key, e.events.map((x) => x.messageId), e.base])).toEqual([
+      ['J#0000000002#a', ['m2'], undefined],
+      ['J#0000000002#a-base', [], base],
+    ]);
   });
 });

@@ -156,8 +156,9 @@ describe('unmerge', () => {
     await h.run([record(identify('link-1', { userId: 'u-1', anonymousId: 'anon-1', timestamp: '2026-10-10T00:00:00Z' }))]);
     const [survivor] = live(h.store);
     const restoredId = survivor?.profileId === web ? crm : web;
-    // A journal that lost entries (e.g. a profile older than the journal) cannot be replayed exactly.
-    h.store.journal.delete(restoredId);
+    // A journal that lost entries (here the survivor's base, as the table's TTL would) cannot be split exactly.
+    const entries = h.store.journal.get(survivor?.profileId as string);
+    for (const [key, entry] of entries ?? []) if (entry.base !== undefined) entries?.delete(key);
     await expect(h.unmerge(survivor?.profileId as string, restoredId)).rejects.toThrow(/journal holds 3 of .* 5 events/);
     expect(h.store.profiles.get(restoredId)?.mergedInto).toBe(survivor?.profileId);
   });
