@@ -55,7 +55,7 @@ module.exports = {
       from: { path: `^lambda/${PILLARS}/core/` },
       to: {
         path: '^lambda/',
-        pathNot: ['^lambda/$1/core/', '^lambda/$1/contracts/', '^lambda/config/', '^lambda/shared/(events|normalize|kpl|random|partition-key)\\.ts$'],
+        pathNot: ['^lambda/$1/core/', '^lambda/$1/contracts/', '^lambda/config/', '^lambda/shared/(events|normalize|kpl|random|partition-key|chunk)\\.ts$'],
       },
     },
     {
@@ -69,7 +69,7 @@ module.exports = {
       name: 'core-no-io-builtins',
       severity: 'error',
       comment: 'core/ does no I/O: of the Node built-ins only pure ones (crypto, util, buffer, zlib).',
-      from: { path: [`^lambda/${PILLARS}/core/`, '^lambda/config/', '^lambda/shared/(events|normalize|kpl|random|partition-key)\\.ts$'] },
+      from: { path: [`^lambda/${PILLARS}/core/`, '^lambda/config/', '^lambda/shared/(events|normalize|kpl|random|partition-key|chunk)\\.ts$'] },
       to: { dependencyTypes: ['core'], pathNot: PURE_BUILTINS },
     },
     {

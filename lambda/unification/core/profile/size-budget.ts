@@ -17,6 +17,8 @@
  *
  * Sizes are UTF-8 bytes of JSON.stringify, the form the store encodes.
  */
+import { chunkBy } from '../../../shared/chunk';
+
 /** DynamoDB's item size limit (names and values of every attribute). */
 export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024;
 
@@ -61,22 +63,8 @@ export function profileOverBudget(bytes: number): string | undefined {
  * each (an event larger than the budget on its own gets a chunk of its own).
  */
 export function chunkEvents<E>(events: readonly E[], budget: number = JOURNAL_CHUNK_BYTES): E[][] {
-  const chunks: E[][] = [];
-  let current: E[] = [];
-  let bytes = 0;
-  for (const e of events) {
-    // Array brackets and commas: one byte per element over its own JSON.
-    const size = jsonBytes(e) + 1;
-    if (current.length > 0 && bytes + size > budget) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(e);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  // Array brackets and commas: one byte per element over its own JSON.
+  return chunkBy(events, { maxCount: Number.POSITIVE_INFINITY, maxBytes: budget, sizeOf: (e) => jsonBytes(e) + 1 });
 }
 
 function kb(bytes: number): string {
