@@ -78,13 +78,14 @@ export function planComponent<E extends UnifyEvent>(g: Group<E>, batch: BatchCon
   resumePendingMerges(step, draft, live);
   mergeLosers(step, draft, live.slice(1));
   tombstoneGhosts(step, draft, ghosts);
-  const base = { ...draft, merges: [...draft.merges], marks: [...draft.marks], absorbed: [...draft.absorbed] };
+  // The survivor after its merges, before its events: only events replace `state` from here on.
+  const merged = { state: draft.state, changed: draft.changed };
   const { applied, duplicates } = applyComponentEvents(step, draft);
   const claims = claimIdentifiers(step, draft);
   const survivor = survivorWrite(step, draft, survivorBefore);
   const overBudget = survivor === undefined ? undefined : profileOverBudget(profileBytes(survivor.profile));
   if (overBudget !== undefined) {
-    return { profileId: survivorId, events: g.events, applied: [], duplicates: [], marks: [], claims: [], merges: [], oversize: oversize(step, base, survivorBefore, overBudget) };
+    return { profileId: survivorId, events: g.events, applied: [], duplicates: [], marks: [], claims: [], merges: [], oversize: oversize(step, { ...draft, ...merged }, survivorBefore, overBudget) };
   }
   return {
     profileId: survivorId,
