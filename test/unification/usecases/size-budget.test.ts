@@ -1,7 +1,8 @@
 /** The size budget on plain data: journal chunks, events a profile has no room for, merges the budget forbids. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryProfileStore } from '../../../lambda/unification/adapters/memory-profile-store';
-import { chunkEvents, JOURNAL_CHUNK_BYTES, jsonBytes, PROFILE_BUDGET_BYTES, profileBytes } from '../../../lambda/unification/core/profile/size-budget';
+import { chunkEvents, JOURNAL_CHUNK_BYTES, jsonBytes, jsonBytesBound, PROFILE_BUDGET_BYTES, profileBytes } from '../../../lambda/unification/core/profile/size-budget';
 import type { QuarantineEntry } from '../../../lambda/unification/ports';
 import type { StreamRecord } from '../../../lambda/unification/core/records';
 import { resolveAndWrite, unifyBatch, type UnifyDeps } from '../../../lambda/unification/usecases/unify-batch';
@@ -31,6 +32,32 @@ const text = (n: number) => `${++salt}:`.padEnd(n, 'x');
 const at = (i: number) => new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString();
 
 describe('size budget', () => {
+  it('bounds the JSON bytes of any value from above', () => {
+    const strings = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.constantFrom('\u0000', '\ud800', '"\\', 'é€😀'));
+    const numbers = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(-0.0000012345678901234567, -1.2345678901234567e-308, Number.MAX_VALUE, -Number.MIN_VALUE));
+    const values = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, strings, numbers, fc.boolean(), fc.constant(null), fc.constant(undefined), tie('array'), tie('object')),
+      array: fc.array(tie('value'), { maxLength: 5 }),
+      object: fc.dictionary(strings, tie('value'), { maxKeys: 5 }),
+    })).value;
+    fc.assert(fc.property(values, (v) => v === undefined || jsonBytesBound(v) >= jsonBytes(v)), { numRuns: 2000 });
+    // Not plain data: measured exactly, through toJSON.
+    const d = new Date(NOW);
+    expect(jsonBytesBound({ d })).toBeGreaterThanOrEqual(jsonBytes({ d }));
+  });
+
+  it('measures exactly a profile the bound does not clear, and applies it when it fits', async () => {
+    const { store, run, quarantined } = harness();
+    // 12 traits of 10,000 two-byte characters: a bound of 720 KB, 240 KB of JSON.
+    const events = Array.from({ length: 12 }, (_, i) => record(identify(`wide-${i}`, { userId: 'u-1', timestamp: at(i), traits: { [`note${i}`]: 'é'.repeat(10_000) } })));
+    const outcome = await run(events);
+    expect(outcome.applied).toBe(12);
+    expect(quarantined).toEqual([]);
+    const [profile] = live(store);
+    expect(jsonBytesBound(profile)).toBeGreaterThan(PROFILE_BUDGET_BYTES);
+    expect(profileBytes(profile as object)).toBeLessThanOrEqual(PROFILE_BUDGET_BYTES);
+  });
+
   it('chunks events in order, each chunk within the budget unless one event alone is larger', () => {
     const events = Array.from({ length: 20 }, (_, i) => ({ i, pad: text(i === 7 ? 900 : 100) }));
     const chunks = chunkEvents(events, 500);

@@ -24,7 +24,7 @@ import type { Group } from './groups';
 import { idKey, parseIdKey } from './keys';
 import { mergeReason } from './merge-reason';
 import type { Claim, ComponentPlan, Oversize, PlanInput, VersionedWrite } from './plan-types';
-import { profileBytes, profileOverBudget } from '../profile/size-budget';
+import { profileOverBudget } from '../profile/size-budget';
 
 /** What every component of a batch is planned against. */
 export interface BatchContext<E extends UnifyEvent> {
@@ -83,7 +83,7 @@ export function planComponent<E extends UnifyEvent>(g: Group<E>, batch: BatchCon
   const { applied, duplicates } = applyComponentEvents(step, draft);
   const claims = claimIdentifiers(step, draft);
   const survivor = survivorWrite(step, draft, survivorBefore);
-  const overBudget = survivor === undefined ? undefined : profileOverBudget(profileBytes(survivor.profile));
+  const overBudget = survivor === undefined ? undefined : profileOverBudget(survivor.profile);
   if (overBudget !== undefined) {
     return { profileId: survivorId, events: g.events, applied: [], duplicates: [], marks: [], claims: [], merges: [], oversize: oversize(step, { ...draft, ...merged }, survivorBefore, overBudget) };
   }
@@ -109,7 +109,7 @@ export function planComponent<E extends UnifyEvent>(g: Group<E>, batch: BatchCon
  */
 function oversize<E extends UnifyEvent>(step: Step<E>, base: Draft, before: Profile | undefined, overall: string): Oversize<E> {
   const mergedOnly = survivorWrite(step, { ...base, changed: true }, before);
-  const mergeBreaks = mergedOnly === undefined ? undefined : profileOverBudget(profileBytes(mergedOnly.profile));
+  const mergeBreaks = mergedOnly === undefined ? undefined : profileOverBudget(mergedOnly.profile);
   if (mergeBreaks !== undefined) {
     const causes = new Set(base.merges.flatMap((m) => (m.messageId === undefined ? [] : [m.messageId])));
     const matchIds = [...new Set(base.merges.flatMap((m) => (m.matchId === undefined ? [] : [m.matchId])))];
@@ -127,7 +127,7 @@ function oversize<E extends UnifyEvent>(step: Step<E>, base: Draft, before: Prof
     const trial: Draft = { ...current, merges: [...current.merges], marks: [...current.marks], absorbed: [...current.absorbed] };
     applyComponentEvents(step, trial, [event]);
     const write = survivorWrite(step, { ...trial, changed: true }, before);
-    const breaks = write === undefined ? undefined : profileOverBudget(profileBytes(write.profile));
+    const breaks = write === undefined ? undefined : profileOverBudget(write.profile);
     if (breaks === undefined) current = trial;
     else out.push({ event, reason: breaks });
   }

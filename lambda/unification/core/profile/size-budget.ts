@@ -15,7 +15,11 @@
  *    the merge it causes) is not applied: the planner reports it with a reason
  *    naming the limit, and the consumer quarantines it.
  *
- * Sizes are UTF-8 bytes of JSON.stringify, the form the store encodes.
+ * Sizes are UTF-8 bytes of JSON.stringify, the form the store encodes. The
+ * check first takes a cheap upper bound (jsonBytesBound) and stringifies
+ * only a profile the bound does not clear: nearly every profile is a few KB,
+ * and stringifying it for the check alone would cost more than the rest of
+ * its write's planning.
  */
 import { chunkBy } from '../../../shared/chunk';
 
@@ -50,8 +54,61 @@ export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value), 'utf8');
 }
 
-/** Why a profile document of `bytes` cannot be stored, or undefined when it fits. */
-export function profileOverBudget(bytes: number): string | undefined {
+/**
+ * The longest JSON of a number: 17 significant digits with a sign, a point
+ * and an exponent ("-1.2345678901234567e-308"), or in fixed notation down to
+ * 1e-6 ("-0.0000012345678901234567"): 25 characters.
+ */
+const MAX_NUMBER_JSON = 25;
+
+/**
+ * An upper bound on the UTF-8 bytes of JSON.stringify(value), computed
+ * without building the string; it stops adding once past `limit` (anything
+ * over the limit is as good as the exact figure for a check against it).
+ * A UTF-16 unit takes at most 6 bytes of JSON ("\u001f"), a number 25, and
+ * a value JSON.stringify leaves out is counted anyway. Objects that are not
+ * plain data (a toJSON, a class instance) are measured exactly.
+ */
+export function jsonBytesBound(value: unknown, limit: number = Number.POSITIVE_INFINITY): number {
+  switch (typeof value) {
+    case 'string':
+      return 6 * value.length + 2;
+    case 'number':
+      return MAX_NUMBER_JSON;
+    case 'boolean':
+      return 5;
+    case 'object':
+      break;
+    default:
+      // undefined, functions and symbols: "null" in an array, left out of an object.
+      return 4;
+  }
+  if (value === null) return 4;
+  if (Array.isArray(value)) {
+    let n = 2;
+    for (let i = 0; i < value.length && n <= limit; i++) n += jsonBytesBound(value[i], limit) + 1;
+    return n;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return jsonBytes(value);
+  let n = 2;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    // "key": and a comma
+    n += 6 * key.length + 4 + jsonBytesBound(record[key], limit);
+    if (n > limit) break;
+  }
+  return n;
+}
+
+/**
+ * Why `profile` cannot be stored (its JSON breaks PROFILE_BUDGET_BYTES), or
+ * undefined when it fits. Exact bytes are taken only when the bound does not
+ * clear it, so the reason always quotes the real size.
+ */
+export function profileOverBudget(profile: object): string | undefined {
+  if (jsonBytesBound(profile, PROFILE_BUDGET_BYTES) <= PROFILE_BUDGET_BYTES) return undefined;
+  const bytes = profileBytes(profile);
   return bytes <= PROFILE_BUDGET_BYTES
     ? undefined
     : `profile size limit: the profile would hold ${kb(bytes)} of JSON, over its budget of ${kb(PROFILE_BUDGET_BYTES)} ` +
