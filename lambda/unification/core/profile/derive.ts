@@ -52,10 +52,11 @@ export function computedValues(p: Profile, d: ProfileDerivations, nowMs: number)
   return evaluateAggregates(d.computedTraits, p.aggregates, nowMs, p.computed);
 }
 
+/** What segment rules read: of the computed traits, only those some rule names (the rest cannot change membership). */
 export function segmentSubject(p: Profile, d: ProfileDerivations, nowMs: number, traits: Record<string, unknown> = traitValues(p)): SegmentSubject {
   return {
     traits,
-    computed: computedValues(p, d, nowMs),
+    computed: evaluateAggregates(d.segmentTraits, p.aggregates, nowMs, p.computed),
     enriched: p.enriched ?? {},
     identifiers: p.identifiers,
     scores: scoreValues(p.scores),
