@@ -12,7 +12,8 @@
 import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync, inflateRawSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
+import { inflateDocument } from '../../lambda/unification/contracts/document-deflate';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { parquetReadObjects } from 'hyparquet';
 import { Command } from 'commander';
@@ -92,7 +93,7 @@ async function tableItems(runtime: LocalRuntime): Promise<Array<{ key: string; t
       const text = JSON.stringify(item, (_k, v: unknown) => {
         if (v instanceof Uint8Array) {
           try {
-            return inflateRawSync(v).toString('utf8');
+            return inflateDocument(v);
           } catch {
             return Buffer.from(v).toString('utf8');
           }

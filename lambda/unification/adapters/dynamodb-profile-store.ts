@@ -12,7 +12,7 @@
  * attribute-name rules getting in the way. Deflating it roughly halves the
  * item, and DynamoDB bills writes per started kilobyte of item.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateDocument, inflateDocument, JOURNAL_DICTIONARY } from '../contracts/document-deflate';
 import { ConditionalCheckFailedException, type AttributeValue, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
 import {
@@ -57,12 +57,12 @@ function encodeJournal(entry: JournalEntry): Uint8Array {
     const { timestamp: _t, sequenceNumber: _s, subSequence: _ss, ...rest } = e as UnifyEvent & { sequenceNumber?: string; subSequence?: number };
     return rest;
   });
-  return deflateRawSync(JSON.stringify({ events, ...(entry.moved === undefined ? {} : { moved: entry.moved }) }));
+  return deflateDocument(JSON.stringify({ events, ...(entry.moved === undefined ? {} : { moved: entry.moved }) }), JOURNAL_DICTIONARY);
 }
 
 function decodeJournal(profileId: string, key: string, at: string, doc: unknown, base: unknown): JournalEntry {
   if (!(doc instanceof Uint8Array)) throw new Error(`journal item ${key} of profile ${profileId} has no binary doc`);
-  const body = JSON.parse(inflateRawSync(doc).toString('utf8')) as { events: Array<Omit<UnifyEvent, 'timestamp'>>; moved?: string[] };
+  const body = JSON.parse(inflateDocument(doc)) as { events: Array<Omit<UnifyEvent, 'timestamp'>>; moved?: string[] };
   return {
     profileId,
     key,
@@ -101,14 +101,13 @@ function profileItem(profile: Profile): Record<string, unknown> {
   return {
     [PK]: profilePk(profile.profileId),
     [SK]: PROFILE_SK,
-    profileId: profile.profileId,
+    // No profileId or updatedAt beside the doc: the key and the doc hold them, and writes are billed per started KB.
     version: profile.version,
     ...(profile.mergedInto === undefined ? {} : { mergedInto: profile.mergedInto }),
     // Sparse: only live profiles that time alone will change are in the re-check index.
     ...(profile.recheckAt === undefined || profile.mergedInto !== undefined
       ? {}
       : { [RECHECK_SHARD]: recheckShard(profile.profileId), [RECHECK_AT]: profile.recheckAt }),
-    updatedAt: profile.updatedAt,
     doc: encodeProfile(profile),
   };
 }

@@ -1,6 +1,8 @@
 /**
  * The stored profile document, defined once: the `doc` attribute of a
- * profile item (`sk = P`) holds the Profile as JSON, deflated (raw DEFLATE).
+ * profile item (`sk = P`) holds the Profile as JSON, deflated (raw DEFLATE
+ * with a preset dictionary, ./document-deflate.ts; documents deflated
+ * without one, as written before it, still read).
  * The profile store writes it; the profile scan, the segment-changes stream
  * consumer and other pillars (the analytics profile export) read it through
  * this contract. Keeping the profile as one attribute makes a profile read one
@@ -18,9 +20,9 @@
  *      (core/profile/provenance.ts). A version 1 document has none, so its
  *      identifiers are explained as `unrecorded`.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Profile } from '../core/profile/profile';
 import { profileJson } from '../core/profile/size-budget';
+import { deflateDocument, inflateDocument, PROFILE_DICTIONARY } from './document-deflate';
 
 export type { Profile } from '../core/profile/profile';
 
@@ -48,7 +50,7 @@ const UPGRADES: Readonly<Record<number, (doc: StoredDocument) => StoredDocument>
 export function encodeProfile(profile: Profile): Uint8Array {
   // The version goes first, then the profile's JSON as the size budget measured it (core/profile/size-budget.ts).
   const json = profileJson(profile);
-  return deflateRawSync(`{"${VERSION_FIELD}":${PROFILE_DOC_VERSION},${json.slice(1)}`);
+  return deflateDocument(`{"${VERSION_FIELD}":${PROFILE_DOC_VERSION},${json.slice(1)}`, PROFILE_DICTIONARY);
 }
 
 /**
@@ -62,7 +64,7 @@ export function decodeProfile(doc: unknown): Profile {
   if (!(doc instanceof Uint8Array)) throw new Error('profile item has no binary doc attribute');
   let text: string;
   try {
-    text = inflateRawSync(doc).toString('utf8');
+    text = inflateDocument(doc);
   } catch (err) {
     throw new Error(`profile document does not inflate: ${(err as Error).message}`);
   }

@@ -1,4 +1,5 @@
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
+import { inflateDocument } from '../../../lambda/unification/contracts/document-deflate';
 import { describe, expect, it } from 'vitest';
 import { decodeProfile, encodeProfile, PROFILE_DOC_VERSION } from '../../../lambda/unification/contracts/profile-document';
 import { emptyProfile, type Profile } from '../../../lambda/unification/core/profile/profile';
@@ -25,7 +26,7 @@ describe('the profile document contract', () => {
 
   it('encodes as JSON with its schema version, deflated, and decodes back to the same profile', () => {
     const p: Profile = { ...emptyProfile('p-2', '2026-11-01T00:00:00.000Z'), channels: { web: 3 }, mergedFrom: ['p-1'] };
-    const stored = JSON.parse(inflateRawSync(encodeProfile(p)).toString('utf8')) as Record<string, unknown>;
+    const stored = JSON.parse(inflateDocument(encodeProfile(p))) as Record<string, unknown>;
     expect(stored.schemaVersion).toBe(PROFILE_DOC_VERSION);
     expect(decodeProfile(encodeProfile(p))).toEqual(p);
     expect(decodeProfile(encodeProfile(p))).not.toHaveProperty('schemaVersion');
