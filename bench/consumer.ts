@@ -16,7 +16,7 @@ import { unifySettings } from '../lambda/unification/settings';
 import { createUnifyConsumer } from '../lambda/unification/handlers/unify-consumer';
 import { generateDemo } from '../lambda/local/demo';
 import type { BatchOutcome } from '../lambda/unification/usecases/unify-batch';
-import { atLeast, atMost, type Figure } from './figures';
+import { atLeast, atMost, percentile, type Figure } from './figures';
 import { createReferenceConsumer } from './reference-consumer';
 
 export interface ConsumerMeasurement {
@@ -94,11 +94,7 @@ function collectGarbage(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
+const median = (xs: readonly number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 
 export async function benchConsumer(config: C360Config, people: number): Promise<ConsumerMeasurement> {
   const batchSize = config.unification.consumer.batchSize;
