@@ -135,6 +135,22 @@ describe('DynamoProfileEraser', () => {
       { profileId: 'p-bob', key: 'J#1', at: 't', events: [event('e1', 'ana@example.com'), event('e2', 'bob@example.com')] },
       { profileId: 'p-bob', key: 'J#2', at: 't', events: [event('e3', 'ana@example.com')] },
       { profileId: 'p-bob', key: 'J#3', at: 't', events: [event('e4', 'bob@example.com')] },
+      // A base taken after a merge that named her, and before one that did not.
+      {
+        profileId: 'p-bob',
+        key: 'J#4',
+        at: 't',
+        events: [],
+        base: profile('p-bob', {
+          version: 2,
+          merges: [merge],
+          rejectedIdentifiers: [
+            { type: 'email', value: 'ana@example.com', reason: 'limit', messageId: 'e1', at: 't' },
+            { type: 'phone', value: '+15550100', reason: 'limit', messageId: 'e2', at: 't' },
+          ],
+        }),
+      },
+      { profileId: 'p-bob', key: 'J#5', at: 't', events: [], base: profile('p-bob', { version: 3 }) },
     ];
     const put: JournalEntry[] = [];
     const removed: string[] = [];
@@ -150,11 +166,15 @@ describe('DynamoProfileEraser', () => {
       },
     };
     const report = await new DynamoProfileEraser(doc, 'profiles', { segments: [], others, clock: () => NOW }).erase({ ...subject, profileIds: ['p-ana'] });
-    expect(put.map((e) => [e.key, e.events.map((x) => x.messageId)])).toEqual([['J#1', ['e2']]]);
+    expect(put.map((e) => [e.key, e.events.map((x) => x.messageId)])).toEqual([['J#1', ['e2']], ['J#4', []]]);
     expect(removed).toEqual(['J#2']);
+    const base = put[1]?.base;
+    expect(base?.version).toBe(2);
+    expect(base?.merges).toEqual([{ at: 't', survivor: 'p-bob', merged: 'p-ana', rule: 'shared-identifier', matchedWith: { type: 'email', value: 'bob@example.com' } }]);
+    expect(base?.rejectedIdentifiers?.map((r) => r.value)).toEqual(['+15550100']);
     expect(written[0]?.unmerges?.[0]?.merge).toEqual({ at: 't', survivor: 'p-bob', merged: 'p-ana', rule: 'shared-identifier', matchedWith: { type: 'email', value: 'bob@example.com' } });
     expect(written[0]?.version).toBe(5);
-    expect(report.message).toMatch(/3 items of 1 profiles split from them rewritten without them/);
+    expect(report.message).toMatch(/4 items of 1 profiles split from them rewritten without them/);
   });
 
   it('leaves a profile without the person in its records as it is', () => {

@@ -171,9 +171,11 @@ export class DynamoProfileEraser implements StoreEraser {
       const remove = [];
       for (const entry of entries) {
         const events = entry.events.filter((e) => !e.identifiers.some((id) => isTheirs(id)));
-        if (events.length === entry.events.length) continue;
-        if (events.length === 0) remove.push({ profileId: entry.profileId, key: entry.key });
-        else rewrite.push({ ...entry, events });
+        // A base (the profile's doc before its first merge) may name them in its records too.
+        const base = entry.base === undefined ? undefined : scrubRecords(entry.base, isTheirs);
+        if (events.length === entry.events.length && base === undefined) continue;
+        if (events.length === 0 && entry.base === undefined) remove.push({ profileId: entry.profileId, key: entry.key });
+        else rewrite.push({ ...entry, events, ...(base === undefined ? {} : { base }) });
       }
       if (rewrite.length > 0) await store.putJournal(rewrite);
       if (remove.length > 0) await store.deleteJournal(remove);
@@ -193,8 +195,14 @@ export class DynamoProfileEraser implements StoreEraser {
   }
 }
 
-/** A profile without the person's identifiers in its merge, unmerge and rejected-identifier records; undefined when it has none. */
+/** A profile without the person's identifiers in its merge, unmerge and rejected-identifier records, at a new version; undefined when it has none. */
 export function scrubProfile(profile: Profile, isTheirs: (id: Identifier | undefined) => boolean): Profile | undefined {
+  const cleaned = scrubRecords(profile, isTheirs);
+  return cleaned === undefined ? undefined : { ...cleaned, version: profile.version + 1 };
+}
+
+/** The records of scrubProfile cut, the version kept (a journal base stands at the version it was taken). */
+function scrubRecords(profile: Profile, isTheirs: (id: Identifier | undefined) => boolean): Profile | undefined {
   let changed = false;
   const strip = <M extends { identifier?: Identifier; matchedWith?: Identifier }>(m: M): M => {
     if (!isTheirs(m.identifier) && !isTheirs(m.matchedWith)) return m;
@@ -209,7 +217,6 @@ export function scrubProfile(profile: Profile, isTheirs: (id: Identifier | undef
   if (!changed) return undefined;
   return {
     ...profile,
-    version: profile.version + 1,
     merges,
     ...(unmerges === undefined ? {} : { unmerges }),
     ...(rejected === undefined ? {} : { rejectedIdentifiers: rejected }),
