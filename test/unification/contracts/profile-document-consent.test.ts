@@ -3,7 +3,8 @@ import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeProfile, encodeProfile } from '../../../lambda/unification/contracts/profile-document';
 import { addDecisions } from '../../../lambda/unification/core/profile/consent';
-import { emptyProfile, toView } from '../../../lambda/unification/core/profile/profile';
+import { emptyProfile } from '../../../lambda/unification/core/profile/profile';
+import { plainView } from '../fixtures/plain-view';
 
 const T = Date.UTC(2026, 9, 1);
 
@@ -21,8 +22,8 @@ describe('profile document and consent', () => {
     const { consent: _none, ...old } = { ...emptyProfile('p-2', '2026-01-01T00:00:00.000Z'), consent: undefined };
     const decoded = decodeProfile(deflateRawSync(JSON.stringify(old)));
     expect(decoded.consent).toBeUndefined();
-    expect(toView(decoded).consent).toEqual({});
-    expect(toView(decoded, { marketing_sms: { whenMissing: 'denied' } }).consent).toEqual({
+    expect(plainView(decoded).consent).toEqual({});
+    expect(plainView(decoded, { marketing_sms: { whenMissing: 'denied' } }).consent).toEqual({
       marketing_sms: { status: 'denied', at: null, source: 'default', policyVersion: null, explicit: false },
     });
   });

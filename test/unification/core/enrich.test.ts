@@ -3,7 +3,7 @@ import { parseConfig } from '../../../lambda/config';
 import { MemoryProfileStore } from '../../../lambda/unification/adapters/memory-profile-store';
 import { unifySettings } from '../../../lambda/unification/settings';
 import { regionEnricher } from '../../../lambda/unification/core/profile/enrich';
-import { toView } from '../../../lambda/unification/core/profile/profile';
+import { plainView } from '../fixtures/plain-view';
 import { unifyBatch } from '../../../lambda/unification/usecases/unify-batch';
 import { identify, record } from '../../support/events';
 
@@ -42,6 +42,6 @@ describe('region enricher', () => {
       deps,
     );
     const [profile] = [...store.profiles.values()];
-    expect(toView(profile!).enriched).toEqual({ region: 'Bay Area', regionSource: 'postcode 94* in US' });
+    expect(plainView(profile!).enriched).toEqual({ region: 'Bay Area', regionSource: 'postcode 94* in US' });
   });
 });

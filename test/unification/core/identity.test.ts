@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MemoryProfileStore } from '../../../lambda/unification/adapters/memory-profile-store';
 import { idKey } from '../../../lambda/unification/core/identity/keys';
 import type { VersionedWrite } from '../../../lambda/unification/core/identity/plan-types';
-import { markMerged, mergeProfiles, messageKey, toView, type Profile } from '../../../lambda/unification/core/profile/profile';
+import { markMerged, mergeProfiles, messageKey, type Profile } from '../../../lambda/unification/core/profile/profile';
+import { plainView } from '../fixtures/plain-view';
 import type { StreamRecord } from '../../../lambda/unification/core/records';
 import { lookupProfile } from '../../../lambda/unification/usecases/lookup-profile';
 import { unifyBatch, type UnifyDeps } from '../../../lambda/unification/usecases/unify-batch';
@@ -27,7 +28,7 @@ const live = (store: MemoryProfileStore) => [...store.profiles.values()].filter(
 const ownerOf = (store: MemoryProfileStore, type: string, value: string) => store.owners.get(idKey(type, value));
 /** What a profile says about the customer, without ids and processing times. */
 const content = (p: Profile) => {
-  const { profileId, createdAt, updatedAt, merges, mergedFrom, ...rest } = toView(p);
+  const { profileId, createdAt, updatedAt, merges, mergedFrom, ...rest } = plainView(p);
   return rest;
 };
 
@@ -61,7 +62,7 @@ describe('deterministic identity resolution', () => {
     expect(live(store)).toHaveLength(1);
     expect(survivor?.identifiers).toEqual({ anonymousId: ['anon-1'], email: ['ana@example.com'], userId: ['u-1'] });
     expect(survivor?.computed).toMatchObject({ eventCount: 3, orderCount: 1, revenue: 100_000 });
-    expect(toView(survivor as Profile).traits).toEqual({ email: 'ana@example.com', tier: 'gold' });
+    expect(plainView(survivor as Profile).traits).toEqual({ email: 'ana@example.com', tier: 'gold' });
     expect(survivor?.merges).toEqual([
       expect.objectContaining({
         survivor: survivor?.profileId,
@@ -95,7 +96,7 @@ describe('deterministic identity resolution', () => {
     const { store, run } = harness();
     await run([record(identify('new', { userId: 'u-1', traits: { tier: 'gold' }, timestamp: '2026-10-10T00:00:00Z' }))]);
     await run([record(identify('old', { userId: 'u-1', traits: { tier: 'bronze', city: 'Lyon' }, timestamp: '2026-10-01T00:00:00Z' }))]);
-    expect(toView(live(store)[0] as Profile).traits).toEqual({ tier: 'gold', city: 'Lyon' });
+    expect(plainView(live(store)[0] as Profile).traits).toEqual({ tier: 'gold', city: 'Lyon' });
   });
 
   it('computes event count, first and last seen, and revenue from Order Completed events', async () => {
@@ -105,7 +106,7 @@ describe('deterministic identity resolution', () => {
       record(track('v1', { userId: 'u-1', event: 'Product Viewed', properties: { revenue: 99 }, timestamp: '2026-10-01T00:00:00Z' })),
       record(track('o1', { userId: 'u-1', event: 'Order Completed', properties: { total: '0.2' }, timestamp: '2026-10-02T00:00:00Z' })),
     ]);
-    expect(toView(live(store)[0] as Profile).computed).toEqual({
+    expect(plainView(live(store)[0] as Profile).computed).toEqual({
       eventCount: 3,
       firstSeen: '2026-10-01T00:00:00.000Z',
       lastSeen: '2026-10-03T00:00:00.000Z',

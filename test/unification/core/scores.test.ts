@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SCORE_EVENT, type ScoreEventProperties } from '../../../lambda/activation/contracts/events';
 import { MemoryProfileStore } from '../../../lambda/unification/adapters/memory-profile-store';
-import { emptyProfile, mergeProfiles, toView, type Profile } from '../../../lambda/unification/core/profile/profile';
+import { emptyProfile, mergeProfiles, type Profile } from '../../../lambda/unification/core/profile/profile';
+import { plainView } from '../fixtures/plain-view';
 import { readScore, SCORE_EVENT_NAME, scoreEventPropertiesSchema } from '../../../lambda/unification/core/profile/scores';
 import { unifyBatch } from '../../../lambda/unification/usecases/unify-batch';
 import { record, settings } from '../../support/events';
@@ -74,7 +75,7 @@ describe('scores on the profile', () => {
     expect(p?.scores?.churn).toEqual({ ...stored, messageId: 's1' });
     expect(p?.computed.eventCount).toBe(1);
     expect(p?.channels).toEqual({ server: 1 });
-    expect(toView(p as Profile).scores).toEqual({ churn: stored });
+    expect(plainView(p as Profile).scores).toEqual({ churn: stored });
   });
 
   it('keeps the latest scoredAt per model, whatever order the events arrive in', async () => {
@@ -107,7 +108,7 @@ describe('scores on the profile', () => {
     expect(p?.computed.eventCount).toBe(3);
     expect(p?.rejectedScores?.map((r) => r.messageId).sort()).toEqual(['s-bad', 's-shape']);
     expect(p?.rejectedScores?.every((r) => r.reason.startsWith('score event properties: '))).toBe(true);
-    expect(toView(p as Profile).rejectedScores).toHaveLength(2);
+    expect(plainView(p as Profile).rejectedScores).toHaveLength(2);
     // Only bad input is recorded.
     const [clean] = await unify([good]);
     expect(clean?.rejectedScores).toBeUndefined();

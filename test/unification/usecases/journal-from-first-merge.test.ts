@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { MemoryProfileStore } from '../../../lambda/unification/adapters/memory-profile-store';
 import { idKey } from '../../../lambda/unification/core/identity/keys';
 import { UnmergeError } from '../../../lambda/unification/core/identity/unmerge';
-import { toView, type Profile } from '../../../lambda/unification/core/profile/profile';
+import { type Profile } from '../../../lambda/unification/core/profile/profile';
+import { plainView } from '../fixtures/plain-view';
 import { resolveAndWrite, unifyBatch, type UnifyDeps } from '../../../lambda/unification/usecases/unify-batch';
 import { unmergeProfile } from '../../../lambda/unification/usecases/unmerge';
 import { identify, record, settings, track } from '../../support/events';
@@ -48,7 +49,7 @@ function harness() {
 
 /** What a profile says about the customer. */
 const content = (p: Profile) => {
-  const v = toView(p);
+  const v = plainView(p);
   return { identifiers: v.identifiers, traits: v.traits, computed: v.computed, channels: v.channels, consent: v.consent };
 };
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryProfileStore } from '../../../lambda/unification/adapters/memory-profile-store';
 import { idKey } from '../../../lambda/unification/core/identity/keys';
-import { toView, type Profile } from '../../../lambda/unification/core/profile/profile';
+import { type Profile } from '../../../lambda/unification/core/profile/profile';
+import { plainView } from '../fixtures/plain-view';
 import type { StreamRecord } from '../../../lambda/unification/core/records';
 import { UnmergeError } from '../../../lambda/unification/core/identity/unmerge';
 import { lookupProfile } from '../../../lambda/unification/usecases/lookup-profile';
@@ -43,7 +44,7 @@ const owner = (store: MemoryProfileStore, type: string, value: string) => store.
 const live = (store: MemoryProfileStore) => [...store.profiles.values()].filter((p) => p.mergedInto === undefined);
 /** What a profile says about the customer. */
 const content = (p: Profile) => {
-  const v = toView(p);
+  const v = plainView(p);
   return { identifiers: v.identifiers, traits: v.traits, computed: v.computed, channels: v.channels, enriched: v.enriched };
 };
 
@@ -182,12 +183,12 @@ describe('unmerge', () => {
 
     await h.run([record(identify('link-1', { userId: 'u-1', anonymousId: 'anon-1', timestamp: '2026-10-10T00:00:00Z' }))]);
     const [merged] = live(h.store);
-    expect(toView(merged as Profile).consent).toMatchObject({ marketing_email: { status: 'denied' }, advertising: { status: 'granted' } });
+    expect(plainView(merged as Profile).consent).toMatchObject({ marketing_email: { status: 'denied' }, advertising: { status: 'granted' } });
     expect(merged?.consent?.marketing_email?.map((d) => d.messageId)).toEqual(['web-consent', 'crm-consent']);
 
     const restoredId = merged?.profileId === web ? crm : web;
     await h.unmerge(merged?.profileId as string, restoredId);
     for (const [id, consent] of before) expect(h.store.profiles.get(id)?.consent).toEqual(consent);
-    expect(toView(h.store.profiles.get(web) as Profile).consent).toEqual({ marketing_email: expect.objectContaining({ status: 'granted', explicit: true }) });
+    expect(plainView(h.store.profiles.get(web) as Profile).consent).toEqual({ marketing_email: expect.objectContaining({ status: 'granted', explicit: true }) });
   });
 });

@@ -11,8 +11,8 @@
 import { hash } from 'node:crypto';
 import { foldAggregates, mergeAggregateStates } from '../traits/fold';
 import type { CompiledComputedTraits } from '../traits/model';
-import { REVENUE_SCALE, type ConsentDecision, type Identifier, type RejectedIdentifier, type UnifyEvent } from '../../../shared/events';
-import { addDecisions, currentConsent, mergeConsent, type ConsentHistory, type ConsentPurposes, type ConsentState } from './consent';
+import { type ConsentDecision, type Identifier, type RejectedIdentifier, type UnifyEvent } from '../../../shared/events';
+import { addDecisions, mergeConsent, type ConsentHistory } from './consent';
 import { mergeLinks, recordLinks, withEventLinks, type IdentifierLinks, type LinkingEvent } from './provenance';
 import {
   addRejectedScores,
@@ -20,11 +20,9 @@ import {
   isScoreEvent,
   mergeScores,
   readScore,
-  scoresView,
   type ProfileScore,
   type ProfileScores,
   type RejectedScore,
-  type ScoreView,
 } from './scores';
 import type { ScoreModel } from '../../../config/activation';
 
@@ -452,58 +450,4 @@ export function pruneSeen(
   const fresh = seen.filter(([, at]) => at > cutoff);
   if (fresh.length > MAX_SEEN) fresh.sort((x, y) => y[1] - x[1]).splice(MAX_SEEN);
   return fresh;
-}
-
-/** The profile as downstream apps see it: plain trait values, readable times and amounts. */
-export interface ProfileView {
-  profileId: string;
-  identifiers: Record<string, string[]>;
-  traits: Record<string, unknown>;
-  computed: {
-    eventCount: number;
-    firstSeen: string | null;
-    lastSeen: string | null;
-    orderCount: number;
-    totalRevenue: number;
-  };
-  channels: Record<string, number>;
-  mergedFrom: string[];
-  merges: MergeRecord[];
-  rejectedIdentifiers: RejectedLink[];
-  enriched: Record<string, unknown>;
-  /** Current consent state per purpose (with the configured purposes: every one, those never decided in their default state). */
-  consent: Record<string, ConsentState>;
-  /** Propensity scores: model → its latest score (probability, model version, time, top features). */
-  scores: Record<string, ScoreView>;
-  /** Score events that changed no score, with the reason. */
-  rejectedScores: RejectedScore[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** @param purposes the configured consent purposes: the view then shows every one, a purpose never decided in its `whenMissing` state. */
-export function toView(p: Profile, purposes?: ConsentPurposes): ProfileView {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  return {
-    profileId: p.profileId,
-    identifiers: Object.fromEntries(Object.entries(p.identifiers).map(([k, v]) => [k, [...v]])),
-    traits: Object.fromEntries(Object.entries(p.traits).map(([k, tv]) => [k, tv.v])),
-    computed: {
-      eventCount: p.computed.eventCount,
-      firstSeen: iso(p.computed.firstSeen),
-      lastSeen: iso(p.computed.lastSeen),
-      orderCount: p.computed.orderCount,
-      totalRevenue: p.computed.revenue / REVENUE_SCALE,
-    },
-    channels: { ...p.channels },
-    mergedFrom: [...p.mergedFrom],
-    merges: [...p.merges],
-    rejectedIdentifiers: [...(p.rejectedIdentifiers ?? [])],
-    enriched: { ...(p.enriched ?? {}) },
-    consent: currentConsent(p.consent, purposes),
-    scores: scoresView(p.scores),
-    rejectedScores: [...(p.rejectedScores ?? [])],
-    createdAt: p.createdAt,
-    updatedAt: p.updatedAt,
-  };
 }
