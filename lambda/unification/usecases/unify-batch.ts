@@ -8,7 +8,9 @@
  * lookup (1), profiles (1, plus 1 per level of merge pointers to follow),
  * marks + new claims (1), survivors (1), repoints after a merge (0 or 1).
  * Conflicting components are re-read and re-planned; others are not touched
- * again.
+ * again. A retry reads the profiles the conflicting components had read in
+ * the same round trip as their owners, so it usually needs no profile round
+ * trip of its own.
  *
  * The tracking plan (config.trackingPlan, shared/tracking-plan.ts) is checked
  * here on the events the collector has not checked (producers writing to the
@@ -307,6 +309,8 @@ export async function resolveAndWrite<E extends UnifyEvent>(
   /** Events this invocation applied: seen again on a later attempt, they are not duplicates. */
   const appliedIds = new Set<string>();
   const work: Array<Work<E>> = [...events.map((event) => ({ event })), ...links.map((link) => ({ link }))];
+  /** Profiles the components sent back had read: a retry reads them again beside the owners, not after them. */
+  let reread: string[] = [];
   const { unsent, attempts } = await retryBatch(
     work,
     async (pendingWork) => {
@@ -321,6 +325,7 @@ export async function resolveAndWrite<E extends UnifyEvent>(
         clock(),
         deps.newProfileId ?? randomUUID,
         trips,
+        reread,
         (r) => rejectedNow.push(r),
         (event, reason) => oversize.set(event.messageId, { event, reason }),
       );
@@ -328,9 +333,15 @@ export async function resolveAndWrite<E extends UnifyEvent>(
       const { conflicted, survivorWritten } = await commit(plans, store, trips);
       const linksConflicted = pendingLinks.length > 0 && plans.some((p) => conflicted.has(p) && p.merges.some((m) => m.rule === 'matched'));
       const again: Array<Work<E>> = [];
+      const readAgain = new Set<string>();
+      const sendBack = (p: ComponentPlan<E>) => {
+        again.push(...p.events.map((event) => ({ event })));
+        readAgain.add(p.profileId);
+        for (const m of p.marks) readAgain.add(m.profile.profileId);
+      };
       for (const p of plans) {
         if (!survivorWritten.has(p)) {
-          again.push(...p.events.map((event) => ({ event })));
+          sendBack(p);
           continue;
         }
         // The survivor write is the commit point: these events are applied even if a
@@ -340,8 +351,9 @@ export async function resolveAndWrite<E extends UnifyEvent>(
         duplicates += p.duplicates.filter((e) => !appliedIds.has(e.messageId)).length;
         merges += p.merges.length;
         if (p.survivor !== undefined) profilesWritten++;
-        if (conflicted.has(p)) again.push(...p.events.map((event) => ({ event })));
+        if (conflicted.has(p)) sendBack(p);
       }
+      reread = [...readAgain];
       // Match groups are idempotent (profiles already merged are one group): re-plan them all after a conflict.
       if (linksConflicted) again.push(...pendingLinks.map((link) => ({ link })));
       return again;
@@ -379,13 +391,19 @@ async function plan<E extends UnifyEvent>(
   nowMs: number,
   newProfileId: () => string,
   trips: { count: number },
+  reread: readonly string[],
   onRejectedMatch: (r: RejectedMatch) => void,
   onOversize: (event: E, reason: string) => void,
 ): Promise<ComponentPlan<E>[]> {
   trips.count++;
-  const owners = events.length > 0 ? await store.getOwners(keysToLookUp(events)) : new Map<string, string>();
-  const profiles = new Map<string, Profile>();
-  const absent = new Set<string>();
+  // The profiles a previous attempt's components read are read in the same round trip as the owners:
+  // a retried component usually leads to them again (conditional writes catch it when not).
+  const [owners, known] = await Promise.all([
+    events.length > 0 ? store.getOwners(keysToLookUp(events)) : new Map<string, string>(),
+    reread.length > 0 ? store.getProfiles(reread) : new Map<string, Profile>(),
+  ]);
+  const profiles = new Map<string, Profile>(known);
+  const absent = new Set<string>(reread.filter((id) => !known.has(id)));
   const linked = links.flatMap((l) => l.profileIds);
   const next = () => [...new Set([...profilesToLoad(owners, profiles, absent), ...linked.filter((id) => !profiles.has(id) && !absent.has(id))])];
   for (let toLoad = next(); toLoad.length > 0; toLoad = next()) {

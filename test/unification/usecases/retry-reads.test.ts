@@ -1,0 +1,51 @@
+/** A component whose conditional write lost a race is re-read and re-planned: its retry reads owners and profiles in one round trip. */
+import { describe, expect, it } from 'vitest';
+import { MemoryProfileStore } from '../../../lambda/unification/adapters/memory-profile-store';
+import type { VersionedWrite } from '../../../lambda/unification/core/identity/plan-types';
+import type { Profile } from '../../../lambda/unification/core/profile/profile';
+import { unifyBatch, type UnifyDeps } from '../../../lambda/unification/usecases/unify-batch';
+import { identify, record, settings, track } from '../../support/events';
+
+const NOW = Date.UTC(2026, 10, 2);
+
+/** A store where another writer updates `profileId` just before this consumer's next write of it. */
+class RacedStore extends MemoryProfileStore {
+  raceOn: string | undefined;
+  readonly reads: string[][] = [];
+
+  override async getProfiles(ids: readonly string[]): Promise<Map<string, Profile>> {
+    this.reads.push([...ids]);
+    return super.getProfiles(ids);
+  }
+
+  override async putProfiles(writes: readonly VersionedWrite[]): Promise<boolean[]> {
+    const id = this.raceOn;
+    const current = id === undefined ? undefined : this.profiles.get(id);
+    if (current !== undefined && writes.some((w) => w.profile.profileId === id)) {
+      this.raceOn = undefined;
+      this.profiles.set(current.profileId, { ...current, version: current.version + 1, traits: { ...current.traits, tier: { v: 'gold', t: 1, m: 'other' } } });
+    }
+    return super.putProfiles(writes);
+  }
+}
+
+describe('a retried component', () => {
+  it('reads the profile it had read beside the owners, and applies the event once over the other writer', async () => {
+    const store = new RacedStore();
+    let n = 0;
+    const deps: UnifyDeps = { store, quarantine: { put: async () => {} }, settings, clock: () => NOW, newProfileId: () => `p${++n}`, sleep: async () => {} };
+    await unifyBatch([record(identify('e-1', { userId: 'u-1', timestamp: '2026-11-01T00:00:00Z' }))], 'b1', 'test', deps);
+    store.raceOn = 'p1';
+    store.reads.length = 0;
+    const outcome = await unifyBatch([record(track('e-2', { userId: 'u-1', event: 'Product Viewed', timestamp: '2026-11-01T00:01:00Z' }))], 'b2', 'test', deps);
+
+    expect(outcome.attempts).toBe(2);
+    expect(outcome.applied).toBe(1);
+    // Attempt 1: owners, the profile, the survivor (lost). Attempt 2: owners with the profile, the survivor.
+    expect(outcome.storeRoundTrips).toBe(5);
+    expect(store.reads).toEqual([['p1'], ['p1']]);
+    const p = store.profiles.get('p1');
+    expect(p?.computed.eventCount).toBe(2);
+    expect(p?.traits.tier?.v).toBe('gold');
+  });
+});
