@@ -10,7 +10,8 @@
  * Conflicting components are re-read and re-planned; others are not touched
  * again. A retry reads the profiles the conflicting components had read in
  * the same round trip as their owners, so it usually needs no profile round
- * trip of its own.
+ * trip of its own, and on the stream the other components' repoints are
+ * written during that read.
  *
  * The tracking plan (config.trackingPlan, shared/tracking-plan.ts) is checked
  * here on the events the collector has not checked (producers writing to the
@@ -311,9 +312,11 @@ export async function resolveAndWrite<E extends UnifyEvent>(
   const work: Array<Work<E>> = [...events.map((event) => ({ event })), ...links.map((link) => ({ link }))];
   /** Profiles the components sent back had read: a retry reads them again beside the owners, not after them. */
   let reread: string[] = [];
+  /** Repoints of the previous attempt, written while this one reads (see commit). */
+  let lateRepoints: Promise<Set<ComponentPlan<E>>> | undefined;
   const { unsent, attempts } = await retryBatch(
     work,
-    async (pendingWork) => {
+    async (pendingWork, attempt) => {
       const pendingEvents = pendingWork.flatMap((w) => ('event' in w ? [w.event] : []));
       const pendingLinks = pendingWork.flatMap((w) => ('link' in w ? [w.link] : []));
       const rejectedNow: RejectedMatch[] = [];
@@ -330,8 +333,6 @@ export async function resolveAndWrite<E extends UnifyEvent>(
         (event, reason) => oversize.set(event.messageId, { event, reason }),
       );
       if (pendingLinks.length > 0) rejectedMatches = rejectedNow;
-      const { conflicted, survivorWritten } = await commit(plans, store, trips);
-      const linksConflicted = pendingLinks.length > 0 && plans.some((p) => conflicted.has(p) && p.merges.some((m) => m.rule === 'matched'));
       const again: Array<Work<E>> = [];
       const readAgain = new Set<string>();
       const sendBack = (p: ComponentPlan<E>) => {
@@ -339,14 +340,29 @@ export async function resolveAndWrite<E extends UnifyEvent>(
         readAgain.add(p.profileId);
         for (const m of p.marks) readAgain.add(m.profile.profileId);
       };
+      // The previous attempt's repoints ran alongside this attempt's reads; what they lost goes round again.
+      if (lateRepoints !== undefined) {
+        const lost = await lateRepoints;
+        lateRepoints = undefined;
+        for (const p of lost) sendBack(p);
+      }
+      const { conflicted, survivorWritten, repoint } = await commit(plans, store, trips);
+      // Every component of the stream (no match groups) that goes round again, each with its own keys, can be
+      // re-read while the others' repoints are written: those then take no round trip of their own.
+      const overlap = repoint !== undefined && pendingLinks.length === 0 && attempt < settings.maxAttempts && plans.some((p) => conflicted.has(p));
+      if (repoint !== undefined && !overlap) {
+        trips.count++;
+        for (const p of await repoint()) conflicted.add(p);
+      }
+      const linksConflicted = pendingLinks.length > 0 && plans.some((p) => conflicted.has(p) && p.merges.some((m) => m.rule === 'matched'));
       for (const p of plans) {
         if (!survivorWritten.has(p)) {
           sendBack(p);
           continue;
         }
         // The survivor write is the commit point: these events are applied even if a
-        // repoint after it conflicted and the component goes round again.
-        if (conflicted.has(p)) for (const e of p.applied) appliedIds.add(e.messageId);
+        // repoint after it conflicted (or, written alongside the next attempt, conflicts) and the component goes round again.
+        if (conflicted.has(p) || overlap) for (const e of p.applied) appliedIds.add(e.messageId);
         applied += p.applied.length;
         duplicates += p.duplicates.filter((e) => !appliedIds.has(e.messageId)).length;
         merges += p.merges.length;
@@ -354,6 +370,11 @@ export async function resolveAndWrite<E extends UnifyEvent>(
         if (conflicted.has(p)) sendBack(p);
       }
       reread = [...readAgain];
+      if (overlap) {
+        lateRepoints = repoint();
+        // Awaited by the next attempt; should that attempt fail first, this must not also surface as an unhandled rejection.
+        lateRepoints.catch(() => undefined);
+      }
       // Match groups are idempotent (profiles already merged are one group): re-plan them all after a conflict.
       if (linksConflicted) again.push(...pendingLinks.map((link) => ({ link })));
       return again;
@@ -438,14 +459,21 @@ async function plan<E extends UnifyEvent>(
  *  3. identifiers still pointing at merged-away profiles are repointed.
  * Until phase 3, lookups reach the survivor through `mergedInto`, and the
  * next plan that meets a marked profile its survivor lacks absorbs it.
- * Returns the plans whose conditions failed, and those whose events were
- * committed (nothing to write, or the survivor written).
+ * Returns the plans whose conditions failed in phases 1 and 2, those whose
+ * events were committed (nothing to write, or the survivor written), and
+ * phase 3 for the caller to run: alongside the next attempt's reads when
+ * components go round again, else on its own.
  */
 async function commit<E extends UnifyEvent>(
   plans: ComponentPlan<E>[],
   store: ProfileStore,
   trips: { count: number },
-): Promise<{ conflicted: Set<ComponentPlan<E>>; survivorWritten: Set<ComponentPlan<E>> }> {
+): Promise<{
+  conflicted: Set<ComponentPlan<E>>;
+  survivorWritten: Set<ComponentPlan<E>>;
+  /** Phase 3, when there is anything to repoint: one round trip, resolving to the plans it found conflicting. */
+  repoint?: () => Promise<Set<ComponentPlan<E>>>;
+}> {
   type Plan = ComponentPlan<E>;
   const conflicted = new Set<Plan>();
   const claimsWhere = (fresh: boolean) =>
@@ -486,9 +514,11 @@ async function commit<E extends UnifyEvent>(
 
   const survivorWritten = new Set(plans.filter((p) => !conflicted.has(p)));
   const repoints = claimsWhere(false).filter(({ p }) => survivorWritten.has(p));
-  if (repoints.length > 0 || orphans.length > 0) {
-    trips.count++;
+  if (repoints.length === 0 && orphans.length === 0) return { conflicted, survivorWritten };
+  const before = new Set(conflicted);
+  const repoint = async () => {
     await Promise.all([claimResults(repoints), store.deleteJournal(orphans)]);
-  }
-  return { conflicted, survivorWritten };
+    return new Set([...conflicted].filter((p) => !before.has(p)));
+  };
+  return { conflicted: before, survivorWritten, repoint };
 }

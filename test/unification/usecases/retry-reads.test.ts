@@ -1,4 +1,8 @@
-/** A component whose conditional write lost a race is re-read and re-planned: its retry reads owners and profiles in one round trip. */
+/**
+ * A component whose conditional write lost a race is re-read and re-planned:
+ * its retry reads owners and profiles in one round trip, while the other
+ * components' repoints are written.
+ */
 import { describe, expect, it } from 'vitest';
 import { MemoryProfileStore } from '../../../lambda/unification/adapters/memory-profile-store';
 import type { VersionedWrite } from '../../../lambda/unification/core/identity/plan-types';
@@ -47,5 +51,40 @@ describe('a retried component', () => {
     const p = store.profiles.get('p1');
     expect(p?.computed.eventCount).toBe(2);
     expect(p?.traits.tier?.v).toBe('gold');
+  });
+
+  it("is re-read while another component's repoints are written, and both end as they would have one after the other", async () => {
+    const store = new RacedStore();
+    let n = 0;
+    const deps: UnifyDeps = { store, quarantine: { put: async () => {} }, settings, clock: () => NOW, newProfileId: () => `p${++n}`, sleep: async () => {} };
+    await unifyBatch(
+      [
+        record(identify('e-1', { userId: 'u-1', timestamp: '2026-11-01T00:00:00Z' })),
+        record(track('e-2', { anonymousId: 'a-2', event: 'Product Viewed', timestamp: '2026-11-01T00:00:01Z' })),
+        record(identify('e-3', { userId: 'u-3', timestamp: '2026-11-01T00:00:02Z' })),
+      ],
+      'b1',
+      'test',
+      deps,
+    );
+    store.raceOn = 'p3';
+    const outcome = await unifyBatch(
+      [
+        // Joins a-2's profile (p2) into u-1's (p1): a mark, the survivor, and a repoint of a-2.
+        record(track('e-4', { userId: 'u-1', anonymousId: 'a-2', event: 'Product Viewed', timestamp: '2026-11-01T00:01:00Z' })),
+        record(track('e-5', { userId: 'u-3', event: 'Product Viewed', timestamp: '2026-11-01T00:01:01Z' })),
+      ],
+      'b2',
+      'test',
+      deps,
+    );
+
+    expect(outcome).toMatchObject({ attempts: 2, applied: 2, duplicates: 0, merges: 1, failedSequenceNumbers: [] });
+    // Attempt 1: owners, profiles, the mark, the survivors (p3 lost). Attempt 2: owners with p3 while a-2 is repointed, p3.
+    expect(outcome.storeRoundTrips).toBe(6);
+    expect(store.owners.get('anonymousId#a-2')).toBe('p1');
+    expect(store.profiles.get('p2')?.mergedInto).toBe('p1');
+    expect(store.profiles.get('p1')?.computed.eventCount).toBe(3);
+    expect(store.profiles.get('p3')?.computed.eventCount).toBe(2);
   });
 });
