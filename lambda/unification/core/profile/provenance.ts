@@ -59,16 +59,6 @@ function earlier(a: LinkEntry, b: LinkEntry): boolean {
   return a[0] !== b[0] ? a[0] < b[0] : a[1] < b[1];
 }
 
-/**
- * A writable copy of links. Link keys are identifier values, different on
- * every profile: an ordinary object would give V8 a new hidden class per key
- * added, so the copy is a null-prototype object, kept as a hash table from
- * the start. It serialises as any object does.
- */
-function copyLinks(links: IdentifierLinks | undefined): Record<string, LinkEntry> {
-  return Object.assign(Object.create(null) as Record<string, LinkEntry>, links);
-}
-
 function capVia(keys: Iterable<string>): string[] {
   return [...new Set(keys)].sort().slice(0, MAX_VIA);
 }
@@ -86,27 +76,19 @@ function combine(a: LinkEntry, b: LinkEntry): LinkEntry {
 }
 
 /**
- * The identifier keys an event carried that the profile holds (`after`): its
- * own, and its alias previous id under the type the profile holds it as
- * (userId, else anonymousId). `keys` and `heldBefore` are filled in step:
- * whether the profile already held each one before the events.
+ * The identifier keys an event carried that the profile holds: its own, and
+ * its alias previous id under the type the profile holds it as (userId, else
+ * anonymousId).
  */
-function carriedKeys(event: LinkingEvent, before: Identifiers, after: Identifiers, keys: string[], heldBefore: boolean[]): void {
-  keys.length = 0;
-  heldBefore.length = 0;
-  for (const { type, value } of event.identifiers) {
-    if (!holds(after, type, value)) continue;
-    keys.push(idKey(type, value));
-    heldBefore.push(holds(before, type, value));
-  }
+function carriedKeys(event: LinkingEvent, held: Identifiers): string[] {
+  const keys: string[] = [];
+  for (const { type, value } of event.identifiers) if (holds(held, type, value)) keys.push(idKey(type, value));
   const prev = event.previousId;
   if (prev !== undefined) {
-    const type = holds(after, 'userId', prev) ? 'userId' : holds(after, 'anonymousId', prev) ? 'anonymousId' : undefined;
-    if (type !== undefined) {
-      keys.push(idKey(type, prev));
-      heldBefore.push(holds(before, type, prev));
-    }
+    const type = holds(held, 'userId', prev) ? 'userId' : holds(held, 'anonymousId', prev) ? 'anonymousId' : undefined;
+    if (type !== undefined) keys.push(idKey(type, prev));
   }
+  return keys;
 }
 
 /**
@@ -122,22 +104,21 @@ export function recordLinks(
   events: readonly LinkingEvent[],
 ): IdentifierLinks | undefined {
   let out: Record<string, LinkEntry> | undefined;
-  const keys: string[] = [];
-  const heldBefore: boolean[] = [];
   for (const event of events) {
-    carriedKeys(event, before, after, keys, heldBefore);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string;
+    const keys = carriedKeys(event, after);
+    if (keys.length === 0) continue;
+    for (const key of keys) {
       const current = (out ?? links)?.[key];
       if (current === undefined) {
-        if (heldBefore[i] === true) continue;
+        const { type, value } = parseIdKey(key);
+        if (holds(before, type, value)) continue;
       } else if (current[0] < event.ts || (current[0] === event.ts && current[1] < event.messageId)) {
         continue;
       }
-      const entry: LinkEntry = [event.ts, event.messageId, keys.length === 1 ? [] : capVia(keys.filter((k) => k !== key))];
+      const entry: LinkEntry = [event.ts, event.messageId, capVia(keys.filter((k) => k !== key))];
       const next = current === undefined ? entry : combine(current, entry);
       if (next === current) continue;
-      out ??= copyLinks(links);
+      out ??= { ...links };
       out[key] = next;
     }
   }
@@ -156,7 +137,7 @@ export function withEventLinks<P extends ExplainedIdentities>(p: P, before: Iden
  */
 export function mergeLinks(a: ExplainedIdentities, b: ExplainedIdentities): IdentifierLinks | undefined {
   if (a.links === undefined && b.links === undefined) return undefined;
-  const out = copyLinks(a.links);
+  const out: Record<string, LinkEntry> = { ...a.links };
   for (const [key, entry] of Object.entries(b.links ?? {})) {
     const current = out[key];
     out[key] = current === undefined ? entry : combine(current, entry);

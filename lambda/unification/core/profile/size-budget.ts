@@ -120,9 +120,6 @@ export function profileOverBudget(profile: object): string | undefined {
  * each (an event larger than the budget on its own gets a chunk of its own).
  */
 export function chunkEvents<E>(events: readonly E[], budget: number = JOURNAL_CHUNK_BYTES): E[][] {
-  if (events.length === 0) return [];
-  // Nearly every write's events fit one chunk: one measure of them all says so.
-  if (jsonBytes(events) <= budget) return [[...events]];
   // Array brackets and commas: one byte per element over its own JSON.
   return chunkBy(events, { maxCount: Number.POSITIVE_INFINITY, maxBytes: budget, sizeOf: (e) => jsonBytes(e) + 1 });
 }
