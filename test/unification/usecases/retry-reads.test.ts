@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryProfileStore } from '../../../lambda/unification/adapters/memory-profile-store';
-import type { VersionedWrite } from '../../../lambda/unification/core/identity/plan-types';
+import type { Claim, VersionedWrite } from '../../../lambda/unification/core/identity/plan-types';
 import type { Profile } from '../../../lambda/unification/core/profile/profile';
 import { unifyBatch, type UnifyDeps } from '../../../lambda/unification/usecases/unify-batch';
 import { identify, record, settings, track } from '../../support/events';
@@ -15,7 +15,18 @@ const NOW = Date.UTC(2026, 10, 2);
 /** A store where another writer updates `profileId` just before this consumer's next write of it. */
 class RacedStore extends MemoryProfileStore {
   raceOn: string | undefined;
+  /** Another writer points this identifier key at that profile just before this consumer's next claim of it. */
+  stealKey: { key: string; owner: string } | undefined;
   readonly reads: string[][] = [];
+
+  override async putClaims(claims: readonly Claim[]): Promise<boolean[]> {
+    const steal = this.stealKey;
+    if (steal !== undefined && claims.some((c) => c.key === steal.key)) {
+      this.stealKey = undefined;
+      this.owners.set(steal.key, steal.owner);
+    }
+    return super.putClaims(claims);
+  }
 
   override async getProfiles(ids: readonly string[]): Promise<Map<string, Profile>> {
     this.reads.push([...ids]);
@@ -85,6 +96,43 @@ describe('a retried component', () => {
     expect(store.owners.get('anonymousId#a-2')).toBe('p1');
     expect(store.profiles.get('p2')?.mergedInto).toBe('p1');
     expect(store.profiles.get('p1')?.computed.eventCount).toBe(3);
+    expect(store.profiles.get('p3')?.computed.eventCount).toBe(2);
+  });
+
+  it('sends a component round again when its repoint, written during the next read, loses, and counts its event once', async () => {
+    const store = new RacedStore();
+    let n = 0;
+    const deps: UnifyDeps = { store, quarantine: { put: async () => {} }, settings, clock: () => NOW, newProfileId: () => `p${++n}`, sleep: async () => {} };
+    await unifyBatch(
+      [
+        record(identify('e-1', { userId: 'u-1', timestamp: '2026-11-01T00:00:00Z' })),
+        record(track('e-2', { anonymousId: 'a-2', event: 'Product Viewed', timestamp: '2026-11-01T00:00:01Z' })),
+        record(identify('e-3', { userId: 'u-3', timestamp: '2026-11-01T00:00:02Z' })),
+      ],
+      'b1',
+      'test',
+      deps,
+    );
+    store.raceOn = 'p3';
+    // Another consumer that met p2's mark repoints a-2 first: this one's conditional repoint (from p2) loses.
+    store.stealKey = { key: 'anonymousId#a-2', owner: 'p1' };
+    const outcome = await unifyBatch(
+      [
+        record(track('e-4', { userId: 'u-1', anonymousId: 'a-2', event: 'Product Viewed', timestamp: '2026-11-01T00:01:00Z' })),
+        record(track('e-5', { userId: 'u-3', event: 'Product Viewed', timestamp: '2026-11-01T00:01:01Z' })),
+      ],
+      'b2',
+      'test',
+      deps,
+    );
+
+    // Attempt 2 re-plans e-5 and learns that a-2's repoint lost; attempt 3 re-plans e-4, applied already, and has nothing to write.
+    expect(outcome).toMatchObject({ attempts: 3, applied: 2, duplicates: 0, merges: 1, failedSequenceNumbers: [] });
+    expect(store.owners.get('anonymousId#a-2')).toBe('p1');
+    expect(store.profiles.get('p2')?.mergedInto).toBe('p1');
+    const p1 = store.profiles.get('p1');
+    expect(p1?.computed.eventCount).toBe(3);
+    expect(p1?.seen).toHaveLength(3);
     expect(store.profiles.get('p3')?.computed.eventCount).toBe(2);
   });
 });
