@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryProfileStore } from '../../../lambda/unification/adapters/memory-profile-store';
 import type { Claim, VersionedWrite } from '../../../lambda/unification/core/identity/plan-types';
 import type { Profile } from '../../../lambda/unification/core/profile/profile';
+import type { StreamRecord } from '../../../lambda/unification/core/records';
 import { unifyBatch, type UnifyDeps } from '../../../lambda/unification/usecases/unify-batch';
 import { identify, record, settings, track } from '../../support/events';
 
@@ -44,15 +45,33 @@ class RacedStore extends MemoryProfileStore {
   }
 }
 
+function harness() {
+  const store = new RacedStore();
+  let n = 0;
+  let batches = 0;
+  const deps: UnifyDeps = { store, quarantine: { put: async () => {} }, settings, clock: () => NOW, newProfileId: () => `p${++n}`, sleep: async () => {} };
+  return { store, run: (records: StreamRecord[]) => unifyBatch(records, `b${++batches}`, 'test', deps) };
+}
+
+/** Three people: u-1 (p1), the anonymous a-2 (p2) and u-3 (p3). */
+const threePeople = [
+  record(identify('e-1', { userId: 'u-1', timestamp: '2026-11-01T00:00:00Z' })),
+  record(track('e-2', { anonymousId: 'a-2', event: 'Product Viewed', timestamp: '2026-11-01T00:00:01Z' })),
+  record(identify('e-3', { userId: 'u-3', timestamp: '2026-11-01T00:00:02Z' })),
+];
+/** Joins a-2's profile (p2) into u-1's (p1): a mark, the survivor and a repoint of a-2; and one more event of u-3. */
+const mergeAndTouch = [
+  record(track('e-4', { userId: 'u-1', anonymousId: 'a-2', event: 'Product Viewed', timestamp: '2026-11-01T00:01:00Z' })),
+  record(track('e-5', { userId: 'u-3', event: 'Product Viewed', timestamp: '2026-11-01T00:01:01Z' })),
+];
+
 describe('a retried component', () => {
   it('reads the profile it had read beside the owners, and applies the event once over the other writer', async () => {
-    const store = new RacedStore();
-    let n = 0;
-    const deps: UnifyDeps = { store, quarantine: { put: async () => {} }, settings, clock: () => NOW, newProfileId: () => `p${++n}`, sleep: async () => {} };
-    await unifyBatch([record(identify('e-1', { userId: 'u-1', timestamp: '2026-11-01T00:00:00Z' }))], 'b1', 'test', deps);
+    const { store, run } = harness();
+    await run([record(identify('e-1', { userId: 'u-1', timestamp: '2026-11-01T00:00:00Z' }))]);
     store.raceOn = 'p1';
     store.reads.length = 0;
-    const outcome = await unifyBatch([record(track('e-2', { userId: 'u-1', event: 'Product Viewed', timestamp: '2026-11-01T00:01:00Z' }))], 'b2', 'test', deps);
+    const outcome = await run([record(track('e-2', { userId: 'u-1', event: 'Product Viewed', timestamp: '2026-11-01T00:01:00Z' }))]);
 
     expect(outcome.attempts).toBe(2);
     expect(outcome.applied).toBe(1);
@@ -65,30 +84,10 @@ describe('a retried component', () => {
   });
 
   it("is re-read while another component's repoints are written, and both end as they would have one after the other", async () => {
-    const store = new RacedStore();
-    let n = 0;
-    const deps: UnifyDeps = { store, quarantine: { put: async () => {} }, settings, clock: () => NOW, newProfileId: () => `p${++n}`, sleep: async () => {} };
-    await unifyBatch(
-      [
-        record(identify('e-1', { userId: 'u-1', timestamp: '2026-11-01T00:00:00Z' })),
-        record(track('e-2', { anonymousId: 'a-2', event: 'Product Viewed', timestamp: '2026-11-01T00:00:01Z' })),
-        record(identify('e-3', { userId: 'u-3', timestamp: '2026-11-01T00:00:02Z' })),
-      ],
-      'b1',
-      'test',
-      deps,
-    );
+    const { store, run } = harness();
+    await run(threePeople);
     store.raceOn = 'p3';
-    const outcome = await unifyBatch(
-      [
-        // Joins a-2's profile (p2) into u-1's (p1): a mark, the survivor, and a repoint of a-2.
-        record(track('e-4', { userId: 'u-1', anonymousId: 'a-2', event: 'Product Viewed', timestamp: '2026-11-01T00:01:00Z' })),
-        record(track('e-5', { userId: 'u-3', event: 'Product Viewed', timestamp: '2026-11-01T00:01:01Z' })),
-      ],
-      'b2',
-      'test',
-      deps,
-    );
+    const outcome = await run(mergeAndTouch);
 
     expect(outcome).toMatchObject({ attempts: 2, applied: 2, duplicates: 0, merges: 1, failedSequenceNumbers: [] });
     // Attempt 1: owners, profiles, the mark, the survivors (p3 lost). Attempt 2: owners with p3 while a-2 is repointed, p3.
@@ -100,31 +99,12 @@ describe('a retried component', () => {
   });
 
   it('sends a component round again when its repoint, written during the next read, loses, and counts its event once', async () => {
-    const store = new RacedStore();
-    let n = 0;
-    const deps: UnifyDeps = { store, quarantine: { put: async () => {} }, settings, clock: () => NOW, newProfileId: () => `p${++n}`, sleep: async () => {} };
-    await unifyBatch(
-      [
-        record(identify('e-1', { userId: 'u-1', timestamp: '2026-11-01T00:00:00Z' })),
-        record(track('e-2', { anonymousId: 'a-2', event: 'Product Viewed', timestamp: '2026-11-01T00:00:01Z' })),
-        record(identify('e-3', { userId: 'u-3', timestamp: '2026-11-01T00:00:02Z' })),
-      ],
-      'b1',
-      'test',
-      deps,
-    );
+    const { store, run } = harness();
+    await run(threePeople);
     store.raceOn = 'p3';
     // Another consumer that met p2's mark repoints a-2 first: this one's conditional repoint (from p2) loses.
     store.stealKey = { key: 'anonymousId#a-2', owner: 'p1' };
-    const outcome = await unifyBatch(
-      [
-        record(track('e-4', { userId: 'u-1', anonymousId: 'a-2', event: 'Product Viewed', timestamp: '2026-11-01T00:01:00Z' })),
-        record(track('e-5', { userId: 'u-3', event: 'Product Viewed', timestamp: '2026-11-01T00:01:01Z' })),
-      ],
-      'b2',
-      'test',
-      deps,
-    );
+    const outcome = await run(mergeAndTouch);
 
     // Attempt 2 re-plans e-5 and learns that a-2's repoint lost; attempt 3 re-plans e-4, applied already, and has nothing to write.
     expect(outcome).toMatchObject({ attempts: 3, applied: 2, duplicates: 0, merges: 1, failedSequenceNumbers: [] });
