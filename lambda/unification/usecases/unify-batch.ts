@@ -349,7 +349,7 @@ export async function resolveAndWrite<E extends UnifyEvent>(
       const { conflicted, survivorWritten, repoint } = await commit(plans, store, trips);
       // Every component of the stream (no match groups) that goes round again, each with its own keys, can be
       // re-read while the others' repoints are written: those then take no round trip of their own.
-      const overlap = repoint !== undefined && pendingLinks.length === 0 && attempt < settings.maxAttempts && plans.some((p) => conflicted.has(p));
+      const overlap = repoint !== undefined && pendingLinks.length === 0 && attempt < settings.maxAttempts && conflicted.size > 0;
       if (repoint !== undefined && !overlap) {
         trips.count++;
         for (const p of await repoint()) conflicted.add(p);
@@ -478,11 +478,11 @@ async function commit<E extends UnifyEvent>(
   const conflicted = new Set<Plan>();
   const claimsWhere = (fresh: boolean) =>
     plans.flatMap((p) => p.claims.filter((c) => (c.expectedOwner === null) === fresh).map((c) => ({ p, c })));
-  const claimResults = async (claims: Array<{ p: Plan; c: Claim }>) => {
+  const claimResults = async (claims: Array<{ p: Plan; c: Claim }>, lost: Set<Plan> = conflicted) => {
     const results = await store.putClaims(claims.map((x) => x.c));
     results.forEach((ok, i) => {
       const { p, c } = claims[i] as { p: Plan; c: Claim };
-      if (!ok && !c.soft) conflicted.add(p);
+      if (!ok && !c.soft) lost.add(p);
     });
   };
 
@@ -515,10 +515,10 @@ async function commit<E extends UnifyEvent>(
   const survivorWritten = new Set(plans.filter((p) => !conflicted.has(p)));
   const repoints = claimsWhere(false).filter(({ p }) => survivorWritten.has(p));
   if (repoints.length === 0 && orphans.length === 0) return { conflicted, survivorWritten };
-  const before = new Set(conflicted);
   const repoint = async () => {
-    await Promise.all([claimResults(repoints), store.deleteJournal(orphans)]);
-    return new Set([...conflicted].filter((p) => !before.has(p)));
+    const lost = new Set<Plan>();
+    await Promise.all([claimResults(repoints, lost), store.deleteJournal(orphans)]);
+    return lost;
   };
-  return { conflicted: before, survivorWritten, repoint };
+  return { conflicted, survivorWritten, repoint };
 }
