@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryProfileStore } from '../../../lambda/unification/adapters/memory-profile-store';
 import { idKey } from '../../../lambda/unification/core/identity/keys';
 import { UnmergeError } from '../../../lambda/unification/core/identity/unmerge';
-import { type Profile } from '../../../lambda/unification/core/profile/profile';
+import type { Profile } from '../../../lambda/unification/core/profile/profile';
 import { plainView } from '../fixtures/plain-view';
 import { resolveAndWrite, unifyBatch, type UnifyDeps } from '../../../lambda/unification/usecases/unify-batch';
 import { unmergeProfile } from '../../../lambda/unification/usecases/unmerge';

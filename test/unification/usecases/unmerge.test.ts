@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryProfileStore } from '../../../lambda/unification/adapters/memory-profile-store';
 import { idKey } from '../../../lambda/unification/core/identity/keys';
-import { type Profile } from '../../../lambda/unification/core/profile/profile';
+import type { Profile } from '../../../lambda/unification/core/profile/profile';
 import { plainView } from '../fixtures/plain-view';
 import type { StreamRecord } from '../../../lambda/unification/core/records';
 import { UnmergeError } from '../../../lambda/unification/core/identity/unmerge';

@@ -11,7 +11,7 @@
 import { hash } from 'node:crypto';
 import { foldAggregates, mergeAggregateStates } from '../traits/fold';
 import type { CompiledComputedTraits } from '../traits/model';
-import { type ConsentDecision, type Identifier, type RejectedIdentifier, type UnifyEvent } from '../../../shared/events';
+import type { ConsentDecision, Identifier, RejectedIdentifier, UnifyEvent } from '../../../shared/events';
 import { addDecisions, mergeConsent, type ConsentHistory } from './consent';
 import { mergeLinks, recordLinks, withEventLinks, type IdentifierLinks, type LinkingEvent } from './provenance';
 import {
